@@ -1,0 +1,150 @@
+# Makefile - build, test and grade the ProxyLab kit (the only Makefile).
+#
+# Everyday targets (LAB is a stage number, 1 to 6):
+#   make lab LAB=N         build your program for stage N
+#   make grade LAB=N       grade stage N (and, cumulatively, stages 1..N-1)
+#   make unit              build and run the unit tests
+#   make run               start the most advanced reference program on :8080
+#   make test              everything CI checks (see docs/ARCHITECTURE.md)
+# Variables: SOL=1 uses solutions/ instead of labs/; SAN=asan|tsan builds a
+# sanitizer variant; V=1 makes the grader verbose; T=name runs one test;
+# JSON=file writes Gradescope results; VALGRIND=1 grades under memcheck.
+# `make -s path LAB=N [SOL=1] [SAN=...]` prints the program's path.
+
+ifneq ($(shell uname -s),Linux)
+$(error the kit needs Linux (sockets, /proc, Debian packages); this is $(shell uname -s))
+endif
+
+CC       ?= cc
+CPPFLAGS  = -D_POSIX_C_SOURCE=200809L -Icommon -Icommon/stage -MMD -MP
+CFLAGS    = -std=c11 -g -O1 -pthread -Wall -Wextra -Werror \
+            -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+            -Wformat=2 -Wvla -Wpedantic
+LDFLAGS   = -pthread
+LDLIBS    =
+
+ifeq ($(SAN),asan)
+SANFLAGS  = -fsanitize=address,undefined -fno-sanitize-recover=all \
+            -fno-omit-frame-pointer
+else ifeq ($(SAN),tsan)
+SANFLAGS  = -fsanitize=thread
+else ifneq ($(SAN),)
+$(error SAN must be asan or tsan, not '$(SAN)')
+endif
+CFLAGS   += $(SANFLAGS)
+LDFLAGS  += $(SANFLAGS)
+
+PYTHON   ?= python3
+SRC      := $(if $(SOL),solutions,labs)
+BUILD    := build/$(or $(SAN),debug)
+BIN      := $(BUILD)/bin/$(SRC)
+
+# The stages, named after their directories: 01-echo 02-forward ...
+STAGES   := $(notdir $(wildcard labs/[0-9][0-9]-*))
+LAST     := $(words $(STAGES))
+LAB_NAME := $(if $(LAB),$(filter $(shell printf '%02d' '$(LAB)' 2>/dev/null)-%,$(STAGES)))
+ifneq ($(filter lab path grade,$(MAKECMDGOALS)),)
+ifeq ($(LAB_NAME),)
+$(error say which stage: LAB=1 to LAB=$(LAST))
+endif
+endif
+
+# The sources of stage NN's program. Stage 01 is a program of its own. The
+# proxy of stage N >= 2 is built from the .c files of stages 02..N, a later
+# stage's file replacing an earlier one of the same name, plus the given
+# glue: the shared proxy_*.c and the stage's table stageNN.c.
+stage_num   = $(patsubst 0%,%,$(firstword $(subst -, ,$(1))))
+stage_dirs  = $(wordlist 2,$(call stage_num,$(1)),$(sort $(wildcard $(SRC)/[0-9][0-9]-*)))
+stage_srcs  = $(foreach f,$(sort $(notdir $(wildcard $(addsuffix /*.c,$(call stage_dirs,$(1)))))),\
+                $(lastword $(wildcard $(addsuffix /$(f),$(call stage_dirs,$(1))))))
+glue_srcs   = $(if $(filter 01-%,$(1)),common/stage/echo_main.c,\
+                $(wildcard common/stage/proxy_*.c) common/stage/stage$(firstword $(subst -, ,$(1))).c)
+prog_srcs   = $(if $(filter 01-%,$(1)),$(wildcard $(SRC)/$(1)/*.c),$(call stage_srcs,$(1))) \
+              $(call glue_srcs,$(1))
+objs        = $(patsubst %.c,$(BUILD)/%.o,$(1))
+
+LIBCOMMON  := $(BUILD)/libcommon.a
+COMMON_OBJ := $(call objs,$(wildcard common/*.c))
+
+# Unit tests: tests/unit/test_X.c tests common/X.c, or the student module
+# X.c of the latest stage that has one (from labs/ or solutions/).
+UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
+UNITS      := $(patsubst tests/unit/%.c,$(BUILD)/tests/$(SRC)/%,$(UNIT_SRCS))
+module_src  = $(lastword $(wildcard $(SRC)/[0-9][0-9]-*/$(1).c))
+
+.PHONY: all lab path run unit grade test check kitcheck deps format \
+        format-check tidy clean
+.DELETE_ON_ERROR:
+.SECONDARY:
+
+all: $(addprefix $(BIN)/,$(STAGES)) $(UNITS)
+
+lab: $(BIN)/$(LAB_NAME)
+
+path:
+	@echo $(BIN)/$(LAB_NAME)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(LIBCOMMON): $(COMMON_OBJ)
+	$(AR) rcs $@ $^
+
+.SECONDEXPANSION:
+$(BIN)/%: $$(call objs,$$(call prog_srcs,$$*)) $(LIBCOMMON)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/tests/$(SRC)/test_%: $(BUILD)/tests/unit/test_%.o \
+        $$(call objs,$$(call module_src,$$*)) $(LIBCOMMON)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -lcunit -o $@
+
+# Run every unit test program; each exits non-zero if an assertion failed.
+unit: $(UNITS)
+	@$(PYTHON) tests/unit/run.py $^
+
+# Grade stage LAB: build the programs of stages 1..LAB, then run the grader.
+grade: $(addprefix $(BIN)/,$(wordlist 1,$(or $(LAB),1),$(STAGES)))
+	$(PYTHON) tests/grade/grade.py --lab $(LAB) --bin-dir $(BIN) \
+	    $(if $(SAN),--sanitizer $(SAN)) $(if $(VALGRIND),--valgrind) \
+	    $(if $(T),--only $(T)) $(if $(JSON),--json $(JSON)) \
+	    $(if $(OWN),--own) $(if $(FULL),--require-full) $(if $(V),-v)
+
+# Start the most advanced reference program on 127.0.0.1:8080.
+REFERENCE := $(BUILD)/bin/solutions/$(lastword $(STAGES))
+TRY_ECHO  := curl telnet://127.0.0.1:8080   (type lines; Ctrl-C ends)
+TRY_PROXY := curl -x http://127.0.0.1:8080 http://example.org/
+run: deps
+	@$(MAKE) --no-print-directory SOL=1 LAB=$(LAST) lab
+	@echo "Starting $(REFERENCE) on 127.0.0.1:8080; Ctrl-C stops it."
+	@echo "Try it from another terminal: $(if $(filter 01-%,$(lastword $(STAGES))),$(TRY_ECHO),$(TRY_PROXY))"
+	@exec $(REFERENCE) 8080
+
+# Everything CI checks: see docs/ARCHITECTURE.md, "What make test runs".
+test: deps
+	$(PYTHON) tests/run_all.py
+
+# The kit check alone: starters build, score 0 and fail fast with TODOs.
+kitcheck check:
+	$(PYTHON) tests/kitcheck.py
+
+deps:
+	@sh tests/deps.sh
+
+C_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null || find common labs solutions tests -name '*.[ch]')
+
+format:
+	clang-format -i $(C_FILES)
+
+format-check:
+	clang-format --dry-run -Werror $(C_FILES)
+
+tidy:
+	clang-tidy $(filter %.c,$(C_FILES)) -- $(filter-out -MMD -MP,$(CPPFLAGS)) -std=c11
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

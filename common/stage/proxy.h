@@ -1,0 +1,56 @@
+/*
+ * proxy.h - the given glue of the proxy stages (02 to 06).
+ *
+ * main() (proxy_main.c) reads the options into a struct proxy_config,
+ * listens, and calls the stage's accept loop (stage.h). The accept loop
+ * hands each connection to proxy_serve_client, which reads and checks the
+ * request, then calls the student modules: forward_request (stage 02),
+ * and, as later stages arrive, the tunnel, the cache and the policy.
+ *
+ * Interface:
+ *   struct proxy_config
+ *   proxy_serve_client      serve one client connection, then close it
+ *   proxy_serve_sequential  stage 02's accept loop: one client at a time
+ *   proxy_send_error        answer with an error page (proxy_error.c)
+ *
+ * Thread-safe: the config is read-only once the accept loop runs.
+ */
+#ifndef PROXY_H
+#define PROXY_H
+
+#include "forward.h"
+#include "rio.h"
+
+struct proxy_config {
+    const char *address;  /* where to listen: 127.0.0.1 unless asked */
+    const char *port;     /* "0" picks a free port */
+    int stop_fd;          /* readable once SIGINT or SIGTERM arrived */
+    int header_ms;        /* the request head must arrive within this */
+    int client_idle_ms;   /* a client silent this long is dropped */
+    struct forward_config forward; /* timeouts towards origins */
+};
+
+/*
+ * proxy_serve_client - serve the client on connfd, which it then closes.
+ * peer is the client's "host:port", for log lines. Never fails: whatever
+ * goes wrong ends this connection only.
+ */
+void proxy_serve_client(int connfd, const char *peer,
+                        const struct proxy_config *cfg);
+
+/*
+ * proxy_serve_sequential - accept clients on listenfd and serve them one
+ * after another until cfg->stop_fd fires. Returns 0 then, or -1 with errno
+ * set if listenfd is unusable.
+ */
+int proxy_serve_sequential(int listenfd, const struct proxy_config *cfg);
+
+/*
+ * proxy_send_error - send the client a complete response with this status
+ * (400, 403, 408, 414, 431, 501, 502, 503, 504, 505) and a short page that
+ * explains it. Nothing from the request is echoed in it.
+ * Returns 0, or -1 with errno set when the client is gone.
+ */
+int proxy_send_error(struct rio *client, int status);
+
+#endif /* PROXY_H */

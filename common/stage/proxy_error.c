@@ -1,0 +1,78 @@
+/*
+ * proxy_error.c - the error pages the proxy answers with.
+ *
+ * Every page comes from one fixed template and a fixed sentence per status.
+ * Nothing from the request is copied into it, so a hostile request cannot
+ * inject markup or headers through an error page.
+ */
+#include <stdio.h>
+
+#include "proxy.h"
+#include "rio.h"
+
+struct error_page {
+    int status;
+    const char *reason;      /* the status line's reason phrase */
+    const char *explanation; /* one sentence for the page */
+};
+
+static const struct error_page pages[] = {
+    { 400, "Bad Request", "The proxy could not understand the request." },
+    { 403, "Forbidden", "The proxy's policy does not allow this request." },
+    { 408, "Request Timeout", "The request did not arrive in time." },
+    { 414, "URI Too Long",
+      "The request target is longer than the proxy accepts." },
+    { 431, "Request Header Fields Too Large",
+      "The request's header fields are larger than the proxy accepts." },
+    { 501, "Not Implemented",
+      "The proxy does not support this request method or framing." },
+    { 502, "Bad Gateway",
+      "The proxy could not get a valid response from the origin server." },
+    { 503, "Service Unavailable",
+      "The proxy is too busy to serve the request; try again shortly." },
+    { 504, "Gateway Timeout",
+      "The origin server did not answer the proxy in time." },
+    { 505, "HTTP Version Not Supported",
+      "The proxy speaks HTTP/1.0 and HTTP/1.1 only." },
+};
+
+static const struct error_page internal_error = {
+    500, "Internal Server Error", "The proxy failed to handle the request."
+};
+
+/* find_page - the page for status, or the internal error page. */
+static const struct error_page *find_page(int status)
+{
+    for (size_t i = 0; i < sizeof(pages) / sizeof(pages[0]); i++) {
+        if (pages[i].status == status) {
+            return &pages[i];
+        }
+    }
+    return &internal_error;
+}
+
+int proxy_send_error(struct rio *client, int status)
+{
+    const struct error_page *page = find_page(status);
+    char body[512];
+    char response[1024];
+    int body_len;
+    int len;
+
+    body_len = snprintf(body, sizeof(body),
+                        "<!DOCTYPE html>\n<html><head><title>%d %s</title>"
+                        "</head>\n<body><h1>%d %s</h1>\n<p>%s</p></body>"
+                        "</html>\n",
+                        page->status, page->reason, page->status,
+                        page->reason, page->explanation);
+    len = snprintf(response, sizeof(response),
+                   "HTTP/1.1 %d %s\r\n"
+                   "Content-Type: text/html; charset=utf-8\r\n"
+                   "Content-Length: %d\r\n"
+                   "%s"
+                   "Connection: close\r\n"
+                   "\r\n%s",
+                   page->status, page->reason, body_len,
+                   page->status == 503 ? "Retry-After: 1\r\n" : "", body);
+    return rio_writen(client, response, (size_t)len) < 0 ? -1 : 0;
+}

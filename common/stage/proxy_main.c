@@ -1,0 +1,130 @@
+/*
+ * proxy_main.c - main() of the proxy stages 02-06 (given code).
+ *
+ * Usage: PROGRAM PORT [-b ADDRESS] [-l LEVEL] [-t HEADER_MS] [-c CONNECT_MS]
+ *                     [-i IDLE_MS]
+ * As in the CS:APP Proxy Lab, the port is the only argument a grader
+ * needs. Listens on 127.0.0.1 unless -b says otherwise (an open proxy on a
+ * campus network gets abused), logs "listening on HOST:PORT" (PORT 0
+ * picks a free port), then runs the stage's accept loop (stage.h) until
+ * SIGINT or SIGTERM.
+ */
+#include <stdbool.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "die.h"
+#include "log.h"
+#include "net.h"
+#include "proxy.h"
+#include "stage.h"
+#include "stop.h"
+
+#define ARGS "PORT [-b ADDRESS] [-l LEVEL] [-t HEADER_MS] [-c CONNECT_MS] " \
+             "[-i IDLE_MS]"
+#define MAX_MS 3600000 /* an hour: longer limits are mistakes */
+
+static const char *const help =
+    "  PORT          TCP port to listen on (0: any free port)\n"
+    "  -b ADDRESS    address to listen on (default 127.0.0.1)\n"
+    "  -l LEVEL      log level: error, warn, info or debug (default info)\n"
+    "  -t HEADER_MS  a client must send its request head within this "
+    "(default 10000)\n"
+    "  -c CONNECT_MS give up connecting to an origin after this "
+    "(default 5000)\n"
+    "  -i IDLE_MS    drop a client or origin silent this long (default "
+    "30000)\n";
+
+/* parse_option - apply one option to cfg; false if it is not one. */
+static bool parse_option(int opt, const char *arg, struct proxy_config *cfg)
+{
+    enum log_level level;
+
+    switch (opt) {
+    case 'b':
+        cfg->address = arg;
+        return true;
+    case 'l':
+        if (!log_level_parse(arg, &level)) {
+            return false;
+        }
+        log_set_level(level);
+        return true;
+    case 't':
+        cfg->header_ms = int_arg(arg, 1, MAX_MS, "-t HEADER_MS");
+        return true;
+    case 'c':
+        cfg->forward.connect_ms = int_arg(arg, 1, MAX_MS, "-c CONNECT_MS");
+        return true;
+    case 'i':
+        cfg->forward.idle_ms = int_arg(arg, 1, MAX_MS, "-i IDLE_MS");
+        cfg->client_idle_ms = cfg->forward.idle_ms;
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* parse_args - fill cfg from the command line or exit with the usage. */
+static void parse_args(int argc, char **argv, struct proxy_config *cfg)
+{
+    int opt;
+
+    while ((opt = getopt(argc, argv, "b:l:t:c:i:")) != -1) {
+        if (!parse_option(opt, optarg, cfg)) {
+            usage(argv[0], ARGS, help);
+        }
+    }
+    if (optind != argc - 1) {
+        usage(argv[0], ARGS, help);
+    }
+    cfg->port = argv[optind];
+}
+
+/* listen_or_die - open the listening socket and log where it is. */
+static int listen_or_die(const struct proxy_config *cfg)
+{
+    char name[NET_PEER_MAX];
+    int listenfd = net_listen(cfg->address, cfg->port);
+
+    if (listenfd == NET_ERR_DNS) {
+        die("cannot listen on %s: no such address", cfg->address);
+    }
+    if (listenfd < 0) {
+        die("cannot listen on %s port %s:", cfg->address, cfg->port);
+    }
+    if (net_local_name(listenfd, name, sizeof(name)) == NULL) {
+        die("cannot read the listening address:");
+    }
+    log_info("listening on %s (stage %s)", name, stage.name);
+    return listenfd;
+}
+
+int main(int argc, char **argv)
+{
+    struct proxy_config cfg = {
+        .address = NET_LOOPBACK,
+        .header_ms = 10000,
+        .client_idle_ms = 30000,
+        .forward = { .connect_ms = 5000, .idle_ms = 30000 },
+    };
+    int listenfd;
+    int rc;
+
+    parse_args(argc, argv, &cfg);
+    if (stop_install() < 0) {
+        die("cannot install signal handlers:");
+    }
+    cfg.stop_fd = stop_fd();
+    cfg.forward.cancel_fd = cfg.stop_fd;
+    listenfd = listen_or_die(&cfg);
+
+    rc = stage.serve(listenfd, &cfg);
+    close(listenfd);
+    if (rc < 0) {
+        log_error("the accept loop failed:");
+        return EXIT_FAILURE;
+    }
+    log_info("stopped");
+    return EXIT_SUCCESS;
+}

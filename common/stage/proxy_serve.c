@@ -1,0 +1,25 @@
+/*
+ * proxy_serve.c - stage 02's accept loop: one client at a time.
+ *
+ * Simple and correct, and slow: while one client is being served, every
+ * other waits in the listen queue. Stage 03 replaces it with threads.
+ */
+#include <errno.h>
+
+#include "net.h"
+#include "proxy.h"
+
+int proxy_serve_sequential(int listenfd, const struct proxy_config *cfg)
+{
+    char peer[NET_PEER_MAX];
+    int connfd;
+
+    for (;;) {
+        connfd = net_accept(listenfd, cfg->stop_fd, peer, sizeof(peer));
+        if (connfd < 0) {
+            /* ECANCELED: SIGINT or SIGTERM arrived, a normal stop. */
+            return errno == ECANCELED ? 0 : -1;
+        }
+        proxy_serve_client(connfd, peer, cfg);
+    }
+}

@@ -1,0 +1,47 @@
+/*
+ * stop.h - orderly shutdown on SIGINT and SIGTERM, through a self-pipe.
+ *
+ * stop_install sets handlers that only write one byte into a pipe; the
+ * program waits on the pipe's read end (stop_fd) with poll(), alongside its
+ * sockets, and winds down in ordinary code. No work happens inside a signal
+ * handler and no volatile flag is polled. It also ignores SIGPIPE, so a
+ * client that vanishes makes a write fail with EPIPE instead of killing the
+ * process.
+ *
+ * Interface:
+ *   stop_install    set the handlers; call once, first thing in main()
+ *   stop_fd         the fd that becomes readable once a stop was requested
+ *   stop_requested  whether a stop was requested, without waiting
+ *   stop_request    ask for a stop from ordinary code (tests, fatal paths)
+ *
+ * Thread-safe once stop_install has returned.
+ */
+#ifndef STOP_H
+#define STOP_H
+
+#include <stdbool.h>
+
+/*
+ * stop_install - create the self-pipe, route SIGINT and SIGTERM to it and
+ * ignore SIGPIPE. Returns 0, or -1 with errno set.
+ */
+int stop_install(void);
+
+/*
+ * stop_fd - the read end of the self-pipe: poll() it for POLLIN. It stays
+ * readable once a stop was requested (the byte is never consumed).
+ * Returns -1 before stop_install.
+ */
+int stop_fd(void);
+
+/*
+ * stop_requested - true once SIGINT or SIGTERM arrived or stop_request ran.
+ */
+bool stop_requested(void);
+
+/*
+ * stop_request - request a stop, as if SIGTERM had arrived.
+ */
+void stop_request(void);
+
+#endif /* STOP_H */

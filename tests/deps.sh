@@ -1,0 +1,40 @@
+#!/bin/sh
+# deps.sh - install the Debian packages the kit needs, if any are missing.
+#
+# Idempotent: when everything is installed it only says so. It installs
+# with apt-get as root, or through sudo; where neither is possible it stops
+# and prints the one command to run. `make deps` and `make test` call it.
+# Usage: sh tests/deps.sh [bench]   (bench adds the benchmark's packages)
+set -eu
+
+packages="build-essential libcunit1-dev valgrind curl wget openssl
+python3 clang clang-format clang-tidy graphviz"
+[ "${1:-}" = bench ] && packages="$packages wrk nginx tinyproxy squid"
+
+missing=""
+for p in $packages; do
+    status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+    case "$status" in
+    *"ok installed") ;;
+    *) missing="$missing $p" ;;
+    esac
+done
+if [ -z "$missing" ]; then
+    echo "deps: every package the kit needs is installed"
+    exit 0
+fi
+
+echo "deps: installing:$missing"
+if [ "$(id -u)" = 0 ]; then
+    sudo=""
+elif command -v sudo >/dev/null 2>&1; then
+    sudo="sudo" # may ask for your password once
+else
+    echo "deps: cannot install as $(id -un); run this once, then retry:" >&2
+    echo "  sudo apt-get update && sudo apt-get install -y$missing" >&2
+    exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+# shellcheck disable=SC2086 # the list is split on purpose
+$sudo apt-get install -y -qq --no-install-recommends $missing

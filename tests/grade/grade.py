@@ -1,0 +1,164 @@
+#!/usr/bin/env python3
+"""grade.py - grade a lab of the proxy kit: run its tests, report the score.
+
+Usage: grade.py --lab N --bin-dir DIR [--own] [--only NAME] [--json FILE]
+                [--autolab] [--valgrind] [--sanitizer asan|tsan]
+                [--require-full] [--stretch FACTOR] [--seed N]
+                [--make-flags FLAGS] [-v] [--list]
+
+Grading lab N runs the tests of labs 1..N (--own: lab N only); the tests of
+lab K live in labKK.py beside this file, and a lab without one adds no
+tests. The program of stage K is the file in DIR named "KK-...". Usually
+run through `make grade LAB=N` (T=name runs one test, V=1 is -v).
+The last stdout line is "N passed, N failed" (or, with --autolab, the
+Autolab score line after it). Exit status 0, or 1 with --require-full
+unless every test passed.
+"""
+import argparse
+import atexit
+import importlib
+import importlib.util
+import random
+import signal
+import sys
+import time
+import traceback
+from pathlib import Path
+
+import harness
+import procs
+import report
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """The command line, checked."""
+    parser = argparse.ArgumentParser(
+        description="Grade a lab of the proxy kit.")
+    parser.add_argument("--lab", type=int, required=True,
+                        help="the lab to grade (labs before it run too)")
+    parser.add_argument("--bin-dir", type=Path, required=True,
+                        help="where the programs NN-name are")
+    parser.add_argument("--own", action="store_true",
+                        help="run only the graded lab's own tests")
+    parser.add_argument("--only", metavar="NAME",
+                        help="run one test, by name or number (1.3)")
+    parser.add_argument("--json", type=Path, metavar="FILE",
+                        help="write Gradescope results.json to FILE")
+    parser.add_argument("--autolab", action="store_true",
+                        help="end with Autolab's score line")
+    parser.add_argument("--valgrind", action="store_true",
+                        help="run every program under valgrind memcheck")
+    parser.add_argument("--sanitizer", choices=("asan", "tsan"),
+                        help="the programs are this sanitizer's build")
+    parser.add_argument("--require-full", action="store_true",
+                        help="exit 1 unless every test passed")
+    parser.add_argument("--stretch", type=float, default=1.0,
+                        metavar="FACTOR", help="multiply every time limit")
+    parser.add_argument("--seed", type=int,
+                        help="seed of the random test data (default: new)")
+    parser.add_argument("--make-flags", default="", metavar="FLAGS",
+                        help='make variables for the reproduce line '
+                             '("SOL=1")')
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="say what each test does")
+    parser.add_argument("--list", action="store_true",
+                        help="list the tests and exit")
+    args = parser.parse_args(argv)
+    if args.lab < 1:
+        parser.error("--lab must be 1 or more")
+    if args.stretch <= 0:
+        parser.error("--stretch must be positive")
+    if args.valgrind and args.sanitizer:
+        parser.error("valgrind cannot run a sanitizer build: pick one")
+    return args
+
+
+def load_tests(labs: range) -> tuple[list[harness.Test], dict[int, str]]:
+    """The tests of the given labs, in order, and each lab's title."""
+    tests, titles = [], {}
+    for lab in labs:
+        name = f"lab{lab:02d}"
+        if importlib.util.find_spec(name) is None:
+            continue
+        module = importlib.import_module(name)
+        titles[lab] = getattr(module, "TITLE", name)
+        tests += harness.collect(module, lab)
+    return tests, titles
+
+
+def select(args: argparse.Namespace) -> \
+        tuple[list[harness.Test], dict[int, str]]:
+    """The tests this run grades, and the titles of their labs."""
+    first = args.lab if args.own else 1
+    tests, titles = load_tests(range(first, args.lab + 1))
+    if args.only:
+        tests = [t for t in tests if args.only in (t.name, t.number)]
+        if not tests:
+            sys.exit(f"grade.py: no test named {args.only} in labs "
+                     f"{first}..{args.lab} (--list shows them)")
+    return tests, titles
+
+
+def print_list(tests: list[harness.Test]) -> None:
+    """Print one line per test: number, name, points, sentence."""
+    for test in tests:
+        print(f"{test.number:<6} {test.name:<28} {test.points:>3}  "
+              f"{test.sentence}")
+
+
+def stop_on_signal(signum: int, frame: object) -> None:
+    """SIGTERM/SIGHUP of the grader: unwind, so programs are reaped."""
+    raise SystemExit(128 + signum)
+
+
+def grade(tests: list[harness.Test], titles: dict[int, str],
+          options: harness.Options, args: argparse.Namespace) -> int:
+    """Run the tests, print the report, write the results; exit status."""
+    results: list[harness.Result] = []
+    started = time.monotonic()
+    colour = sys.stdout.isatty()
+    try:
+        table = report.Table(titles, colour)
+        for test in tests:
+            results.append(harness.run_test(test, options))
+            table.add(results[-1])
+        table.close()
+        report.print_failures(results, colour)
+        print(report.totals(results), flush=True)
+    except BaseException:
+        if args.json:
+            report.write_json(args.json, report.results_json(
+                results, time.monotonic() - started, traceback.format_exc()))
+        raise
+    finally:
+        procs.reap_all()
+    if args.json:
+        report.write_json(args.json, report.results_json(
+            results, time.monotonic() - started))
+    if args.autolab:
+        print(report.autolab_line(results))
+    full = all(r.passed for r in results)
+    return 1 if args.require_full and not full else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Grade as the command line says; return the exit status."""
+    args = parse_args(argv)
+    tests, titles = select(args)
+    if args.list:
+        print_list(tests)
+        return 0
+    options = harness.Options(
+        bin_dir=args.bin_dir, graded_lab=args.lab, stretch=args.stretch,
+        valgrind=args.valgrind, sanitizer=args.sanitizer,
+        verbose=args.verbose, make_flags=args.make_flags,
+        seed=random.randrange(1, 1 << 31) if args.seed is None
+        else args.seed)
+    signal.signal(signal.SIGTERM, stop_on_signal)
+    signal.signal(signal.SIGHUP, stop_on_signal)
+    atexit.register(procs.reap_all)
+    return grade(tests, titles, options, args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,402 @@
+"""harness.py - the test registry, the runner and the context of a test.
+
+A lab module declares its tests xv6-style:
+
+    @test(10, "a line holding NUL bytes comes back byte for byte")
+    def echo_binary_bytes(t: Context) -> None: ...
+
+collect() numbers them "lab.index" in declaration order, and run_test()
+runs one: under a time limit (signal.setitimer, so a blocked socket call is
+interrupted), with a Context that starts programs, opens connections and
+compares bytes, and that stops and reaps everything the test started when
+it ends. A test fails by raising; hints.classify() names the symptom.
+"""
+import contextlib
+import dataclasses
+import random
+import shlex
+import shutil
+import signal
+import socket
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import NoReturn, Protocol
+
+import hints
+import procs
+from hints import Failure, Pending
+
+DEFAULT_TIMEOUT = 10.0   # seconds a test may take, before any factor
+VALGRIND_FACTOR = 10     # everything is this much slower under valgrind
+TSAN_FACTOR = 3          # and this much slower under ThreadSanitizer
+STOP_GRACE = 5.0         # seconds a program gets to exit after SIGTERM
+MANUAL_PORT = 7000       # the port in "reproduce by hand" commands
+RECEIVE_SLACK = 64 << 10 # extra bytes read to show what came after the end
+VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
+
+
+class TestTimeout(TimeoutError):
+    """The test's time limit ran out."""
+
+
+@dataclass(frozen=True)
+class Test:
+    """One graded test: what it checks, what it is worth, how to run it."""
+    func: Callable[["Context"], None]
+    name: str
+    points: int
+    sentence: str
+    timeout: float = DEFAULT_TIMEOUT
+    hints: dict[str, str] = field(default_factory=dict)
+    visibility: str = "visible"
+    lab: int = 0
+    index: int = 0
+    program: int | str = "own"   # a stage number, "own" or "graded"
+
+    @property
+    def number(self) -> str:
+        """The test's number, "lab.index" (e.g. "1.3")."""
+        return f"{self.lab}.{self.index}"
+
+
+def test(points: int, sentence: str, timeout: float = DEFAULT_TIMEOUT,
+         hints: dict[str, str] | None = None,
+         visibility: str = "visible") -> Callable:
+    """Declare a graded test worth points that checks what sentence says.
+
+    timeout is in seconds before the --stretch, valgrind and tsan factors;
+    hints overrides the advice shown for a symptom.
+    """
+    if not isinstance(points, int) or points < 0:
+        raise ValueError(f"points must be a whole number, not {points!r}")
+    if visibility not in VISIBILITIES:
+        raise ValueError(f"visibility must be one of {VISIBILITIES}")
+
+    def declare(func: Callable[["Context"], None]) -> Callable:
+        func.grade_test = Test(func, func.__name__, points, sentence,
+                               timeout, dict(hints or {}), visibility)
+        return func
+
+    return declare
+
+
+def collect(module: ModuleType, lab: int) -> list[Test]:
+    """The tests a lab module declares, numbered in declaration order.
+
+    The module's PROGRAM says which program they run and its HINTS dict
+    gives lab-wide advice that a test's own hints override.
+    """
+    program = getattr(module, "PROGRAM", "own")
+    lab_hints = getattr(module, "HINTS", {})
+    declared = [f.grade_test for f in vars(module).values()
+                if hasattr(f, "grade_test")
+                and getattr(f, "__module__", "") == module.__name__]
+    return [dataclasses.replace(spec, lab=lab, index=i, program=program,
+                                hints={**lab_hints, **spec.hints})
+            for i, spec in enumerate(declared, 1)]
+
+
+@dataclass
+class Options:
+    """How the whole run grades: which programs, which checks, which limits."""
+    bin_dir: Path
+    graded_lab: int
+    stretch: float = 1.0
+    valgrind: bool = False
+    sanitizer: str | None = None
+    verbose: bool = False
+    make_flags: str = ""
+    seed: int = 0
+
+
+@dataclass
+class Result:
+    """How one test went."""
+    test: Test
+    failure: Failure | None
+    seconds: float
+    stderr: list[tuple[str, str]]   # (program, the tail of its stderr)
+    reproduce: list[str]            # commands that replay the test
+    seed: int
+
+    @property
+    def passed(self) -> bool:
+        return self.failure is None
+
+    @property
+    def score(self) -> int:
+        return self.test.points if self.passed else 0
+
+
+class Fixture(Protocol):
+    """Anything a test starts that must end with it (an origin server)."""
+
+    def close(self) -> None: ...
+
+
+class Context:
+    """What a test function works with, passed to it as t.
+
+    Everything it starts or opens (programs, sockets, fixtures) is tracked
+    and ended when the test ends, pass or fail.
+    """
+
+    def __init__(self, test: Test, options: Options) -> None:
+        self.test = test
+        self.options = options
+        self.rng = random.Random(f"{options.seed}:{test.name}")
+        self.programs: list[procs.Program] = []
+        self.pending: Pending | None = None   # the receive in progress
+        self.doing = "running the test"       # what a timeout interrupted
+        self.manual: list[str] = []
+        self._cleanups: list[Callable[[], None]] = []
+        self._tmp: Path | None = None
+
+    @property
+    def limit(self) -> float:
+        """The test's time limit in seconds, all factors applied."""
+        limit = self.test.timeout * self.options.stretch
+        if self.options.valgrind:
+            limit *= VALGRIND_FACTOR
+        if self.options.sanitizer == "tsan":
+            limit *= TSAN_FACTOR
+        return limit
+
+    def log(self, message: str) -> None:
+        """Print message when the grader runs with -v."""
+        if self.options.verbose:
+            print(f"    [{self.test.number}] {message}", flush=True)
+
+    def fail(self, symptom: str, summary: str, detail: str = "") -> NoReturn:
+        """End the test with a Failure of the given symptom."""
+        raise Failure(symptom, summary, detail)
+
+    def add_cleanup(self, cleanup: Callable[[], None]) -> None:
+        """Call cleanup when the test ends (last added, first called)."""
+        self._cleanups.append(cleanup)
+
+    def use(self, fixture: Fixture) -> Fixture:
+        """Track fixture so that it is closed when the test ends."""
+        self.add_cleanup(fixture.close)
+        return fixture
+
+    def start(self, args: list[str] | tuple = (), stage: int | None = None,
+              valgrind: bool | None = None) -> procs.Program:
+        """Start a program on port 0 and wait until it listens.
+
+        stage defaults to the lab module's PROGRAM; valgrind to --valgrind
+        (sanitizer builds never run under valgrind: the sanitizer checks).
+        """
+        path = procs.find_program(self.options.bin_dir, stage or self._stage())
+        memcheck = self.options.valgrind if valgrind is None else valgrind
+        memcheck = memcheck and not self.options.sanitizer
+        log = self._tmpdir() / f"valgrind.{len(self.programs)}" \
+            if memcheck else None
+        grace = STOP_GRACE * self.options.stretch * (
+            VALGRIND_FACTOR if memcheck else 1)
+        program = procs.Program(path, list(args), valgrind_log=log,
+                                sanitizer=self.options.sanitizer, grace=grace)
+        self.programs.append(program)
+        self.doing = f"waiting for {path.name} to log 'listening on'"
+        program.wait_listening()
+        self.log(f"started {program.command(program.port)} "
+                 f"(pid {program.pid}{', valgrind' if memcheck else ''})")
+        return program
+
+    def _stage(self) -> int:
+        """The stage whose program this test runs by default."""
+        if self.test.program == "graded":
+            return self.options.graded_lab
+        if self.test.program == "own":
+            return self.test.lab
+        return int(self.test.program)
+
+    def _tmpdir(self) -> Path:
+        """A scratch directory for this test, removed when it ends."""
+        if self._tmp is None:
+            self._tmp = Path(tempfile.mkdtemp(prefix="grade-"))
+        return self._tmp
+
+    def connect(self, port: int, host: str = "127.0.0.1",
+                bufsize: int | None = None) -> socket.socket:
+        """A TCP connection to host:port, closed when the test ends.
+
+        Its timeout is the test's limit, which also bounds background
+        reads. bufsize, if given, sets both socket buffers (before the
+        connection is made, so that the window matches).
+        """
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        self.add_cleanup(lambda: close_socket(sock))
+        if bufsize is not None:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, bufsize)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, bufsize)
+        sock.settimeout(self.limit)
+        self.doing = f"connecting to {host} port {port}"
+        sock.connect((host, port))
+        self.doing = f"talking to {host} port {port}"
+        return sock
+
+    def expect_bytes(self, got: bytes, want: bytes, what: str) -> None:
+        """Fail, describing the difference, unless got == want."""
+        if got != want:
+            raise hints.mismatch(got, want, what)
+
+    def expect_reply(self, sock: socket.socket, want: bytes, what: str,
+                     eof: bool = True) -> bytes:
+        """Receive want from sock and fail unless it came, byte for byte.
+
+        With eof, read on until the peer closes (so that extra bytes and a
+        connection left open are caught); without, read len(want) bytes.
+        """
+        pending = Pending(what, want, eof)
+        self.pending = pending
+        self.doing = f"waiting for {what}"
+        receive(sock, pending)
+        return self._settle(pending)
+
+    def drain(self, sock: socket.socket, want: bytes,
+              what: str) -> Callable[[], bytes]:
+        """Read sock until end of file in a background thread, so that the
+        test can go on sending. Returns the function that waits for the
+        reader and checks that want came back."""
+        pending = Pending(what, want, eof=True)
+        self.pending = pending
+        reader = threading.Thread(target=receive_quietly,
+                                  args=(sock, pending), daemon=True)
+        reader.start()
+
+        def finish() -> bytes:
+            self.pending = pending
+            self.doing = f"waiting for {what}"
+            reader.join()
+            return self._settle(pending)
+
+        return finish
+
+    def _settle(self, pending: Pending) -> bytes:
+        """Re-raise what the reader hit, or compare what it received."""
+        if pending.error is not None:
+            raise pending.error
+        self.pending = None
+        got = bytes(pending.got)
+        self.expect_bytes(got, pending.want, pending.what)
+        return got
+
+    def reproduce(self, command: str) -> None:
+        """Attach a shell command that replays the test by hand; "{port}"
+        in it stands for the port the program is started on."""
+        command = command.replace("{port}", str(MANUAL_PORT))
+        if self.programs:
+            self.manual = [self.programs[-1].command(MANUAL_PORT) + " &"]
+        self.manual.append(command)
+
+    def finish(self, failure: Failure | None) -> Failure | None:
+        """End everything the test started; return the Failure that best
+        explains the test (a crash or memory error beats a wrong reply)."""
+        self.doing = "cleaning up"
+        for cleanup in reversed(self._cleanups):
+            cleanup()
+        for program in self.programs:
+            failure = outranked(program.finish(failure is not None), failure)
+        if self._tmp is not None:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+        return failure
+
+
+def receive(sock: socket.socket, pending: Pending) -> None:
+    """Receive into pending.got until len(want) bytes (or, with eof, until
+    end of file, reading at most RECEIVE_SLACK bytes too many)."""
+    cap = len(pending.want) + (RECEIVE_SLACK if pending.eof else 0)
+    try:
+        while len(pending.got) < cap:
+            chunk = sock.recv(min(65536, cap - len(pending.got)))
+            if not chunk:
+                break
+            pending.got += chunk
+    except ConnectionResetError:
+        # A peer that closes with unread input resets instead of closing;
+        # once everything expected has come, that ends the stream too.
+        if not pending.eof or len(pending.got) < len(pending.want):
+            raise
+    pending.ended = True
+
+
+def receive_quietly(sock: socket.socket, pending: Pending) -> None:
+    """receive() for a background thread: keep what it raised in pending."""
+    try:
+        receive(sock, pending)
+    except Exception as exc:
+        pending.error = exc
+
+
+def close_socket(sock: socket.socket) -> None:
+    """Shut down and close sock, waking any thread blocked on it."""
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+    sock.close()
+
+
+def outranked(found: Failure | None, failure: Failure | None) -> \
+        Failure | None:
+    """Combine a program's state (found) with the test's own failure: the
+    program's crash, exit or memory error explains more, so it comes first."""
+    if found is None:
+        return failure
+    if failure is not None:
+        found.detail = (found.detail + "\n" if found.detail else "") + \
+            f"(what the test saw: {failure.summary})"
+    return found
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Raise TestTimeout in the main thread once seconds have passed."""
+    armed = True
+
+    def expire(signum: int, frame: object) -> None:
+        if armed:
+            raise TestTimeout(f"time limit of {seconds:g} s reached")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        armed = False
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def make_command(test: Test, options: Options) -> str:
+    """The make command that runs this one test again."""
+    words = ["make", "grade", f"LAB={options.graded_lab}", f"T={test.name}",
+             *shlex.split(options.make_flags)]
+    if options.sanitizer and not any(w.startswith("SAN=") for w in words):
+        words.append(f"SAN={options.sanitizer}")
+    if options.valgrind:
+        words.append("VALGRIND=1")
+    return " ".join(words)
+
+
+def run_test(test: Test, options: Options) -> Result:
+    """Run one test under its time limit and clean up after it."""
+    t = Context(test, options)
+    started = time.monotonic()
+    failure = None
+    try:
+        try:
+            with time_limit(t.limit):
+                test.func(t)
+        except Exception as exc:
+            failure = hints.classify(exc, t.pending, t.doing, t.limit)
+    finally:
+        failure = t.finish(failure)
+    return Result(test, failure, time.monotonic() - started,
+                  [(p.name, p.stderr_tail()) for p in t.programs],
+                  [make_command(test, options), *t.manual], options.seed)

@@ -1,0 +1,356 @@
+"""lab01.py - the graded tests of lab 01, the echo server (labs/01-echo/echo.c).
+
+Each test starts its own server on port 0 and talks to it over loopback.
+The data is random, drawn from the run's seed, so that no reply can be
+hard-coded; tests wait for events (a reply, an end of file, an exit), never
+for a length of time, and every loop is bounded by its data or the test's
+time limit. Each test is meant to catch a plausible broken echo: strlen on
+the line, a write that ignores short counts, a server that stops after one
+client or after a client vanishes, a buffer one byte too small, an over-long
+line echoed instead of rejected, no idle timeout, no clean stop.
+"""
+import ipaddress
+import os
+import signal
+import socket
+import struct
+import time
+
+import hints
+import procs
+from bytediff import shell_printf
+from harness import Context, test
+from hints import status_text
+
+TITLE = "echo server"
+PROGRAM = 1
+
+MAXLINE = 8192                                 # ECHO_MAXLINE in echo.h
+TOOLONG = b"error: line longer than 8192 bytes\n"  # ECHO_TOOLONG in echo.h
+IDLE_MS = 300                                  # the -i of the idle test
+MEBIBYTE = 1 << 20
+LONGEST_LINE = 4096          # the longest line of the bulk payloads
+SMALL_BUFFER = 16 << 10      # client buffers small enough to make the
+                             # server wait (and write short) under load
+PIECES = 50                  # the split test's sends
+PIECE_PAUSE = 0.002          # seconds between them, so they travel apart
+PRINTABLE = bytes(range(0x20, 0x7f))
+TO_PRINTABLE = bytes(PRINTABLE[b % len(PRINTABLE)] for b in range(256))
+NC = "nc -N 127.0.0.1 {port}"  # the client of the reproduce-by-hand lines
+
+HINTS = {
+    hints.TRUNCATED: "echo_lines: write each line with rio_writen(rp, line, "
+                     "n), n being what rio_readline returned. A plain write "
+                     "may send fewer bytes than asked; rio_writen loops until "
+                     "all are sent.",
+    hints.NUL: "echo_lines: strlen and printf(\"%s\") stop at the first NUL "
+               "byte. Write the n bytes rio_readline returned with "
+               "rio_writen; never measure the line again.",
+    hints.EXTRA: "echo_lines: write exactly n bytes, the count rio_readline "
+                 "returned (not sizeof(line), not n + 1), once per line.",
+    hints.DIFFERS: "echo_lines: write each line once, from the start of the "
+                   "buffer, with the count rio_readline returned. One struct "
+                   "rio per connection, initialised once: rio_init in the "
+                   "loop throws away bytes already read ahead.",
+    hints.STAYS_OPEN: "echo_lines: rio_readline returns 0 when the client "
+                      "has closed its side; return the total then, so that "
+                      "echo_serve closes the connection.",
+    hints.REFUSED: "echo_serve: loop on net_accept and serve client after "
+                   "client; return only when net_accept fails with "
+                   "ECANCELED (a stop signal).",
+    hints.RESET: "echo_serve: a client that vanishes makes rio_readline or "
+                 "rio_writen fail (ECONNRESET, EPIPE). Log it, close that "
+                 "connection and accept the next client; never exit.",
+    hints.EXITED: "echo_serve must not return after a client or after one "
+                  "client's error: only net_accept failing with ECANCELED "
+                  "(a stop signal) ends it.",
+    hints.TIMEOUT: "echo_lines: read with rio_readline, which returns as "
+                   "soon as a whole line has come; a read of a fixed size "
+                   "waits for bytes the client never sends.",
+}
+
+
+def printable(t: Context, length: int) -> bytes:
+    """length random printable bytes (no '\\n')."""
+    return t.rng.randbytes(length).translate(TO_PRINTABLE)
+
+
+def text_line(t: Context, length: int) -> bytes:
+    """A random printable line of length bytes, '\\n' included."""
+    return printable(t, length - 1) + b"\n"
+
+
+def binary(t: Context, length: int) -> bytes:
+    """length random bytes of any value except '\\n'."""
+    data = t.rng.randbytes(length)
+    return data.replace(b"\n", bytes([t.rng.choice(b"\0\r\x80\xff")]))
+
+
+def random_lines(t: Context, total: int) -> bytes:
+    """About total bytes of printable lines, 1 to LONGEST_LINE bytes each."""
+    text = bytearray(printable(t, total))
+    end = 0
+    while end < total:
+        end += t.rng.randint(1, LONGEST_LINE)
+        text[min(end, total) - 1] = ord("\n")
+    return bytes(text)
+
+
+def session(t: Context, port: int, payload: bytes, what: str) -> None:
+    """One client: send payload, close its side, and expect payload back
+    followed by end of file (a reader drains the replies meanwhile)."""
+    sock = t.connect(port)
+    finish = t.drain(sock, payload, what)
+    sock.sendall(payload)
+    sock.shutdown(socket.SHUT_WR)
+    finish()
+
+
+def fill(sock: socket.socket, data: bytes) -> int:
+    """Send data without blocking until the kernel takes no more: the
+    server is then held up writing. Returns the number of bytes sent."""
+    timeout = sock.gettimeout()
+    sock.setblocking(False)
+    sent = 0
+    try:
+        while sent < len(data):
+            sent += sock.send(data[sent:sent + 65536])
+    except BlockingIOError:
+        pass
+    finally:
+        sock.settimeout(timeout)
+    return sent
+
+
+def vanish(t: Context, port: int) -> None:
+    """A client that sends half a line and resets the connection."""
+    sock = t.connect(port)
+    sock.sendall(printable(t, 60))
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                    struct.pack("ii", 1, 0))
+    sock.close()
+
+
+def listening_addresses(pid: int) -> list[str]:
+    """The local addresses of the TCP sockets process pid listens on."""
+    inodes = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    found = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as rows:
+            for row in list(rows)[1:]:
+                cols = row.split()
+                if cols[3] == "0A" and cols[9] in inodes:  # 0A: LISTEN
+                    found.append(str(proc_address(cols[1].split(":")[0])))
+    return found
+
+
+def proc_address(hexed: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    """Decode an address of /proc/net/tcp*: 32-bit words in host order."""
+    raw = bytes.fromhex(hexed)
+    words = [raw[i:i + 4] for i in range(0, len(raw), 4)]
+    return ipaddress.ip_address(b"".join(w[::-1] for w in words))
+
+
+@test(5, "one line comes back unchanged, then end of file once the client "
+         "closes its side")
+def echo_one_line(t: Context) -> None:
+    server = t.start()
+    line = text_line(t, 40)
+    t.reproduce(f"{shell_printf(line)} | {NC}")
+    sock = t.connect(server.port)
+    sock.sendall(line)
+    t.expect_reply(sock, line, "the echo of the line", eof=False)
+    sock.shutdown(socket.SHUT_WR)
+    t.expect_reply(sock, b"", "what followed the echo")
+
+
+@test(10, "1000 lines sent in one burst come back complete and in order")
+def echo_many_lines(t: Context) -> None:
+    server = t.start()
+    payload = b"".join(text_line(t, t.rng.randint(1, 120))
+                       for _ in range(1000))
+    t.reproduce(f"seq 1000 | {NC}")
+    session(t, server.port, payload, "the echo of 1000 lines")
+
+
+@test(15, "a line holding NUL, CR and 0x80-0xff bytes comes back byte for "
+          "byte",
+      hints={hints.DIFFERS: "echo_lines: binary bytes must pass unchanged: "
+                            "no strlen, no printf(\"%s\"), no string "
+                            "functions on the line; write the n bytes "
+                            "rio_readline returned with rio_writen."})
+def echo_binary_bytes(t: Context) -> None:
+    server = t.start()
+    payload = (printable(t, 8) + b"\0" + binary(t, 200) + b"\x80\xff\r\n"
+               + text_line(t, 30) + b"\0" + binary(t, 50) + b"\r\n")
+    t.reproduce(f"{shell_printf(payload)} | {NC} | od -c")
+    session(t, server.port, payload, "the echo of 3 lines of binary bytes")
+
+
+@test(5, "a line sent in 50 small pieces comes back whole")
+def echo_split_line(t: Context) -> None:
+    server = t.start()
+    line = text_line(t, 2 * PIECES)
+    sock = t.connect(server.port)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    for i in range(0, len(line), 2):
+        sock.sendall(line[i:i + 2])
+        time.sleep(PIECE_PAUSE)
+    t.expect_reply(sock, line, "the echo of the line", eof=False)
+    sock.shutdown(socket.SHUT_WR)
+    t.expect_reply(sock, b"", "what followed the echo")
+
+
+@test(10, "1 MiB of lines sent while the replies are read comes back "
+          "identical, even when the server has to wait to write")
+def echo_megabyte(t: Context) -> None:
+    server = t.start()
+    payload = random_lines(t, MEBIBYTE)
+    t.reproduce(f"head -c 1048576 /dev/urandom | base64 | {NC} | wc -c")
+    sock = t.connect(server.port, bufsize=SMALL_BUFFER)
+    sent = fill(sock, payload)
+    t.log(f"the server took {sent} bytes before it had to wait")
+    finish = t.drain(sock, payload, "the echo of 1 MiB of lines")
+    sock.sendall(payload[sent:])
+    sock.shutdown(socket.SHUT_WR)
+    finish()
+
+
+@test(10, "three clients, one after another, each get exactly their own "
+          "lines back")
+def echo_clients_in_turn(t: Context) -> None:
+    server = t.start()
+    for client in range(1, 4):
+        payload = b"".join(b"client %d: " % client + text_line(t, 60)
+                           for _ in range(3))
+        session(t, server.port, payload, f"the echo to client {client}")
+
+
+@test(10, "a client that resets mid-line and one that leaves without "
+          "reading do not stop the server: the next client is served")
+def echo_vanishing_client(t: Context) -> None:
+    server = t.start()
+    vanish(t, server.port)
+    t.log("client 1 sent half a line and reset the connection")
+    rude = t.connect(server.port, bufsize=SMALL_BUFFER)
+    sent = fill(rude, random_lines(t, MEBIBYTE))
+    rude.close()
+    t.log(f"client 2 sent {sent} bytes and left without reading")
+    session(t, server.port, text_line(t, 50), "the echo to client 3")
+
+
+@test(5, f"a line of exactly {MAXLINE} bytes ('\\n' included) is echoed",
+      hints={hints.DIFFERS: "echo_lines: the buffer needs ECHO_MAXLINE + 1 "
+                            "bytes: the line plus the NUL rio_readline adds. "
+                            "One byte less and an 8192-byte line counts as "
+                            "too long."})
+def echo_max_line(t: Context) -> None:
+    server = t.start()
+    payload = text_line(t, MAXLINE) + text_line(t, 20)
+    t.reproduce(f"(head -c {MAXLINE - 1} /dev/zero | tr '\\0' x; echo) "
+                f"| {NC} | wc -c")
+    session(t, server.port, payload, f"the echo of a {MAXLINE}-byte line")
+
+
+@test(10, "a 9000-byte line gets exactly ECHO_TOOLONG, then end of file, "
+          "and the next client is still served",
+      hints={hints.CLOSED: "echo_lines: when rio_readline fails with errno "
+                           "EMSGSIZE, write ECHO_TOOLONG "
+                           "(sizeof(ECHO_TOOLONG) - 1 bytes) before "
+                           "returning -1.",
+             hints.DIFFERS: "echo_lines: an over-long line is rejected, not "
+                            "echoed in pieces: on EMSGSIZE send ECHO_TOOLONG "
+                            "and end the connection.",
+             hints.EXTRA: "echo_lines: after ECHO_TOOLONG, return -1: the "
+                          "rest of the over-long line must not be echoed."})
+def echo_too_long_line(t: Context) -> None:
+    server = t.start()
+    t.reproduce(f"(head -c 8999 /dev/zero | tr '\\0' x; echo) | {NC}")
+    sock = t.connect(server.port)
+    sock.sendall(text_line(t, 9000))
+    t.expect_reply(sock, TOOLONG, "the reply to a 9000-byte line")
+    session(t, server.port, text_line(t, 50), "the echo to the next client")
+
+
+@test(5, f"a silent client is dropped after the idle time (-i {IDLE_MS}), "
+         "so the client waiting behind it is served",
+      hints={hints.STAYS_OPEN: "echo_serve: call rio_set_idle_timeout(&rio, "
+                               "cfg->idle_ms) on each client's rio, so that "
+                               "rio_readline gives up (ETIMEDOUT) on a "
+                               "silent client.",
+             hints.TIMEOUT: "echo_serve: call rio_set_idle_timeout(&rio, "
+                            "cfg->idle_ms) on each client's rio, so that a "
+                            "silent client is dropped and the next served."})
+def echo_idle_timeout(t: Context) -> None:
+    server = t.start(["-i", str(IDLE_MS)])
+    silent = t.connect(server.port)
+    waiting = t.connect(server.port)
+    line = text_line(t, 30)
+    waiting.sendall(line)
+    t.expect_reply(silent, b"", "what the silent client got")
+    t.expect_reply(waiting, line, "the echo to the waiting client",
+                   eof=False)
+
+
+@test(5, "SIGTERM with a client connected, and SIGINT while waiting for "
+         "one, each make the server exit with status 0",
+      hints={hints.TIMEOUT: "echo_serve: pass cfg->stop_fd to net_accept "
+                            "and to rio_set_cancel on each client's rio, so "
+                            "a stop signal ends any wait; return 0 on "
+                            "ECANCELED.",
+             hints.EXITED: "echo_serve: return 0 when net_accept fails with "
+                           "ECANCELED; main then exits with status 0."})
+def echo_stops_on_signal(t: Context) -> None:
+    busy = t.start()
+    sock = t.connect(busy.port)
+    line = text_line(t, 30)
+    sock.sendall(line)
+    t.expect_reply(sock, line, "the echo of the line", eof=False)
+    expect_stop(t, busy, signal.SIGTERM, "with a client connected")
+    expect_stop(t, t.start(), signal.SIGINT, "while waiting for a client")
+
+
+def expect_stop(t: Context, server: procs.Program, sig: signal.Signals,
+                when: str) -> None:
+    """Send sig to server and fail unless it exits with status 0."""
+    t.doing = f"waiting for the server to exit after {sig.name}"
+    status = server.stop(sig)
+    if status is None:
+        t.fail(hints.TIMEOUT, f"{server.name} still ran {server.grace:g} s "
+               f"after {sig.name} {when}")
+    if status != 0:
+        t.fail(hints.EXITED, f"{server.name} ended with "
+               f"{status_text(status)} after {sig.name} {when}; "
+               "expected status 0")
+
+
+@test(5, "the server listens on 127.0.0.1 only, unless told otherwise",
+      hints={hints.DIFFERS: "main() in echo_main.c (given) listens on "
+                            "127.0.0.1 unless -b says otherwise: restore "
+                            "echo_main.c and net_listen's default."})
+def echo_loopback_only(t: Context) -> None:
+    server = t.start()
+    if server.host != "127.0.0.1":
+        t.fail(hints.DIFFERS, f"the server logged 'listening on "
+               f"{server.host}', expected 127.0.0.1")
+    addresses = listening_addresses(server.pid)
+    if addresses != ["127.0.0.1"]:
+        t.fail(hints.DIFFERS, f"the server listens on {addresses}, "
+               "expected ['127.0.0.1'] only")
+
+
+@test(5, "under valgrind, a session of lines, binary bytes and a vanishing "
+         "client, then SIGTERM, shows no memory errors and no definite "
+         "leaks", timeout=60)
+def echo_valgrind_clean(t: Context) -> None:
+    server = t.start(valgrind=True)
+    payload = text_line(t, 50) + printable(t, 5) + b"\0" + binary(t, 100) \
+        + b"\n"
+    session(t, server.port, payload, "the echo of text and binary lines")
+    vanish(t, server.port)
+    session(t, server.port, text_line(t, 50), "the echo to the next client")
+    expect_stop(t, server, signal.SIGTERM, "at the end of the session")

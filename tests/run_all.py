@@ -1,0 +1,95 @@
+"""Everything `make test` checks, in order, with one summary at the end.
+
+Steps (see docs/ARCHITECTURE.md, "What make test runs"):
+  1. build every program and unit test, reference and starter alike;
+  2. the unit tests against solutions/, plain and under ASan+UBSan;
+  3. the grader's own tests;
+  4. each stage's reference graded on its own tests, then the last stage
+     cumulatively (every lab's tests), all at full marks;
+  5. the last stage again under ASan+UBSan, and the threaded stages
+     (03 and later) under ThreadSanitizer;
+  6. the kit check: starters build, score 0 and fail fast with TODOs;
+  7. the house format (clang-format).
+Each step's own `N passed, N failed` line is added into the totals; a step
+without one (a build, the format check) counts as one check. Every step
+runs even after a failure, so one report shows everything that is wrong.
+"""
+import os
+import re
+import subprocess
+import sys
+import time
+
+TOTALS = re.compile(r"^(?:\w+: )?(\d+) passed, (\d+) failed", re.M)
+THREADED_FROM = 3  # the first stage with threads, graded under TSan
+
+
+def stages() -> list[str]:
+    return sorted(d for d in os.listdir("labs") if re.match(r"\d\d-", d))
+
+
+def make(*args: str) -> list[str]:
+    return ["make", "--no-print-directory", *args]
+
+
+def steps() -> list[tuple[str, list[str]]]:
+    """The commands to run, each with a short title."""
+    last = len(stages())
+    plan = [
+        ("build references", make("SOL=1", "all")),
+        ("build starters", make("all")),
+        ("unit tests", make("SOL=1", "unit")),
+        ("unit tests, ASan+UBSan", make("SOL=1", "SAN=asan", "unit")),
+        ("grader self-test", [sys.executable, "-m", "unittest", "-v",
+                              "tests/grade/test_grader.py"]),
+    ]
+    for n in range(1, last):
+        plan.append((f"grade lab {n} (own tests)",
+                     make("SOL=1", "OWN=1", "FULL=1", "grade", f"LAB={n}")))
+    plan.append((f"grade lab {last} (all labs)",
+                 make("SOL=1", "FULL=1", "grade", f"LAB={last}")))
+    plan.append((f"grade lab {last}, ASan+UBSan",
+                 make("SOL=1", "SAN=asan", "FULL=1", "grade", f"LAB={last}")))
+    for n in range(THREADED_FROM, last + 1):
+        plan.append((f"grade lab {n}, ThreadSanitizer",
+                     make("SOL=1", "SAN=tsan", "OWN=1", "FULL=1", "grade",
+                          f"LAB={n}")))
+    plan.append(("kit check", make("kitcheck")))
+    plan.append(("format check", make("format-check")))
+    return plan
+
+
+def run_step(title: str, cmd: list[str]) -> tuple[bool, int, int, float]:
+    """Run one step, echoing its output; return (ok, passed, failed, secs)."""
+    print(f"\n==== {title}: {' '.join(cmd)}", flush=True)
+    start = time.monotonic()
+    proc = subprocess.run(cmd, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True,
+                          errors="replace")
+    secs = time.monotonic() - start
+    print(proc.stdout, end="", flush=True)
+    ok = proc.returncode == 0
+    counts = TOTALS.findall(proc.stdout)
+    if not counts:
+        return ok, int(ok), int(not ok), secs  # a build: one check
+    passed, failed = map(int, counts[-1])
+    if not ok and failed == 0:
+        failed = 1  # failed without saying why in its counts
+    return ok, passed, failed, secs
+
+
+def main() -> int:
+    results = [(title, *run_step(title, cmd)) for title, cmd in steps()]
+    print("\n==== summary")
+    for title, ok, passed, failed, secs in results:
+        mark = "ok  " if ok else "FAIL"
+        print(f"{mark} {title:<34} {passed:5} passed {failed:3} failed"
+              f" {secs:7.1f}s")
+    passed = sum(r[2] for r in results)
+    failed = sum(r[3] for r in results)
+    print(f"{passed} passed, {failed} failed")
+    return 0 if all(r[1] for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
