@@ -1,9 +1,10 @@
 /*
- * die.c - start-up error exits for main(): die() and usage().
+ * die.c - start-up error exits for main(): die(), usage() and int_arg().
  *
  * The only library code that ends the process; die.h says when that is
- * allowed. int_arg reads a numeric option and dies if it is not one. die() goes through the logger, so its line looks like every
- * other error line ("error: cannot listen on 127.0.0.1 port 80: ...").
+ * allowed. die() goes through the logger, so its line looks like every
+ * other error line ("error: cannot listen on 127.0.0.1 port 80: ...");
+ * int_arg() reads a numeric option and dies if it is not one.
  */
 #include <errno.h>
 #include <stdarg.h>

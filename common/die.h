@@ -6,8 +6,8 @@
  * closes that one connection instead.
  *
  * Interface:
- *   die    log an error and exit with status 1
- *   usage  print a usage line and exit with status 2
+ *   die      log an error and exit with status 1
+ *   usage    print a usage line and exit with status 2
  *   int_arg  a whole-number argument in a range, or die
  */
 #ifndef DIE_H

@@ -51,6 +51,7 @@ static void parse_args(int argc, char **argv, struct echo_args *args)
         usage(argv[0], "PORT [-b ADDRESS] [-i IDLE_MS] [-l LEVEL]", help);
     }
     args->port = argv[optind];
+    (void)int_arg(args->port, 0, 65535, "PORT");
 }
 
 int main(int argc, char **argv)

@@ -32,9 +32,9 @@ struct forward_config {
 };
 
 struct forward_result {
-    int status;         /* the origin's status code; 0 if none arrived */
-    uint64_t bytes;     /* bytes written to the sink: head and body */
-    bool complete;      /* the response ended as its framing says */
+    int status;     /* the origin's status code; 0 if none arrived */
+    uint64_t bytes; /* bytes written to the sink: head and body */
+    bool complete;  /* the response ended as its framing says */
 };
 
 /*

@@ -22,11 +22,11 @@
 #include "rio.h"
 
 struct proxy_config {
-    const char *address;  /* where to listen: 127.0.0.1 unless asked */
-    const char *port;     /* "0" picks a free port */
-    int stop_fd;          /* readable once SIGINT or SIGTERM arrived */
-    int header_ms;        /* the request head must arrive within this */
-    int client_idle_ms;   /* a client silent this long is dropped */
+    const char *address; /* where to listen: 127.0.0.1 unless asked */
+    const char *port;    /* "0" picks a free port */
+    int stop_fd;         /* readable once SIGINT or SIGTERM arrived */
+    int header_ms;       /* the request head must arrive within this */
+    int client_idle_ms;  /* a client silent this long is dropped */
     struct forward_config forward; /* timeouts towards origins */
 };
 

@@ -63,8 +63,8 @@ int proxy_send_error(struct rio *client, int status)
                         "<!DOCTYPE html>\n<html><head><title>%d %s</title>"
                         "</head>\n<body><h1>%d %s</h1>\n<p>%s</p></body>"
                         "</html>\n",
-                        page->status, page->reason, page->status,
-                        page->reason, page->explanation);
+                        page->status, page->reason, page->status, page->reason,
+                        page->explanation);
     len = snprintf(response, sizeof(response),
                    "HTTP/1.1 %d %s\r\n"
                    "Content-Type: text/html; charset=utf-8\r\n"

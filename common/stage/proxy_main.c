@@ -20,8 +20,9 @@
 #include "stage.h"
 #include "stop.h"
 
-#define ARGS "PORT [-b ADDRESS] [-l LEVEL] [-t HEADER_MS] [-c CONNECT_MS] " \
-             "[-i IDLE_MS]"
+#define ARGS                                                       \
+    "PORT [-b ADDRESS] [-l LEVEL] [-t HEADER_MS] [-c CONNECT_MS] " \
+    "[-i IDLE_MS]"
 #define MAX_MS 3600000 /* an hour: longer limits are mistakes */
 
 static const char *const help =
@@ -79,6 +80,7 @@ static void parse_args(int argc, char **argv, struct proxy_config *cfg)
         usage(argv[0], ARGS, help);
     }
     cfg->port = argv[optind];
+    (void)int_arg(cfg->port, 0, 65535, "PORT");
 }
 
 /* listen_or_die - open the listening socket and log where it is. */

@@ -22,9 +22,10 @@
 
 /* Room for the rewritten request head: the request line, every header
  * with its ": " and CRLF, and the lines the proxy adds. */
-#define REQUEST_HEAD_MAX (HTTP_MAXLINE + HTTP_MAXHEADTEXT + 4 * HTTP_MAXHEADERS + 512)
-#define RESPONSE_HEAD_MAX 65536 /* longest response head relayed */
-#define CHUNKED_END "0\r\n\r\n" /* how a chunked body without trailers ends */
+#define REQUEST_HEAD_MAX \
+    (HTTP_MAXLINE + HTTP_MAXHEADTEXT + 4 * HTTP_MAXHEADERS + 512)
+#define RESPONSE_HEAD_MAX 65536       /* longest response head relayed */
+#define CHUNKED_END       "0\r\n\r\n" /* how a chunked body without trailers ends */
 
 /* What the response head says about the body that follows. */
 struct body_framing {
@@ -181,7 +182,7 @@ static int relay_body(struct rio *origin, struct sink *sink,
 
     while (left != 0) {
         size_t want = left < 0 || left > (int64_t)sizeof(buf) ? sizeof(buf)
-                                                                : (size_t)left;
+                                                              : (size_t)left;
         n = rio_read(origin, buf, want);
         if (n <= 0) {
             break;
@@ -199,8 +200,8 @@ static int relay_body(struct rio *origin, struct sink *sink,
     if (framing.length >= 0) {
         res->complete = left == 0;
     } else {
-        res->complete = n == 0 && (!framing.chunked ||
-                                   strcmp(tail, CHUNKED_END) == 0);
+        res->complete =
+            n == 0 && (!framing.chunked || strcmp(tail, CHUNKED_END) == 0);
     }
     return 0;
 }

@@ -163,18 +163,23 @@ def classify(exc: BaseException, pending: Pending | None, doing: str,
         return Failure(REFUSED, f"connection refused while {doing}")
     if isinstance(exc, OSError) and exc.errno in (
             errno.ECONNRESET, errno.EPIPE, errno.ECONNABORTED):
-        return Failure(RESET, f"{exc.strerror} while {doing}"
-                       f"{received_so_far(pending)}")
+        return reset(exc, pending, doing)
     return Failure(GRADER, f"the grader raised {type(exc).__name__}: {exc}",
                    "".join(traceback.format_exception(exc)))
 
 
-def received_so_far(pending: Pending | None) -> str:
-    """", after 10 of 20 bytes of the reply" or nothing."""
+def reset(exc: OSError, pending: Pending | None, doing: str) -> Failure:
+    """The Failure for a reset connection: the wrong bytes that came
+    before it, if any, say more than the reset."""
     if pending is None:
-        return ""
-    return f", after {len(pending.got)} of {len(pending.want)} bytes of " \
-           f"{pending.what}"
+        return Failure(RESET, f"{exc.strerror} while {doing}")
+    got = bytes(pending.got)
+    if not pending.want.startswith(got):
+        failure = mismatch(got, pending.want, pending.what)
+        failure.summary += ", then the connection was reset"
+        return failure
+    return Failure(RESET, f"{exc.strerror} while {doing}, after {len(got)} "
+                   f"of {len(pending.want)} bytes of {pending.what}")
 
 
 def timed_out(pending: Pending | None, doing: str) -> Failure:

@@ -29,6 +29,9 @@ MAXLINE = 8192                                 # ECHO_MAXLINE in echo.h
 TOOLONG = b"error: line longer than 8192 bytes\n"  # ECHO_TOOLONG in echo.h
 IDLE_MS = 300                                  # the -i of the idle test
 MEBIBYTE = 1 << 20
+WMEM = "/proc/sys/net/ipv4/tcp_wmem"  # min, default, max send buffer
+DEFAULT_WMEM = 4 << 20       # tcp_wmem's usual maximum
+BULK_CAP = 32 << 20          # the most the bulk test sends
 LONGEST_LINE = 4096          # the longest line of the bulk payloads
 SMALL_BUFFER = 16 << 10      # client buffers small enough to make the
                              # server wait (and write short) under load
@@ -94,6 +97,17 @@ def random_lines(t: Context, total: int) -> bytes:
         end += t.rng.randint(1, LONGEST_LINE)
         text[min(end, total) - 1] = ord("\n")
     return bytes(text)
+
+
+def bulk_size() -> int:
+    """1 MiB more than a socket's send buffer can grow to (tcp_wmem's
+    maximum), so that a server cannot echo it all without waiting."""
+    try:
+        with open(WMEM) as limits:
+            largest = int(limits.read().split()[2])
+    except (OSError, IndexError, ValueError):
+        largest = DEFAULT_WMEM
+    return min(largest, BULK_CAP) + MEBIBYTE
 
 
 def session(t: Context, port: int, payload: bytes, what: str) -> None:
@@ -205,16 +219,20 @@ def echo_split_line(t: Context) -> None:
     t.expect_reply(sock, b"", "what followed the echo")
 
 
-@test(10, "1 MiB of lines sent while the replies are read comes back "
-          "identical, even when the server has to wait to write")
-def echo_megabyte(t: Context) -> None:
+@test(10, "lines totalling 1 MiB more than the kernel's largest send "
+          "buffer, sent while the replies are read, come back identical "
+          "even though the server has to wait to write")
+def echo_bulk_payload(t: Context) -> None:
     server = t.start()
-    payload = random_lines(t, MEBIBYTE)
-    t.reproduce(f"head -c 1048576 /dev/urandom | base64 | {NC} | wc -c")
+    payload = random_lines(t, bulk_size())
+    t.reproduce(f"head -c {len(payload)} /dev/urandom | base64 | {NC} "
+                "| wc -c")
     sock = t.connect(server.port, bufsize=SMALL_BUFFER)
     sent = fill(sock, payload)
-    t.log(f"the server took {sent} bytes before it had to wait")
-    finish = t.drain(sock, payload, "the echo of 1 MiB of lines")
+    t.log(f"the server took {sent} of {len(payload)} bytes before it had "
+          "to wait")
+    finish = t.drain(sock, payload, f"the echo of {len(payload)} bytes of "
+                     "lines")
     sock.sendall(payload[sent:])
     sock.shutdown(socket.SHUT_WR)
     finish()
@@ -265,6 +283,10 @@ def echo_max_line(t: Context) -> None:
              hints.DIFFERS: "echo_lines: an over-long line is rejected, not "
                             "echoed in pieces: on EMSGSIZE send ECHO_TOOLONG "
                             "and end the connection.",
+             hints.RESET: "echo_lines: when rio_readline fails with errno "
+                          "EMSGSIZE, write ECHO_TOOLONG "
+                          "(sizeof(ECHO_TOOLONG) - 1 bytes) before "
+                          "returning -1.",
              hints.EXTRA: "echo_lines: after ECHO_TOOLONG, return -1: the "
                           "rest of the over-long line must not be echoed."})
 def echo_too_long_line(t: Context) -> None:

@@ -219,12 +219,19 @@ class Program:
     def finish(self, test_failed: bool) -> Failure | None:
         """After a test: note a death the test did not ask for, reap the
         program and read the memory checker's verdict. Returns the Failure
-        that explains the program's state best, or None."""
+        that explains the program's state best, or None.
+
+        A death by signal always counts. A plain exit counts only when the
+        test failed (it then explains the failure): after a passing test,
+        whether a server that exits after its client is already gone is a
+        race, and scores must not depend on races.
+        """
         if test_failed:
             self.wait_exit(DEATH_GRACE)
         status = self.status()
         died = None
-        if status is not None and not self.exit_expected:
+        news = status is not None and (status < 0 or test_failed)
+        if news and not self.exit_expected:
             died = self.exit_failure(status, "before the test asked it "
                                      "to stop")
         final = self.reap()

@@ -1,10 +1,10 @@
 /*
- * test_log.c - unit tests for log.c and die.c.
+ * test_log.c - unit tests for log.c and die.c (die, usage, int_arg).
  *
  * The log tests point fd 2 at a pipe while they log (capture_start and
- * capture_stop) and compare the exact text. die() and usage() end the
- * process, so each of their tests runs them in a child (run_child) and
- * checks its exit status and stderr.
+ * capture_stop) and compare the exact text. die(), usage() and a failing
+ * int_arg() end the process, so those tests run them in a child
+ * (run_child) and check its exit status and stderr.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -406,6 +406,56 @@ static void test_usage_exits_2_without_help(void)
     ASSERT_EQ_STR(out, "usage: proxy PORT\n");
 }
 
+static void test_int_arg_accepts_range(void)
+{
+    ASSERT_EQ_INT(int_arg("42", 0, 100, "-i"), 42);
+    ASSERT_EQ_INT(int_arg("0", 0, 100, "-i"), 0);
+    ASSERT_EQ_INT(int_arg("100", 0, 100, "-i"), 100);
+    ASSERT_EQ_INT(int_arg("-7", -10, 10, "-n"), -7);
+}
+
+static void int_arg_too_big(void)
+{
+    int_arg("101", 0, 100, "-i");
+}
+
+static void test_int_arg_dies_outside_range(void)
+{
+    char out[LINE_MAX_OUT];
+
+    check_exit(run_child(int_arg_too_big, out, sizeof(out)), 1);
+    ASSERT_EQ_STR(out,
+                  "error: -i: '101' is not a whole number from 0 to 100\n");
+}
+
+static void int_arg_junk(void)
+{
+    int_arg("12abc", 0, 100, "-i");
+}
+
+static void int_arg_empty(void)
+{
+    int_arg("", 0, 100, "-i");
+}
+
+static void int_arg_overflow(void)
+{
+    int_arg("99999999999999999999", 0, 100, "-i");
+}
+
+static void test_int_arg_dies_on_non_numbers(void)
+{
+    char out[LINE_MAX_OUT];
+
+    check_exit(run_child(int_arg_junk, out, sizeof(out)), 1);
+    ASSERT_EQ_STR(out,
+                  "error: -i: '12abc' is not a whole number from 0 to 100\n");
+    check_exit(run_child(int_arg_empty, out, sizeof(out)), 1);
+    ASSERT_EQ_STR(out, "error: -i: '' is not a whole number from 0 to 100\n");
+    check_exit(run_child(int_arg_overflow, out, sizeof(out)), 1);
+    CU_ASSERT(strstr(out, "'99999999999999999999' is not") != NULL);
+}
+
 static CU_TestInfo log_tests[] = {
     { "the default level is info", test_log_default_level_is_info },
     { "a line is \"level: message\\n\"", test_log_line_format },
@@ -437,6 +487,11 @@ static CU_TestInfo die_tests[] = {
       test_usage_exits_2_with_help },
     { "usage without help prints one line, exits 2",
       test_usage_exits_2_without_help },
+    { "int_arg returns a number within the range", test_int_arg_accepts_range },
+    { "int_arg dies (exit 1) on a number out of range",
+      test_int_arg_dies_outside_range },
+    { "int_arg dies (exit 1) on text that is not a number",
+      test_int_arg_dies_on_non_numbers },
     CU_TEST_INFO_NULL,
 };
 
