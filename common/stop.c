@@ -1,11 +1,13 @@
 /*
- * stop.c - orderly shutdown on SIGINT and SIGTERM, through a self-pipe.
+ * stop.c - orderly shutdown on SIGINT and SIGTERM, through self-pipes.
  *
- * The handler, on_stop, only writes one byte into a pipe; everything else
- * happens in ordinary code that polls the read end (stop_fd). Both ends are
- * non-blocking, so neither a full pipe nor a check for a stop can block.
- * The two fds are lock-free atomics, which a signal handler may read (C11
- * 7.14.1.1) and other threads too, without a lock.
+ * The handlers only write one byte into a pipe; everything else happens in
+ * ordinary code that polls the read ends. The first stop fills the stop
+ * pipe and sets an alarm for the grace period; SIGALRM, or a second stop,
+ * fills the abort pipe. All ends are non-blocking, so neither a full pipe
+ * nor a check for a stop can block. The fds and counters are lock-free
+ * atomics, which a signal handler may use (C11 7.14.1.1) and other threads
+ * too, without a lock.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,27 +21,47 @@
 
 _Static_assert(ATOMIC_INT_LOCK_FREE == 2, "a handler needs lock-free ints");
 
-static _Atomic int stop_rfd = -1; /* the read end, polled by the program */
-static _Atomic int stop_wfd = -1; /* the write end, for on_stop */
+static _Atomic int stop_rfd = -1;  /* the read end, polled by the program */
+static _Atomic int stop_wfd = -1;  /* the write end, for on_stop */
+static _Atomic int abort_rfd = -1; /* readable once the grace period ended */
+static _Atomic int abort_wfd = -1; /* the write end, for on_alarm */
+static _Atomic int grace_s = STOP_GRACE_S; /* seconds from stop to abort */
+static _Atomic int stops = 0;              /* stops requested so far */
 
-/* notify - put one byte into the pipe, keeping errno (a signal handler
- * must). A full pipe already holds a stop, so its EAGAIN is ignored. */
-static void notify(void)
+/* notify - put one byte into a pipe, keeping errno (a signal handler
+ * must). A full pipe already says what it has to, so EAGAIN is ignored. */
+static void notify(const _Atomic int *wfd)
 {
     int saved = errno;
     ssize_t n;
 
     do {
-        n = write(atomic_load(&stop_wfd), "", 1);
+        n = write(atomic_load(wfd), "", 1);
     } while (n < 0 && errno == EINTR);
     errno = saved;
 }
 
-/* on_stop - the handler for SIGINT and SIGTERM. */
+/* on_stop - the handler for SIGINT and SIGTERM: the first stop starts the
+ * grace period (alarm is async-signal-safe), a second one ends it. */
 static void on_stop(int sig)
 {
     (void)sig;
-    notify();
+    if (atomic_load(&stop_wfd) < 0) {
+        return; /* not installed: nothing to tell */
+    }
+    notify(&stop_wfd);
+    if (atomic_fetch_add(&stops, 1) == 0 && atomic_load(&grace_s) > 0) {
+        alarm((unsigned)atomic_load(&grace_s));
+    } else {
+        notify(&abort_wfd);
+    }
+}
+
+/* on_alarm - the handler for SIGALRM: the grace period is over. */
+static void on_alarm(int sig)
+{
+    (void)sig;
+    notify(&abort_wfd);
 }
 
 /* set_pipe_flags - make one end of the pipe non-blocking and close-on-exec. */
@@ -67,7 +89,8 @@ static void close_pipe(const int fds[2])
     errno = saved;
 }
 
-/* catch_signals - send SIGINT and SIGTERM to on_stop and ignore SIGPIPE. */
+/* catch_signals - send SIGINT and SIGTERM to on_stop, SIGALRM to on_alarm,
+ * and ignore SIGPIPE. */
 static int catch_signals(void)
 {
     struct sigaction sa;
@@ -81,25 +104,45 @@ static int catch_signals(void)
     if (sigaction(SIGINT, &sa, NULL) < 0 || sigaction(SIGTERM, &sa, NULL) < 0) {
         return -1;
     }
+    sa.sa_handler = on_alarm;
+    if (sigaction(SIGALRM, &sa, NULL) < 0) {
+        return -1;
+    }
     sa.sa_handler = SIG_IGN;
     return sigaction(SIGPIPE, &sa, NULL);
 }
 
-int stop_install(void)
+/* open_pipe - a pipe with both ends non-blocking and close-on-exec. */
+static int open_pipe(int fds[2])
 {
-    int fds[2];
-
-    if (atomic_load(&stop_rfd) >= 0) {
-        return 0; /* installed already */
-    }
     if (pipe(fds) < 0) {
         return -1;
     }
     if (set_pipe_flags(fds[0]) < 0 || set_pipe_flags(fds[1]) < 0) {
-        goto out_close;
+        close_pipe(fds);
+        return -1;
     }
-    atomic_store(&stop_wfd, fds[1]);
-    atomic_store(&stop_rfd, fds[0]);
+    return 0;
+}
+
+int stop_install(void)
+{
+    int stop_fds[2];
+    int abort_fds[2];
+
+    if (atomic_load(&stop_rfd) >= 0) {
+        return 0; /* installed already */
+    }
+    if (open_pipe(stop_fds) < 0) {
+        return -1;
+    }
+    if (open_pipe(abort_fds) < 0) {
+        goto out_close_stop;
+    }
+    atomic_store(&stop_wfd, stop_fds[1]);
+    atomic_store(&stop_rfd, stop_fds[0]);
+    atomic_store(&abort_wfd, abort_fds[1]);
+    atomic_store(&abort_rfd, abort_fds[0]);
     if (catch_signals() < 0) {
         goto out_forget;
     }
@@ -108,14 +151,27 @@ int stop_install(void)
 out_forget:
     atomic_store(&stop_rfd, -1);
     atomic_store(&stop_wfd, -1);
-out_close:
-    close_pipe(fds);
+    atomic_store(&abort_rfd, -1);
+    atomic_store(&abort_wfd, -1);
+    close_pipe(abort_fds);
+out_close_stop:
+    close_pipe(stop_fds);
     return -1;
+}
+
+void stop_set_grace(int seconds)
+{
+    atomic_store(&grace_s, seconds > 0 ? seconds : 0);
 }
 
 int stop_fd(void)
 {
     return atomic_load(&stop_rfd);
+}
+
+int stop_abort_fd(void)
+{
+    return atomic_load(&abort_rfd);
 }
 
 bool stop_requested(void)
@@ -131,5 +187,5 @@ bool stop_requested(void)
 
 void stop_request(void)
 {
-    notify();
+    on_stop(SIGTERM);
 }

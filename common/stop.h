@@ -1,5 +1,5 @@
 /*
- * stop.h - orderly shutdown on SIGINT and SIGTERM, through a self-pipe.
+ * stop.h - orderly shutdown on SIGINT and SIGTERM, through self-pipes.
  *
  * stop_install sets handlers that only write one byte into a pipe; the
  * program waits on the pipe's read end (stop_fd) with poll(), alongside its
@@ -21,11 +21,21 @@
 
 #include <stdbool.h>
 
+#define STOP_GRACE_S 2 /* seconds work in flight may go on after a stop */
+
 /*
- * stop_install - create the self-pipe, route SIGINT and SIGTERM to it and
- * ignore SIGPIPE. Returns 0, or -1 with errno set.
+ * stop_install - create the self-pipes, route SIGINT, SIGTERM and SIGALRM
+ * (the grace timer) to them and ignore SIGPIPE. The program must not use
+ * SIGALRM or alarm() itself. Returns 0, or -1 with errno set.
  */
 int stop_install(void);
+
+/*
+ * stop_set_grace - after a stop, let work in flight go on for seconds
+ * before stop_abort_fd fires (0: fire together with stop_fd). Call it
+ * before any stop; the default is STOP_GRACE_S.
+ */
+void stop_set_grace(int seconds);
 
 /*
  * stop_fd - the read end of the self-pipe: poll() it for POLLIN. It stays
@@ -33,6 +43,13 @@ int stop_install(void);
  * Returns -1 before stop_install.
  */
 int stop_fd(void);
+
+/*
+ * stop_abort_fd - the read end of the abort pipe: readable once the grace
+ * period after the first stop has passed, or a second stop arrived. It
+ * stays readable. Returns -1 before stop_install.
+ */
+int stop_abort_fd(void);
 
 /*
  * stop_requested - true once SIGINT or SIGTERM arrived or stop_request ran.

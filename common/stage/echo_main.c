@@ -1,7 +1,8 @@
 /*
  * echo_main.c - main() of the lab 01 echo server (given code).
  *
- * Usage: echo PORT [-b ADDRESS] [-i IDLE_MS] [-l LEVEL]
+ * Usage: echo [-b ADDRESS] [-i IDLE_MS] [-l LEVEL] PORT
+ * (options come before the port, as POSIX getopt wants)
  * Listens on ADDRESS:PORT (127.0.0.1 unless -b says otherwise), logs the
  * port it bound ("listening on 127.0.0.1:PORT"; PORT 0 picks a free one),
  * then hands over to echo_serve() in the student's echo.c until SIGINT or
@@ -16,6 +17,7 @@
 #include "net.h"
 #include "stop.h"
 
+#define ARGS         "[-b ADDRESS] [-i IDLE_MS] [-l LEVEL] PORT"
 #define ECHO_IDLE_MS 30000 /* default: drop a client silent for 30 s */
 
 static const char *const help =
@@ -44,11 +46,11 @@ static void parse_args(int argc, char **argv, struct echo_args *args)
         } else if (opt == 'l' && log_level_parse(optarg, &level)) {
             log_set_level(level);
         } else {
-            usage(argv[0], "PORT [-b ADDRESS] [-i IDLE_MS] [-l LEVEL]", help);
+            usage(argv[0], ARGS, help);
         }
     }
     if (optind != argc - 1) {
-        usage(argv[0], "PORT [-b ADDRESS] [-i IDLE_MS] [-l LEVEL]", help);
+        usage(argv[0], ARGS, help);
     }
     args->port = argv[optind];
     (void)int_arg(args->port, 0, 65535, "PORT");

@@ -28,7 +28,7 @@
 struct forward_config {
     int connect_ms; /* give up connecting to the origin after this */
     int idle_ms;    /* give up when the origin is silent this long */
-    int cancel_fd;  /* readable means "stop now" (shutdown); -1 for none */
+    int cancel_fd;  /* readable: abandon the exchange (stop_abort_fd) */
 };
 
 struct forward_result {

@@ -1,13 +1,14 @@
 /*
  * proxy_main.c - main() of the proxy stages 02-06 (given code).
  *
- * Usage: PROGRAM PORT [-b ADDRESS] [-l LEVEL] [-t HEADER_MS] [-c CONNECT_MS]
- *                     [-i IDLE_MS]
+ * Usage: PROGRAM [-b ADDRESS] [-l LEVEL] [-t HEADER_MS] [-c CONNECT_MS]
+ *                [-i IDLE_MS] PORT
+ * (options come before the port, as POSIX getopt wants).
  * As in the CS:APP Proxy Lab, the port is the only argument a grader
  * needs. Listens on 127.0.0.1 unless -b says otherwise (an open proxy on a
  * campus network gets abused), logs "listening on HOST:PORT" (PORT 0
  * picks a free port), then runs the stage's accept loop (stage.h) until
- * SIGINT or SIGTERM.
+ * SIGINT or SIGTERM; requests in flight then have -g seconds to finish.
  */
 #include <stdbool.h>
 #include <stdlib.h>
@@ -20,9 +21,9 @@
 #include "stage.h"
 #include "stop.h"
 
-#define ARGS                                                       \
-    "PORT [-b ADDRESS] [-l LEVEL] [-t HEADER_MS] [-c CONNECT_MS] " \
-    "[-i IDLE_MS]"
+#define ARGS                                                               \
+    "[-b ADDRESS] [-l LEVEL] [-t HEADER_MS] [-c CONNECT_MS] [-i IDLE_MS] " \
+    "PORT"
 #define MAX_MS 3600000 /* an hour: longer limits are mistakes */
 
 static const char *const help =
@@ -34,7 +35,9 @@ static const char *const help =
     "  -c CONNECT_MS give up connecting to an origin after this "
     "(default 5000)\n"
     "  -i IDLE_MS    drop a client or origin silent this long (default "
-    "30000)\n";
+    "30000)\n"
+    "  -g GRACE_S    after SIGTERM, let requests in flight finish for this "
+    "long (default 2)\n";
 
 /* parse_option - apply one option to cfg; false if it is not one. */
 static bool parse_option(int opt, const char *arg, struct proxy_config *cfg)
@@ -61,6 +64,9 @@ static bool parse_option(int opt, const char *arg, struct proxy_config *cfg)
         cfg->forward.idle_ms = int_arg(arg, 1, MAX_MS, "-i IDLE_MS");
         cfg->client_idle_ms = cfg->forward.idle_ms;
         return true;
+    case 'g':
+        stop_set_grace(int_arg(arg, 0, 60, "-g GRACE_S"));
+        return true;
     default:
         return false;
     }
@@ -71,7 +77,7 @@ static void parse_args(int argc, char **argv, struct proxy_config *cfg)
 {
     int opt;
 
-    while ((opt = getopt(argc, argv, "b:l:t:c:i:")) != -1) {
+    while ((opt = getopt(argc, argv, "b:l:t:c:i:g:")) != -1) {
         if (!parse_option(opt, optarg, cfg)) {
             usage(argv[0], ARGS, help);
         }
@@ -118,7 +124,7 @@ int main(int argc, char **argv)
         die("cannot install signal handlers:");
     }
     cfg.stop_fd = stop_fd();
-    cfg.forward.cancel_fd = cfg.stop_fd;
+    cfg.forward.cancel_fd = stop_abort_fd();
     listenfd = listen_or_die(&cfg);
 
     rc = stage.serve(listenfd, &cfg);

@@ -5,7 +5,8 @@
  * A stop cannot be undone, so the tests run in the order of stop's life:
  * before stop_install, after it, after the first stop. SIGINT and
  * stop_request are checked in child processes (in_child), each with a pipe
- * of its own, before this process installs anything.
+ * of its own, before this process installs anything; so is the grace
+ * period between stop_fd and stop_abort_fd.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -77,6 +78,55 @@ static bool request_stops(void)
 static void test_stop_request_requests_stop(void)
 {
     ASSERT_EQ_INT(in_child(request_stops), 0);
+}
+
+/* readable_within - whether fd becomes readable within ms milliseconds. */
+static bool readable_within(int fd, int ms)
+{
+    struct pollfd pfd = { .fd = fd, .events = POLLIN };
+    int n;
+
+    do {
+        n = poll(&pfd, 1, ms);
+    } while (n < 0 && errno == EINTR);
+    return n == 1 && (pfd.revents & POLLIN) != 0;
+}
+
+static bool no_grace_aborts_at_once(void)
+{
+    stop_set_grace(0);
+    return stop_install() == 0 && !readable(stop_abort_fd()) &&
+           raise(SIGTERM) == 0 && readable(stop_abort_fd());
+}
+
+static void test_stop_no_grace_aborts_at_once(void)
+{
+    ASSERT_EQ_INT(in_child(no_grace_aborts_at_once), 0);
+}
+
+static bool grace_delays_abort(void)
+{
+    stop_set_grace(1);
+    return stop_install() == 0 && raise(SIGTERM) == 0 && readable(stop_fd()) &&
+           !readable(stop_abort_fd()) && readable_within(stop_abort_fd(), 3000);
+}
+
+static void test_stop_grace_delays_abort(void)
+{
+    ASSERT_EQ_INT(in_child(grace_delays_abort), 0);
+}
+
+static bool second_stop_aborts(void)
+{
+    stop_set_grace(60);
+    return stop_install() == 0 && raise(SIGTERM) == 0 &&
+           !readable(stop_abort_fd()) && raise(SIGINT) == 0 &&
+           readable(stop_abort_fd());
+}
+
+static void test_stop_second_stop_aborts(void)
+{
+    ASSERT_EQ_INT(in_child(second_stop_aborts), 0);
 }
 
 static void test_stop_install_succeeds(void)
@@ -154,6 +204,11 @@ static CU_TestInfo stop_tests[] = {
     { "before install: no fd, no stop", test_stop_before_install },
     { "SIGINT requests a stop", test_stop_sigint_requests_stop },
     { "stop_request requests a stop", test_stop_request_requests_stop },
+    { "with no grace, the abort fd fires with the stop",
+      test_stop_no_grace_aborts_at_once },
+    { "the abort fd fires once the grace period ends",
+      test_stop_grace_delays_abort },
+    { "a second stop ends the grace period", test_stop_second_stop_aborts },
     { "install creates a close-on-exec, non-blocking fd",
       test_stop_install_succeeds },
     { "a second install changes nothing", test_stop_install_twice_is_harmless },
