@@ -52,3 +52,11 @@ int deadline_poll_ms(int64_t deadline)
     }
     return left > INT_MAX ? INT_MAX : (int)left;
 }
+
+struct timespec deadline_timespec(int64_t deadline)
+{
+    struct timespec ts = { .tv_sec = (time_t)(deadline / 1000),
+                           .tv_nsec = (long)(deadline % 1000) * 1000000 };
+
+    return ts;
+}

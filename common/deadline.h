@@ -11,6 +11,7 @@
  *   deadline_after   the deadline that is ms milliseconds from now
  *   deadline_earlier the sooner of two deadlines
  *   deadline_poll_ms what to pass to poll() so it returns by the deadline
+ *   deadline_timespec the deadline for pthread_cond_timedwait
  *
  * Thread-safe.
  */
@@ -18,6 +19,7 @@
 #define DEADLINE_H
 
 #include <stdint.h>
+#include <time.h>
 
 #define DEADLINE_NONE 0 /* no time limit */
 
@@ -47,5 +49,13 @@ int64_t deadline_earlier(int64_t a, int64_t b);
  * passed, and the milliseconds left otherwise.
  */
 int deadline_poll_ms(int64_t deadline);
+
+/*
+ * deadline_timespec - deadline as a struct timespec on CLOCK_MONOTONIC, for
+ * pthread_cond_timedwait on a condition variable whose clock was set to
+ * CLOCK_MONOTONIC (pthread_condattr_setclock). Not for DEADLINE_NONE:
+ * without a deadline, use pthread_cond_wait.
+ */
+struct timespec deadline_timespec(int64_t deadline);
 
 #endif /* DEADLINE_H */

@@ -12,6 +12,7 @@
  *   proxy_serve_client      serve one client connection, then close it
  *   proxy_serve_sequential  stage 02's accept loop: one client at a time
  *   proxy_send_error        answer with an error page (proxy_error.c)
+ *   proxy_refuse            answer a connection with an error and close it
  *
  * Thread-safe: the config is read-only once the accept loop runs.
  */
@@ -28,6 +29,11 @@ struct proxy_config {
     int header_ms;       /* the request head must arrive within this */
     int client_idle_ms;  /* a client silent this long is dropped */
     struct forward_config forward; /* timeouts towards origins */
+    int threads;       /* worker threads (stage 03 on); 0: a thread per
+                          connection */
+    int queue_size;    /* accepted connections waiting for a worker */
+    int queue_wait_ms; /* a client waits this long for room in the queue
+                          before it is answered 503 */
 };
 
 /*
@@ -52,5 +58,12 @@ int proxy_serve_sequential(int listenfd, const struct proxy_config *cfg);
  * Returns 0, or -1 with errno set when the client is gone.
  */
 int proxy_send_error(struct rio *client, int status);
+
+/*
+ * proxy_refuse - answer the client on connfd with an error page (503 when
+ * the proxy is too busy) without waiting for it, then close connfd. For
+ * the accept loop, which must not be held up by one client.
+ */
+void proxy_refuse(int connfd, int status);
 
 #endif /* PROXY_H */

@@ -6,6 +6,8 @@
  * inject markup or headers through an error page.
  */
 #include <stdio.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "proxy.h"
 #include "rio.h"
@@ -75,4 +77,21 @@ int proxy_send_error(struct rio *client, int status)
                    page->status, page->reason, body_len,
                    page->status == 503 ? "Retry-After: 1\r\n" : "", body);
     return rio_writen(client, response, (size_t)len) < 0 ? -1 : 0;
+}
+
+void proxy_refuse(int connfd, int status)
+{
+    char scratch[RIO_BUFSIZE];
+    struct rio client;
+
+    rio_init(&client, connfd);
+    if (proxy_send_error(&client, status) == 0) {
+        /* Read what the client already sent, without waiting, so that the
+         * close does not reset the connection and lose the page. */
+        shutdown(connfd, SHUT_WR);
+        while (recv(connfd, scratch, sizeof(scratch), MSG_DONTWAIT) > 0) {
+            continue;
+        }
+    }
+    close(connfd);
 }

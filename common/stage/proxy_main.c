@@ -24,7 +24,9 @@
 #define ARGS                                                               \
     "[-b ADDRESS] [-l LEVEL] [-t HEADER_MS] [-c CONNECT_MS] [-i IDLE_MS] " \
     "PORT"
-#define MAX_MS 3600000 /* an hour: longer limits are mistakes */
+#define MAX_MS      3600000 /* an hour: longer limits are mistakes */
+#define MAX_THREADS 1024    /* more workers than this is a mistake too */
+#define MAX_QUEUE   65536
 
 static const char *const help =
     "  PORT          TCP port to listen on (0: any free port)\n"
@@ -37,7 +39,12 @@ static const char *const help =
     "  -i IDLE_MS    drop a client or origin silent this long (default "
     "30000)\n"
     "  -g GRACE_S    after SIGTERM, let requests in flight finish for this "
-    "long (default 2)\n";
+    "long (default 2)\n"
+    "  -n THREADS    worker threads, stage 03 on (default 16; 0: a thread per "
+    "connection)\n"
+    "  -q QUEUE      connections waiting for a worker, at most (default 128)\n"
+    "  -w QUEUE_WAIT_MS  a client waits this long for room in the queue, "
+    "then gets 503 (default 1000)\n";
 
 /* parse_option - apply one option to cfg; false if it is not one. */
 static bool parse_option(int opt, const char *arg, struct proxy_config *cfg)
@@ -67,6 +74,15 @@ static bool parse_option(int opt, const char *arg, struct proxy_config *cfg)
     case 'g':
         stop_set_grace(int_arg(arg, 0, 60, "-g GRACE_S"));
         return true;
+    case 'n':
+        cfg->threads = int_arg(arg, 0, MAX_THREADS, "-n THREADS");
+        return true;
+    case 'q':
+        cfg->queue_size = int_arg(arg, 1, MAX_QUEUE, "-q QUEUE");
+        return true;
+    case 'w':
+        cfg->queue_wait_ms = int_arg(arg, 1, MAX_MS, "-w QUEUE_WAIT_MS");
+        return true;
     default:
         return false;
     }
@@ -77,7 +93,7 @@ static void parse_args(int argc, char **argv, struct proxy_config *cfg)
 {
     int opt;
 
-    while ((opt = getopt(argc, argv, "b:l:t:c:i:g:")) != -1) {
+    while ((opt = getopt(argc, argv, "b:l:t:c:i:g:n:q:w:")) != -1) {
         if (!parse_option(opt, optarg, cfg)) {
             usage(argv[0], ARGS, help);
         }
@@ -115,6 +131,9 @@ int main(int argc, char **argv)
         .header_ms = 10000,
         .client_idle_ms = 30000,
         .forward = { .connect_ms = 5000, .idle_ms = 30000 },
+        .threads = 16,
+        .queue_size = 128,
+        .queue_wait_ms = 1000,
     };
     int listenfd;
     int rc;

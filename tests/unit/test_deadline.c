@@ -80,6 +80,24 @@ static void test_deadline_poll_ms_caps_at_int_max(void)
     ASSERT_EQ_INT(deadline_poll_ms(far), INT_MAX);
 }
 
+static void test_deadline_timespec_splits_ms(void)
+{
+    struct timespec ts = deadline_timespec(12345678);
+
+    ASSERT_EQ_INT(ts.tv_sec, 12345);
+    ASSERT_EQ_INT(ts.tv_nsec, 678000000);
+}
+
+static void test_deadline_timespec_matches_monotonic_clock(void)
+{
+    struct timespec now;
+    int64_t deadline = deadline_after(1000);
+    struct timespec ts = deadline_timespec(deadline);
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    CU_ASSERT(ts.tv_sec >= now.tv_sec && ts.tv_sec <= now.tv_sec + 2);
+}
+
 static CU_TestInfo deadline_tests[] = {
     { "now advances with the monotonic clock", test_deadline_now_advances },
     { "after(ms <= 0) means no deadline",
@@ -95,6 +113,10 @@ static CU_TestInfo deadline_tests[] = {
     { "poll_ms is the milliseconds left", test_deadline_poll_ms_counts_down },
     { "poll_ms stops at INT_MAX for far deadlines",
       test_deadline_poll_ms_caps_at_int_max },
+    { "timespec splits milliseconds into seconds and nanoseconds",
+      test_deadline_timespec_splits_ms },
+    { "timespec is on the monotonic clock",
+      test_deadline_timespec_matches_monotonic_clock },
     CU_TEST_INFO_NULL,
 };
 

@@ -1,0 +1,48 @@
+/*
+ * threads.h - serving clients concurrently: the contract of
+ * labs/03-threads/threads.c.
+ *
+ * Stage 03 replaces stage 02's one-at-a-time accept loop. The main thread
+ * accepts; every connection is served on another thread, so a slow client
+ * or origin never holds up the rest. Two ways, one per step of the lab:
+ *   lab3.1  a detached thread per connection (-n 0);
+ *   lab3.3  a fixed pool of cfg->threads workers fed by a bounded queue
+ *           (queue.h, lab3.2) of cfg->queue_size connections (the default).
+ * Either way, each connection travels as a heap-allocated struct conn that
+ * the thread serving it owns, frees, and whose socket it closes (through
+ * proxy_serve_client).
+ *
+ * Interface:
+ *   struct conn
+ *   threads_serve   the accept loop of stages 03-06 (stage.h's serve)
+ *
+ * Thread-safe: shared state is only the queue, the logger and cfg, which
+ * no thread writes once the accept loop runs.
+ */
+#ifndef THREADS_H
+#define THREADS_H
+
+#include "net.h"
+#include "proxy.h"
+
+/* One accepted connection, handed from the accept loop to its thread. */
+struct conn {
+    int fd;                  /* the client's socket */
+    char peer[NET_PEER_MAX]; /* the client's "host:port", for log lines */
+};
+
+/*
+ * threads_serve - accept clients on listenfd and serve each on a thread of
+ * its own (cfg->threads == 0) or of the pool (cfg->threads workers), with
+ * proxy_serve_client, until cfg->stop_fd fires.
+ *
+ * When the pool's queue stays full for cfg->queue_wait_ms, the client is
+ * answered 503 with proxy_refuse. After the stop, requests in flight may
+ * finish (the glue abandons them once the grace period ends).
+ * Returns 0 once every thread it started has ended and every connection it
+ * accepted is closed, or -1 with errno set if it could not start or
+ * listenfd is unusable.
+ */
+int threads_serve(int listenfd, const struct proxy_config *cfg);
+
+#endif /* THREADS_H */

@@ -1,0 +1,422 @@
+"""origin.py - a scripted HTTP origin server, the fixture of the proxy labs.
+
+A test starts an Origin (on 127.0.0.1 or ::1, port 0), tells it what to
+answer on each path, points the proxy at it and then asserts both ends:
+what the client received through the proxy, and what the origin received
+from the proxy. The origin records every connection as an Exchange: the
+exact bytes of the request head, of the body Content-Length announced, and
+of anything sent after it.
+
+Each path is served by a Route: a reply (bytes sent exactly as given, so
+chunked, close-delimited and malformed responses are all just bytes),
+optionally sent in small pieces with pauses (trickle), or in two parts with
+a gate the test opens in between; then the connection is closed, held open
+until the fixture closes, or reset. An empty reply closed at once is an
+origin that closes before its status line.
+
+Every thread is a daemon and every wait is bounded (by LIFETIME, and woken
+by close()), so a forgotten origin can neither hang a test nor the grader;
+close() wakes and joins everything, within JOIN_GRACE seconds.
+"""
+import contextlib
+import http
+import socket
+import struct
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+CLOSE = "close"            # after the reply: close the connection (FIN)
+HOLD = "hold"              # after the reply: say nothing until close()
+RESET = "reset"            # after the reply: reset the connection (RST)
+AFTERWARDS = (CLOSE, HOLD, RESET)
+
+MAX_HEAD = 256 << 10       # request head bytes read at most
+MAX_BODY = 64 << 20        # request body bytes read at most
+MAX_EXTRA = 1 << 20        # bytes kept of what follows the request
+LIFETIME = 120.0           # seconds any single wait of the origin lasts
+JOIN_GRACE = 2.0           # seconds close() waits for all its threads
+READ_SIZE = 65536          # bytes asked of each recv
+HEADER_END = (b"\r\n\r\n", b"\n\n")
+
+Reply = bytes | Callable[["Exchange"], bytes]
+
+
+@dataclass
+class Exchange:
+    """One connection the origin accepted, and the bytes that came on it.
+
+    A proxy sends one request per connection, so the request is read once:
+    its head (through the blank line), then as many body bytes as its
+    Content-Length says. Bytes that come after that are kept in extra.
+    """
+    number: int                # 1 for the first connection accepted
+    peer: tuple                # the proxy's address and port
+    head: bytes = b""          # request line and headers, blank line too
+    body: bytes = b""          # the body bytes read (Content-Length)
+    extra: bytes = b""         # bytes after the body, until the end
+    complete: bool = False     # the whole head and body arrived
+    error: str = ""            # why reading or answering stopped early
+    received: bool = False     # reading the request is over
+    finished: bool = False     # the connection is over
+
+    @property
+    def raw(self) -> bytes:
+        """Every byte the origin received on this connection."""
+        return self.head + self.body + self.extra
+
+    @property
+    def request_line(self) -> bytes:
+        """The first line of the head, without its line ending."""
+        return self.head.split(b"\n", 1)[0].rstrip(b"\r")
+
+    @property
+    def target(self) -> str:
+        """The request-target of the request line ("" if it has none)."""
+        parts = self.request_line.split(b" ")
+        return parts[1].decode("latin-1") if len(parts) == 3 else ""
+
+    def headers(self) -> list[tuple[str, str]]:
+        """The header fields of the head, in order, as (name, value) with
+        the value's surrounding whitespace removed; lines without a colon
+        are left out."""
+        fields = []
+        for line in self.head.split(b"\n")[1:]:
+            name, colon, value = line.rstrip(b"\r").partition(b":")
+            if colon:
+                fields.append((name.decode("latin-1"),
+                               value.strip(b" \t").decode("latin-1")))
+        return fields
+
+    def header(self, name: str) -> list[str]:
+        """The values of every header field called name (any case)."""
+        return [v for n, v in self.headers() if n.lower() == name.lower()]
+
+
+@dataclass
+class Route:
+    """How the origin answers a request for one path.
+
+    reply is sent as given (or computed from the Exchange, if callable);
+    with piece, in pieces of that many bytes, pause seconds apart; with
+    gate, reply[:gate_at] first, then the rest once the test sets gate.
+    afterwards is CLOSE, HOLD or RESET.
+    """
+    reply: Reply = b""
+    afterwards: str = CLOSE
+    piece: int = 0
+    pause: float = 0.0
+    gate: threading.Event | None = None
+    gate_at: int = 0
+
+
+def reason_phrase(status: int) -> str:
+    """The usual reason phrase of status ("Not Found"), or "Status"."""
+    try:
+        return http.HTTPStatus(status).phrase
+    except ValueError:
+        return "Status"
+
+
+def head(status: int, headers: Sequence[tuple[str, str]] = (), *,
+         reason: str | None = None, version: str = "HTTP/1.1") -> bytes:
+    """A response head: the status line, the headers, the blank line."""
+    phrase = reason_phrase(status) if reason is None else reason
+    lines = [f"{version} {status} {phrase}"]
+    lines += [f"{name}: {value}" for name, value in headers]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+
+def response(status: int, body: bytes = b"",
+             headers: Sequence[tuple[str, str]] = (), *,
+             reason: str | None = None, version: str = "HTTP/1.1") -> bytes:
+    """A complete response: head, Content-Length (after headers), body."""
+    fields = [*headers, ("Content-Length", str(len(body)))]
+    return head(status, fields, reason=reason, version=version) + body
+
+
+def close_delimited(status: int, body: bytes = b"",
+                    headers: Sequence[tuple[str, str]] = (), **kw) -> bytes:
+    """A response without Content-Length: its body ends when the origin
+    closes the connection (RFC 9112 section 6.3)."""
+    return head(status, headers, **kw) + body
+
+
+def chunk(data: bytes) -> bytes:
+    """One chunk of a chunked body: size in hex, CRLF, data, CRLF."""
+    return b"%x\r\n%s\r\n" % (len(data), data)
+
+
+def chunked(status: int, pieces: Sequence[bytes],
+            headers: Sequence[tuple[str, str]] = (), **kw) -> bytes:
+    """A response with Transfer-Encoding: chunked, one chunk per piece,
+    ending with the last chunk and no trailers (RFC 9112 section 7.1)."""
+    fields = [*headers, ("Transfer-Encoding", "chunked")]
+    body = b"".join(chunk(p) for p in pieces if p) + b"0\r\n\r\n"
+    return head(status, fields, **kw) + body
+
+
+def head_end(data: bytes | bytearray) -> int:
+    """The length of the head at the start of data (through its blank
+    line, CRLF or bare LF), or 0 when the blank line has not come yet."""
+    ends = [data.find(mark) + len(mark) for mark in HEADER_END
+            if mark in data]
+    return min(ends) if ends else 0
+
+
+def content_length(head_bytes: bytes) -> int:
+    """The Content-Length of a head, 0 when it has none.
+
+    Raises ValueError when it is not one decimal number.
+    """
+    for line in head_bytes.split(b"\n")[1:]:
+        name, colon, value = line.partition(b":")
+        if colon and name.strip().lower() == b"content-length":
+            value = value.strip()
+            if not value.isdigit():
+                raise ValueError(f"Content-Length {value!r}")
+            return int(value)
+    return 0
+
+
+def path_of(target: str) -> str:
+    """The path and query of a request-target, absolute-form or not."""
+    if "://" in target:
+        rest = target.split("://", 1)[1]
+        slash = rest.find("/")
+        return rest[slash:] if slash >= 0 else "/"
+    return target
+
+
+class Origin:
+    """A threaded HTTP origin server on port 0 that answers as told.
+
+    Use it as a fixture: origin = t.use(Origin()); origin.close() ends it.
+    host is "127.0.0.1" or "::1"; port is set once it listens.
+    """
+
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self.host = host
+        self._listener = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            self._listener.bind((host, 0))
+            self._listener.listen(64)
+        except OSError:
+            self._listener.close()
+            raise
+        self.port: int = self._listener.getsockname()[1]
+        self._routes: dict[str, Route] = {}
+        self._fallback = Route(response(404, b"origin: no such path\n"))
+        self._exchanges: list[Exchange] = []
+        self._sockets: set[socket.socket] = set()
+        self._threads: list[threading.Thread] = []
+        self._changed = threading.Condition()
+        self._stopping = threading.Event()
+        self._spawn(self._accept_loop, "origin accept")
+
+    @property
+    def authority(self) -> str:
+        """"host:port" as a URI writes it ("[::1]:port" for IPv6)."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{host}:{self.port}"
+
+    def url(self, path: str) -> str:
+        """The absolute URI of path on this origin."""
+        return f"http://{self.authority}{path}"
+
+    def route(self, path: str, reply: Reply = b"", afterwards: str = CLOSE,
+              **options) -> str:
+        """Answer requests for path (the origin-form target, query
+        included) as Route(reply, afterwards, **options) says; returns the
+        path's absolute URI."""
+        if afterwards not in AFTERWARDS:
+            raise ValueError(f"afterwards must be one of {AFTERWARDS}")
+        with self._changed:
+            self._routes[path] = Route(reply, afterwards, **options)
+        return self.url(path)
+
+    def direct(self, path: str) -> bytes:
+        """The bytes a client fetching path straight from this origin
+        receives: what a proxy must relay unchanged."""
+        reply = self._route_for(path).reply
+        if callable(reply):
+            raise TypeError(f"the reply for {path} is computed per request")
+        return reply
+
+    @property
+    def connections(self) -> int:
+        """How many connections the origin has accepted."""
+        with self._changed:
+            return len(self._exchanges)
+
+    @property
+    def exchanges(self) -> list[Exchange]:
+        """Every connection accepted so far, in order."""
+        with self._changed:
+            return list(self._exchanges)
+
+    def wait_for(self, count: int, finished: bool = False,
+                 timeout: float = LIFETIME) -> list[Exchange]:
+        """Wait until count connections have been accepted and their
+        request read (with finished, until they are over), and return the
+        exchanges so far. Returns early, with fewer, after timeout seconds
+        or when the origin closes."""
+
+        def done() -> bool:
+            ready = [e for e in self._exchanges
+                     if (e.finished if finished else e.received)]
+            return len(ready) >= count or self._stopping.is_set()
+
+        with self._changed:
+            self._changed.wait_for(done, timeout)
+            return list(self._exchanges)
+
+    def close(self) -> None:
+        """Stop: wake every thread (held replies end, gates open), close
+        every socket, and join the threads for at most JOIN_GRACE s."""
+        self._stopping.set()
+        with self._changed:
+            sockets = [self._listener, *self._sockets]
+            gates = [r.gate for r in self._routes.values() if r.gate]
+            self._changed.notify_all()
+        for gate in gates:
+            gate.set()
+        for sock in sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+        deadline = time.monotonic() + JOIN_GRACE
+        for thread in list(self._threads):
+            thread.join(max(0.0, deadline - time.monotonic()))
+        for sock in sockets:
+            sock.close()
+
+    def _spawn(self, target: Callable, name: str, *args) -> None:
+        """Start a daemon thread and track it for close()."""
+        thread = threading.Thread(target=target, args=args, name=name,
+                                  daemon=True)
+        self._threads.append(thread)
+        thread.start()
+
+    def _accept_loop(self) -> None:
+        """Accept connections until close() shuts the listener down."""
+        while not self._stopping.is_set():
+            try:
+                conn, peer = self._listener.accept()
+            except OSError:
+                return
+            conn.settimeout(LIFETIME)
+            with self._changed:
+                if self._stopping.is_set():
+                    conn.close()
+                    return
+                exchange = Exchange(len(self._exchanges) + 1, peer)
+                self._exchanges.append(exchange)
+                self._sockets.add(conn)
+                self._changed.notify_all()
+            self._spawn(self._serve, f"origin conn {exchange.number}",
+                        conn, exchange)
+
+    def _route_for(self, target: str) -> Route:
+        """The route of a request-target, or the fallback 404."""
+        with self._changed:
+            return self._routes.get(path_of(target), self._fallback)
+
+    def _note(self, exchange: Exchange, **changes) -> None:
+        """Update exchange under the lock and wake the waiters."""
+        with self._changed:
+            for name, value in changes.items():
+                setattr(exchange, name, value)
+            self._changed.notify_all()
+
+    def _serve(self, conn: socket.socket, exchange: Exchange) -> None:
+        """One connection: read the request, answer as its route says,
+        then close, hold or reset; every failure ends just this one."""
+        afterwards = CLOSE
+        try:
+            if self._read_request(conn, exchange):
+                route = self._route_for(exchange.target)
+                afterwards = route.afterwards
+                self._answer(conn, route, exchange)
+            if afterwards == CLOSE:
+                self._finish_reading(conn, exchange)
+            elif afterwards == HOLD:
+                self._stopping.wait(LIFETIME)
+        except OSError as exc:
+            if not exchange.error:
+                self._note(exchange, error=f"{type(exc).__name__}: {exc}")
+        finally:
+            if afterwards == RESET:
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                struct.pack("ii", 1, 0))
+            with self._changed:
+                self._sockets.discard(conn)
+            conn.close()
+            self._note(exchange, received=True, finished=True)
+
+    def _read_request(self, conn: socket.socket, exchange: Exchange) -> bool:
+        """Read one request head and its Content-Length body into
+        exchange; False (with exchange.error) when it did not all come."""
+        data = bytearray()
+        end = 0
+        try:
+            while not (end := head_end(data)):
+                if len(data) > MAX_HEAD or not self._recv(conn, data):
+                    raise EOFError("the request head ended early")
+            length = content_length(bytes(data[:end]))
+            if length > MAX_BODY:
+                raise ValueError(f"a body of {length} bytes is too long")
+            while len(data) < end + length:
+                if not self._recv(conn, data, end + length - len(data)):
+                    raise EOFError("the request body ended early")
+        except (EOFError, ValueError) as exc:
+            self._note(exchange, head=bytes(data[:end or len(data)]),
+                       body=bytes(data[end:]) if end else b"",
+                       error=str(exc), received=True)
+            return False
+        self._note(exchange, head=bytes(data[:end]),
+                   body=bytes(data[end:end + length]),
+                   extra=bytes(data[end + length:]), complete=True,
+                   received=True)
+        return True
+
+    @staticmethod
+    def _recv(conn: socket.socket, data: bytearray,
+              most: int = READ_SIZE) -> bool:
+        """Append what one recv returns to data; False at end of file."""
+        chunk = conn.recv(min(most, READ_SIZE))
+        data += chunk
+        return bool(chunk)
+
+    def _answer(self, conn: socket.socket, route: Route,
+                exchange: Exchange) -> None:
+        """Send the route's reply: whole, trickled, or around its gate."""
+        reply = route.reply(exchange) if callable(route.reply) \
+            else route.reply
+        if route.gate is not None:
+            self._send(conn, reply[:route.gate_at], route)
+            route.gate.wait(LIFETIME)
+            reply = reply[route.gate_at:]
+        self._send(conn, reply, route)
+
+    def _send(self, conn: socket.socket, data: bytes, route: Route) -> None:
+        """Send data, in route.piece-byte pieces when it says so."""
+        if route.piece <= 0:
+            conn.sendall(data)
+            return
+        for start in range(0, len(data), route.piece):
+            conn.sendall(data[start:start + route.piece])
+            if self._stopping.wait(route.pause):
+                return
+
+    def _finish_reading(self, conn: socket.socket,
+                        exchange: Exchange) -> None:
+        """Close our side, then read what the proxy still sends until it
+        closes too, keeping it in exchange.extra; closing with unread
+        bytes would reset the connection and could destroy the reply."""
+        conn.shutdown(socket.SHUT_WR)
+        extra = bytearray(exchange.extra)
+        while len(extra) < MAX_EXTRA and self._recv(conn, extra):
+            pass
+        self._note(exchange, extra=bytes(extra))
