@@ -8,7 +8,9 @@
 #   make test              everything CI checks (see docs/ARCHITECTURE.md)
 # Variables: SOL=1 uses solutions/ instead of labs/; SAN=asan|tsan builds a
 # sanitizer variant; V=1 makes the grader verbose; T=name runs one test;
-# JSON=file writes Gradescope results; VALGRIND=1 grades under memcheck.
+# JSON=file writes Gradescope results; VALGRIND=1 grades under memcheck;
+# GIVEN=K builds stages 1..K from solutions/ and the later ones from labs/
+# (an instructor releasing the reference of stages a student missed).
 # `make -s path LAB=N [SOL=1] [SAN=...]` prints the program's path.
 
 ifneq ($(shell uname -s),Linux)
@@ -37,7 +39,7 @@ LDFLAGS  += $(SANFLAGS)
 PYTHON   ?= python3
 SRC      := $(if $(SOL),solutions,labs)
 BUILD    := build/$(or $(SAN),debug)
-BIN      := $(BUILD)/bin/$(SRC)
+BIN      := $(BUILD)/bin/$(SRC)$(if $(GIVEN),-given$(GIVEN))
 
 # The stages, named after their directories: 01-echo 02-forward ...
 STAGES   := $(notdir $(wildcard labs/[0-9][0-9]-*))
@@ -54,12 +56,14 @@ endif
 # stage's file replacing an earlier one of the same name, plus the given
 # glue: the shared proxy_*.c and the stage's table stageNN.c.
 stage_num   = $(patsubst 0%,%,$(firstword $(subst -, ,$(1))))
-stage_dirs  = $(wordlist 2,$(call stage_num,$(1)),$(sort $(wildcard $(SRC)/[0-9][0-9]-*)))
+GIVEN_NUMS := $(wordlist 1,$(or $(GIVEN),0),1 2 3 4 5 6 7 8 9)
+stage_root  = $(if $(filter $(call stage_num,$(1)),$(GIVEN_NUMS)),solutions,$(SRC))
+stage_dirs  = $(foreach d,$(wordlist 2,$(call stage_num,$(1)),$(STAGES)),$(call stage_root,$(d))/$(d))
 stage_srcs  = $(foreach f,$(sort $(notdir $(wildcard $(addsuffix /*.c,$(call stage_dirs,$(1)))))),\
                 $(lastword $(wildcard $(addsuffix /$(f),$(call stage_dirs,$(1))))))
 glue_srcs   = $(if $(filter 01-%,$(1)),common/stage/echo_main.c,\
                 $(wildcard common/stage/proxy_*.c) common/stage/stage$(firstword $(subst -, ,$(1))).c)
-prog_srcs   = $(if $(filter 01-%,$(1)),$(wildcard $(SRC)/$(1)/*.c),$(call stage_srcs,$(1))) \
+prog_srcs   = $(if $(filter 01-%,$(1)),$(wildcard $(call stage_root,$(1))/$(1)/*.c),$(call stage_srcs,$(1))) \
               $(call glue_srcs,$(1))
 objs        = $(patsubst %.c,$(BUILD)/%.o,$(1))
 

@@ -21,6 +21,7 @@
 
 #include "forward.h"
 #include "rio.h"
+#include "tunnel.h"
 
 struct proxy_config {
     const char *address; /* where to listen: 127.0.0.1 unless asked */
@@ -34,6 +35,7 @@ struct proxy_config {
     int queue_size;    /* accepted connections waiting for a worker */
     int queue_wait_ms; /* a client waits this long for room in the queue
                           before it is answered 503 */
+    struct tunnel_config tunnel; /* CONNECT's allow-list and timeouts */
 };
 
 /*

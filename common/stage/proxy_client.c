@@ -20,11 +20,13 @@
 #include "proxy.h"
 #include "rio.h"
 #include "sink.h"
+#include "stage.h"
+#include "tunnel.h"
 
 #define LINGER_MS    1000    /* how long to drain a rejected request */
 #define LINGER_BYTES 1048576 /* how much of it to drain at most */
 
-/* The methods forwarded to origins. CONNECT is a tunnel (stage 04); TRACE
+/* The methods forwarded to origins. CONNECT opens a tunnel instead; TRACE
  * and OPTIONS would need Max-Forwards handling (RFC 9110 section 7.6.2). */
 static const char *const forwarded_methods[] = {
     "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH",
@@ -103,6 +105,27 @@ static void log_exchange(const char *peer, const struct http_request *req,
              res->complete ? "" : ", incomplete");
 }
 
+/* serve_tunnel - serve a CONNECT request with the stage's tunnel, if it
+ * has one yet (stage 04). Returns as serve_request does. */
+static int serve_tunnel(struct rio *client, struct http_request *req,
+                        const char *peer, const struct proxy_config *cfg)
+{
+    struct tunnel_result res;
+    int64_t started = deadline_now();
+    int rc;
+
+    if (stage.tunnel == NULL) {
+        return 501;
+    }
+    rc = stage.tunnel(client, req, &cfg->tunnel, &res);
+    if (rc == 0) {
+        log_info("%s \"CONNECT %s\" tunnel: %" PRIu64 " bytes up, %" PRIu64
+                 " down, %" PRId64 " ms",
+                 peer, req->target, res.up, res.down, deadline_now() - started);
+    }
+    return rc;
+}
+
 /* serve_request - act on a request whose head has been read.
  * Returns 0, the status to answer with, or -1 when the client is gone. */
 static int serve_request(struct rio *client, struct http_request *req,
@@ -112,6 +135,9 @@ static int serve_request(struct rio *client, struct http_request *req,
     struct sink sink = sink_to_rio(client);
     int rc;
 
+    if (strcmp(req->method, "CONNECT") == 0) {
+        return serve_tunnel(client, req, peer, cfg);
+    }
     if (!is_forwarded(req->method)) {
         return 501;
     }

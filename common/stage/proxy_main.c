@@ -11,7 +11,9 @@
  * SIGINT or SIGTERM; requests in flight then have -g seconds to finish.
  */
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "die.h"
@@ -44,7 +46,31 @@ static const char *const help =
     "connection)\n"
     "  -q QUEUE      connections waiting for a worker, at most (default 128)\n"
     "  -w QUEUE_WAIT_MS  a client waits this long for room in the queue, "
-    "then gets 503 (default 1000)\n";
+    "then gets 503 (default 1000)\n"
+    "  -p PORTS      ports CONNECT may reach, stage 04 on, comma-separated "
+    "(default 443)\n";
+
+/* parse_ports - fill the CONNECT allow-list from "443,8443" or die. */
+static void parse_ports(const char *list, struct tunnel_config *tunnel)
+{
+    char copy[256];
+    char *save = NULL;
+
+    if (snprintf(copy, sizeof(copy), "%s", list) >= (int)sizeof(copy)) {
+        die("-p PORTS: the list is too long");
+    }
+    tunnel->nports = 0;
+    for (char *p = strtok_r(copy, ",", &save); p != NULL;
+         p = strtok_r(NULL, ",", &save)) {
+        if (tunnel->nports == TUNNEL_MAXPORTS) {
+            die("-p PORTS: more than %d ports", TUNNEL_MAXPORTS);
+        }
+        tunnel->ports[tunnel->nports++] = int_arg(p, 1, 65535, "-p PORTS");
+    }
+    if (tunnel->nports == 0) {
+        die("-p PORTS: no port given");
+    }
+}
 
 /* parse_option - apply one option to cfg; false if it is not one. */
 static bool parse_option(int opt, const char *arg, struct proxy_config *cfg)
@@ -66,10 +92,12 @@ static bool parse_option(int opt, const char *arg, struct proxy_config *cfg)
         return true;
     case 'c':
         cfg->forward.connect_ms = int_arg(arg, 1, MAX_MS, "-c CONNECT_MS");
+        cfg->tunnel.connect_ms = cfg->forward.connect_ms;
         return true;
     case 'i':
         cfg->forward.idle_ms = int_arg(arg, 1, MAX_MS, "-i IDLE_MS");
         cfg->client_idle_ms = cfg->forward.idle_ms;
+        cfg->tunnel.idle_ms = cfg->forward.idle_ms;
         return true;
     case 'g':
         stop_set_grace(int_arg(arg, 0, 60, "-g GRACE_S"));
@@ -83,6 +111,9 @@ static bool parse_option(int opt, const char *arg, struct proxy_config *cfg)
     case 'w':
         cfg->queue_wait_ms = int_arg(arg, 1, MAX_MS, "-w QUEUE_WAIT_MS");
         return true;
+    case 'p':
+        parse_ports(arg, &cfg->tunnel);
+        return true;
     default:
         return false;
     }
@@ -93,7 +124,7 @@ static void parse_args(int argc, char **argv, struct proxy_config *cfg)
 {
     int opt;
 
-    while ((opt = getopt(argc, argv, "b:l:t:c:i:g:n:q:w:")) != -1) {
+    while ((opt = getopt(argc, argv, "b:l:t:c:i:g:n:q:w:p:")) != -1) {
         if (!parse_option(opt, optarg, cfg)) {
             usage(argv[0], ARGS, help);
         }
@@ -134,6 +165,10 @@ int main(int argc, char **argv)
         .threads = 16,
         .queue_size = 128,
         .queue_wait_ms = 1000,
+        .tunnel = { .ports = { 443 },
+                    .nports = 1,
+                    .connect_ms = 5000,
+                    .idle_ms = 30000 },
     };
     int listenfd;
     int rc;
@@ -144,6 +179,7 @@ int main(int argc, char **argv)
     }
     cfg.stop_fd = stop_fd();
     cfg.forward.cancel_fd = stop_abort_fd();
+    cfg.tunnel.cancel_fd = stop_abort_fd();
     listenfd = listen_or_die(&cfg);
 
     rc = stage.serve(listenfd, &cfg);

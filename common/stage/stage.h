@@ -14,7 +14,10 @@
 #ifndef STAGE_H
 #define STAGE_H
 
+#include "http.h"
 #include "proxy.h"
+#include "rio.h"
+#include "tunnel.h"
 
 struct stage {
     const char *name; /* "02-forward", for the start-up log line */
@@ -22,6 +25,11 @@ struct stage {
     /* Accept clients on listenfd and serve each with proxy_serve_client
      * until cfg->stop_fd fires; return 0 then, -1 on failure. */
     int (*serve)(int listenfd, const struct proxy_config *cfg);
+
+    /* Serve a CONNECT request (tunnel.h's tunnel_serve); NULL before
+     * stage 04, and the glue answers CONNECT with 501. */
+    int (*tunnel)(struct rio *client, const struct http_request *req,
+                  const struct tunnel_config *cfg, struct tunnel_result *res);
 };
 
 extern const struct stage stage;

@@ -6,4 +6,5 @@
 const struct stage stage = {
     .name = "02-forward",
     .serve = proxy_serve_sequential,
+    .tunnel = NULL, /* CONNECT arrives in stage 04 */
 };

@@ -7,4 +7,5 @@
 const struct stage stage = {
     .name = "03-threads",
     .serve = threads_serve,
+    .tunnel = NULL, /* CONNECT arrives in stage 04 */
 };

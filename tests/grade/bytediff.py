@@ -43,7 +43,7 @@ def byte_name(data: bytes, offset: int) -> str:
     value = data[offset]
     if value == 0:
         return "0x00 (NUL)"
-    return f"0x{value:02x} '{quote(bytes([value]))}'"
+    return f'0x{value:02x} "{quote(bytes([value]))}"'
 
 
 def quote(data: bytes) -> str:

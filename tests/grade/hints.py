@@ -178,8 +178,8 @@ def reset(exc: OSError, pending: Pending | None, doing: str) -> Failure:
         failure = mismatch(got, pending.want, pending.what)
         failure.summary += ", then the connection was reset"
         return failure
-    return Failure(RESET, f"{exc.strerror} while {doing}, after {len(got)} "
-                   f"of {len(pending.want)} bytes of {pending.what}")
+    return Failure(RESET, f"{exc.strerror} after {len(got)} of "
+                   f"{len(pending.want)} bytes of {pending.what}")
 
 
 def timed_out(pending: Pending | None, doing: str) -> Failure:

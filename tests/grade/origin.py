@@ -25,12 +25,15 @@ import struct
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 CLOSE = "close"            # after the reply: close the connection (FIN)
 HOLD = "hold"              # after the reply: say nothing until close()
 RESET = "reset"            # after the reply: reset the connection (RST)
 AFTERWARDS = (CLOSE, HOLD, RESET)
+ACCEPTED = "accepted"      # wait_for: the connection was accepted
+RECEIVED = "received"      # wait_for: its request has been read
+FINISHED = "finished"      # wait_for: the connection is over
 
 MAX_HEAD = 256 << 10       # request head bytes read at most
 MAX_BODY = 64 << 20        # request body bytes read at most
@@ -257,18 +260,22 @@ class Origin:
         with self._changed:
             return list(self._exchanges)
 
-    def wait_for(self, count: int, finished: bool = False,
+    def wait_for(self, count: int, until: str = RECEIVED,
                  timeout: float = LIFETIME) -> list[Exchange]:
-        """Wait until count connections have been accepted and their
-        request read (with finished, until they are over), and return the
+        """Wait until count connections are ACCEPTED, have their request
+        RECEIVED (read, whole or not) or are FINISHED, and return the
         exchanges so far. Returns early, with fewer, after timeout seconds
-        or when the origin closes."""
+        or once the origin is closed."""
+
+        def ready(e: Exchange) -> bool:
+            return until == ACCEPTED or getattr(e, until)
 
         def done() -> bool:
-            ready = [e for e in self._exchanges
-                     if (e.finished if finished else e.received)]
-            return len(ready) >= count or self._stopping.is_set()
+            return self._stopping.is_set() or \
+                sum(map(ready, self._exchanges)) >= count
 
+        if until not in (ACCEPTED, RECEIVED, FINISHED):
+            raise ValueError(f"cannot wait until {until!r}")
         with self._changed:
             self._changed.wait_for(done, timeout)
             return list(self._exchanges)

@@ -117,6 +117,8 @@ class Program:
     def command(self, port: int) -> str:
         """The shell command that starts this program by hand on port."""
         path = os.path.relpath(self.path)
+        if path.startswith(".."):
+            path = str(self.path.resolve())
         return shlex.join([path, *self.args, str(port)])
 
     def _read_output(self) -> None:

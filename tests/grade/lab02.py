@@ -1,0 +1,1138 @@
+"""lab02.py - the graded tests of lab 02, the HTTP forwarding proxy
+(labs/02-forward/http.c and forward.c, around the given glue).
+
+Each test starts its own proxy and a scripted origin (origin.py), sends
+requests through the proxy and checks both ends: the bytes the client gets
+back (an origin's response must come through byte for byte, head and body)
+and the bytes the origin received (the request rewritten as http.h says).
+Bodies, paths and header values are random, drawn from the run's seed, so
+no answer can be hard-coded. Tests wait for events (a reply, an end of file,
+a request at the origin), never for a length of time. Every error test
+checks that the answer is a complete HTTP response that then closes, and
+that the proxy still serves the next client.
+
+PROGRAM is "graded": grading a later lab runs these tests against its
+program, so they only use what every later stage must still do (CONNECT
+is checked to be refused only before stage 04 brings tunnels).
+"""
+import functools
+import os
+import re
+import socket
+import struct
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Sequence
+
+import harness
+import hints
+import procs
+from bytediff import quote, shell_printf
+from harness import Context, TestTimeout
+from hints import Failure, Pending
+from lab01 import expect_stop
+from origin import (HOLD, RESET, Exchange, Origin, chunked, close_delimited,
+                    head, head_end, response)
+
+TITLE = "HTTP forwarding proxy"
+PROGRAM = "graded"
+
+KIBIBYTE = 1 << 10
+MEBIBYTE = 1 << 20
+TUNNEL_STAGE = 4             # the first stage that answers CONNECT
+IDLE_MS = 500                # the -i of the silent-origin test
+SMALL_BUFFER = 16 << 10      # socket buffers of a client that reads slowly
+PIECE_PAUSE = 0.001          # seconds between the pieces of a split send
+ERROR_PAGE_MAX = 1 << 20     # bytes read at most of an error page
+ALNUM = "abcdefghijklmnopqrstuvwxyz0123456789"
+PRINTABLE = bytes(range(0x20, 0x7f))
+TO_TEXT = bytes(PRINTABLE[b % len(PRINTABLE)] for b in range(256))
+TEXT = [("Content-Type", "text/plain; charset=utf-8")]
+BINARY = [("Content-Type", "application/octet-stream")]
+HOP_BY_HOP = {"connection", "proxy-connection", "keep-alive", "te",
+              "trailer", "transfer-encoding", "upgrade",
+              "proxy-authorization", "proxy-authenticate"}
+ADDED = {"host", "connection", "via"}   # the header fields the proxy writes
+VIA = re.compile(r"^(HTTP/)?1\.[01] [^\s,]+")
+STATUS_LINE = re.compile(rb"HTTP/1\.[01] (\d{3})(?: [^\r\n]*)?\r?\n")
+
+# Reproduce-by-hand pieces: an origin serving /tmp on port 8000, and raw
+# requests typed at the proxy with nc.
+BY_HAND = "127.0.0.1:8000"
+HAND_ORIGIN = ("python3 -m http.server 8000 --bind 127.0.0.1 "
+               "--directory /tmp >/dev/null 2>&1 &")
+CURL = "curl -sS -x http://127.0.0.1:{port}"
+NC = "nc -N 127.0.0.1 {port}"
+
+HINTS = {
+    hints.TIMEOUT: "The proxy stopped answering. Read the request head "
+                   "line by line (rio_readline) up to the blank line, "
+                   "relay each chunk of the response as it arrives, and "
+                   "stop at the body's end: Content-Length bytes, nothing "
+                   "after HEAD, 204 or 304, otherwise the origin's close.",
+    hints.RESET: "The connection was reset: the proxy crashed, or closed "
+                 "the client's connection with bytes unread. Its stderr "
+                 "below says which.",
+    hints.REFUSED: "Nothing listened any more: the proxy had exited. "
+                   "Whatever fails in one request (a bad request, a client "
+                   "or origin that vanishes) ends that connection only.",
+    hints.TRUNCATED: "Part of the response never came. Relay in a loop "
+                     "until the body ends (Content-Length bytes, or the "
+                     "origin's close) and write every chunk with "
+                     "sink_write, which loops on short writes; the body "
+                     "may arrive in any number of reads.",
+    hints.NUL: "The bytes stop or go wrong at a NUL byte: strlen, strcpy, "
+               "sprintf(\"%s\") and fputs stop there. Relay counted "
+               "bytes: the n that rio_read returned, written with "
+               "sink_write.",
+    hints.EXTRA: "More bytes came than the origin sent: write exactly the "
+                 "n bytes each read returned, once, and nothing of your "
+                 "own after a relayed response.",
+    hints.DIFFERS: "The proxy must relay the origin's response unchanged: "
+                   "its status line and headers as they came (not rebuilt) "
+                   "and its body as read, whatever the status.",
+    hints.CLOSED: "The proxy closed the connection without a response. If "
+                  "forward_request failed before anything was relayed, it "
+                  "returns the status to answer with (502, 504, ...); -1 is "
+                  "only for a client that is gone.",
+    hints.STAYS_OPEN: "Everything came, but the proxy never closed the "
+                      "connection: after the response (or an error page) "
+                      "proxy_serve_client closes it, so look for a relay "
+                      "loop that waits for bytes after the body's end.",
+    hints.EXITED: "The proxy exited on its own: the last lines of its "
+                  "stderr say why. One request's failure ends that "
+                  "connection only; only SIGINT or SIGTERM end the proxy.",
+}
+
+
+def test(points: int, sentence: str, **options) -> Callable:
+    """harness.test, whose failures name the starter stub the proxy ran.
+
+    A starter's stubs log "TODO(lab2.N): ..." and the proxy then answers
+    with an error page instead of crashing, so without this a student
+    would see only the wrong reply; the TODO line says what to write.
+    """
+    declare = harness.test(points, sentence, **options)
+
+    def wrap(func: Callable[[Context], None]) -> Callable:
+        @functools.wraps(func)
+        def run(t: Context) -> None:
+            try:
+                func(t)
+            except Exception as exc:
+                todo = logged_todo(t)
+                if not todo:
+                    raise
+                failure = hints.classify(exc, t.pending, t.doing, t.limit)
+                raise Failure(hints.STUB, f"{failure.summary}; the proxy "
+                              f"still runs a starter stub: {todo}",
+                              failure.detail) from exc
+
+        return declare(run)
+
+    return wrap
+
+
+def logged_todo(t: Context) -> str:
+    """The first "TODO(" line a program of the test logged, or ""."""
+    for program in t.programs:
+        for line in program.stderr().splitlines():
+            if "TODO(" in line:
+                return line.strip()
+    return ""
+
+
+# Random content.
+
+def token(t: Context, length: int = 10) -> str:
+    """A random lower-case alphanumeric word."""
+    return "".join(t.rng.choice(ALNUM) for _ in range(length))
+
+
+def fresh_path(t: Context, stem: str, suffix: str = "") -> str:
+    """A random path no other request of the test uses (so that no cache
+    of a later stage can answer it)."""
+    return f"/{stem}/{token(t)}{suffix}"
+
+
+def text(t: Context, size: int) -> bytes:
+    """About size bytes of printable lines of 1 to 100 bytes."""
+    data = bytearray(t.rng.randbytes(size).translate(TO_TEXT))
+    end = t.rng.randint(1, 100)
+    while end < size:
+        data[end - 1] = ord("\n")
+        end += t.rng.randint(1, 100)
+    data[-1] = ord("\n")
+    return bytes(data)
+
+
+def binary(t: Context, size: int) -> bytes:
+    """size random bytes that hold every byte value and start with NUL,
+    with a CRLF CRLF and a status line inside, to fool string handling."""
+    values = list(range(1, 256))
+    t.rng.shuffle(values)
+    data = b"\0" + bytes(values) + b"\r\n\r\nHTTP/1.1 200 OK\r\n\0\0" + \
+        t.rng.randbytes(size)
+    return data[:size]
+
+
+# Requests.
+
+def request(method: str, target: str,
+            headers: Sequence[tuple[str, str]] = (), body: bytes = b"",
+            version: str = "HTTP/1.1") -> bytes:
+    """The bytes of a request: request line, headers, blank line, body."""
+    lines = [f"{method} {target} {version}"]
+    lines += [f"{name}: {value}" for name, value in headers]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+
+
+def get(origin: Origin, path: str,
+        headers: Sequence[tuple[str, str]] = (), method: str = "GET",
+        body: bytes = b"") -> bytes:
+    """A request for path on origin as a browser sends it to a proxy: the
+    absolute URI, Host, then headers."""
+    fields = [("Host", origin.authority), *headers]
+    if body:
+        fields.append(("Content-Length", str(len(body))))
+    return request(method, origin.url(path), fields, body)
+
+
+def by_hand(data: bytes, origin: Origin) -> bytes:
+    """data with origin's address replaced by the by-hand origin's."""
+    return data.replace(origin.authority.encode(), BY_HAND.encode())
+
+
+def nc_command(data: bytes, origin: Origin | None = None) -> str:
+    """The shell command that types data at the proxy."""
+    if origin is not None:
+        data = by_hand(data, origin)
+    return f"{shell_printf(data)} | {NC}"
+
+
+# Talking to the proxy.
+
+def setup(t: Context, args: Sequence[str] = (),
+          host: str = "127.0.0.1") -> tuple[procs.Program, Origin]:
+    """Start the proxy and an origin on host."""
+    proxy = t.start(list(args))
+    return proxy, t.use(Origin(host))
+
+
+def send_split(sock: socket.socket, data: bytes, piece: int) -> None:
+    """Send data in pieces of piece bytes, each in a segment of its own."""
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    for start in range(0, len(data), piece):
+        sock.sendall(data[start:start + piece])
+        time.sleep(PIECE_PAUSE)
+
+
+def receive_reply(t: Context, sock: socket.socket, want: bytes, what: str,
+                  origin: Origin | None = None, eof: bool = True) -> bytes:
+    """t.expect_reply, whose failure also says what the proxy answered
+    instead (an error page?) and whether the origin was reached."""
+    pending = Pending(what, want, eof)
+    t.pending, t.doing = pending, f"waiting for {what}"
+    harness.receive(sock, pending)
+    t.pending = None
+    got = bytes(pending.got)
+    if got != want:
+        failure = hints.mismatch(got, want, what)
+        failure.summary += answered_instead(got, want, origin)
+        raise failure
+    return got
+
+
+def answered_instead(got: bytes, want: bytes, origin: Origin | None) -> str:
+    """"; the proxy answered '502 Bad Gateway' and the origin received no
+    request", or what part of that applies."""
+    note = ""
+    if got.startswith(b"HTTP/") and first_line(got) != first_line(want):
+        note = f"; the proxy answered '{quote(first_line(got))}'"
+    if origin is not None and origin.connections == 0:
+        note += " and" if note else ";"
+        note += " the origin received no request"
+    return note
+
+
+def first_line(data: bytes) -> bytes:
+    """The first line of data, without its line ending."""
+    return data.split(b"\n", 1)[0].rstrip(b"\r")
+
+
+def relay(t: Context, proxy: procs.Program, origin: Origin, data: bytes,
+          want: bytes, what: str, piece: int = 0,
+          bufsize: int | None = None) -> bytes:
+    """One client: send data (in pieces of piece bytes, if given), expect
+    want then end of file, and close."""
+    sock = t.connect(proxy.port, bufsize=bufsize)
+    if piece:
+        send_split(sock, data, piece)
+    else:
+        sock.sendall(data)
+    got = receive_reply(t, sock, want, what, origin)
+    harness.close_socket(sock)
+    return got
+
+
+def fetch(t: Context, proxy: procs.Program, origin: Origin, path: str,
+          reply: bytes, what: str, **route) -> Exchange:
+    """Serve reply on path, GET it through the proxy, expect it back byte
+    for byte, and return what the origin received."""
+    origin.route(path, reply, **route)
+    relay(t, proxy, origin, get(origin, path), reply, what)
+    return origin_request(t, origin, path)
+
+
+def origin_request(t: Context, origin: Origin, path: str) -> Exchange:
+    """The request the origin received for path (waiting for it)."""
+    exchanges = origin.wait_for(origin.connections)
+    for exchange in reversed(exchanges):
+        if exchange.target == path and exchange.complete:
+            return exchange
+    seen = [quote(e.request_line) for e in exchanges] or ["nothing"]
+    t.fail(hints.DIFFERS, f"the origin received no request for {path}",
+           "request lines the origin received:\n  " + "\n  ".join(seen))
+
+
+def served(t: Context, proxy: procs.Program, origin: Origin,
+           who: str = "the next client") -> None:
+    """Check that the proxy still relays a GET, for a new client."""
+    path = fresh_path(t, "next", ".txt")
+    fetch(t, proxy, origin, path, response(200, text(t, 300), TEXT),
+          f"the response to {who}")
+
+
+def abort(sock: socket.socket) -> None:
+    """Close sock with a reset, as a client that crashes does."""
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                    struct.pack("ii", 1, 0))
+    sock.close()
+
+
+# Error pages.
+
+def read_all(t: Context, sock: socket.socket, what: str) -> bytes:
+    """Read sock until end of file; fail clearly if it never comes."""
+    t.pending, t.doing = None, f"waiting for {what}"
+    data = bytearray()
+    try:
+        while len(data) <= ERROR_PAGE_MAX:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    except TestTimeout:
+        if not data:
+            t.fail(hints.TIMEOUT, f"{what}: nothing came back before the "
+                   f"time limit ({t.limit:g} s)")
+        t.fail(hints.STAYS_OPEN, f"{what}: '{quote(first_line(data))}' "
+               "came, but the connection was never closed",
+               f"received {len(data)} bytes:\n  {quote(data[:600])}")
+    except ConnectionResetError:
+        if not data:
+            raise
+    return bytes(data)
+
+
+def expect_error(t: Context, proxy: procs.Program, data: bytes,
+                 status: int, what: str, piece: int = 0) -> None:
+    """One client: send data, expect a complete error page with status,
+    then end of file, and close."""
+    sock = t.connect(proxy.port)
+    if piece:
+        send_split(sock, data, piece)
+    else:
+        sock.sendall(data)
+    page = read_all(t, sock, what)
+    harness.close_socket(sock)
+    check_error_page(t, page, status, what)
+
+
+def check_error_page(t: Context, page: bytes, status: int,
+                     what: str) -> None:
+    """Fail unless page is one complete response with status: a status
+    line, a head, one Content-Length that matches the body."""
+    shown = f"received {len(page)} bytes:\n  {quote(page[:600])}"
+    if not page:
+        t.fail(hints.CLOSED, f"{what}: the proxy closed the connection "
+               f"without answering (expected a {status} response)")
+    match = STATUS_LINE.match(page)
+    if match is None or int(match[1]) != status:
+        t.fail(hints.DIFFERS, f"{what}: expected a {status} response, got "
+               f"'{quote(first_line(page))}'", shown)
+    end = head_end(page)
+    if not end:
+        t.fail(hints.TRUNCATED, f"{what}: the {status} response's head "
+               "never ends (no blank line before the close)", shown)
+    lengths = Exchange(0, (), head=page[:end]).header("Content-Length")
+    body = len(page) - end
+    if lengths != [str(body)]:
+        t.fail(hints.DIFFERS, f"{what}: the {status} response has "
+               f"Content-Length {lengths or 'missing'} but {body} body "
+               "bytes before the close", shown)
+
+
+# What the origin received.
+
+def check_rewritten(t: Context, exchange: Exchange, sent: bytes,
+                    method: str, path: str, authority: str) -> None:
+    """Fail unless the origin got "METHOD PATH HTTP/1.0" in CRLF lines,
+    one Host (authority), one "Connection: close" and a Via."""
+    show = received_detail(sent, exchange)
+    lines = exchange.head.split(b"\n")[:-1]
+    if any(not line.endswith(b"\r") for line in lines):
+        t.fail(hints.DIFFERS, "the request the origin received has lines "
+               "that end in a bare LF: end every line with CRLF", show)
+    check_request_line(t, exchange.request_line.decode("latin-1"),
+                       f"{method} {path} HTTP/1.0", show)
+    check_one(t, exchange, "Host", authority, show,
+              "build it from the URI's host and port (with ':port' unless "
+              "it is 80) and leave out the client's own Host")
+    check_one(t, exchange, "Connection", "close", show,
+              "the proxy asks the origin to close after one response "
+              "and drops the client's Connection header")
+    via = exchange.header("Via")
+    if not any(VIA.match(value) for value in via):
+        t.fail(hints.DIFFERS, f"the origin received Via {via or 'missing'}: "
+               "add 'Via: 1.1 proxylab' (the client's HTTP version, then "
+               "the proxy's name; RFC 9110 section 7.6.3)", show)
+
+
+def check_request_line(t: Context, got: str, want: str, show: str) -> None:
+    """Fail, naming the classic mistake, unless the request line is want."""
+    if got == want:
+        return
+    words = got.split(" ")
+    if len(words) == 3 and "://" in words[1]:
+        why = "the origin needs the path only (origin-form), not the " \
+              "absolute URI"
+    elif len(words) == 3 and words[2] != "HTTP/1.0":
+        why = f"send HTTP/1.0 to the origin, not {words[2]}: the proxy " \
+              "promises no more than HTTP/1.0 upstream"
+    else:
+        why = "keep the method and the path and query exactly as received"
+    t.fail(hints.DIFFERS, f"the origin received the request line "
+           f"'{quote(got.encode('latin-1'))}', expected '{want}': {why}",
+           show)
+
+
+def check_one(t: Context, exchange: Exchange, name: str, want: str,
+              show: str, why: str) -> None:
+    """Fail unless the origin got exactly one name header, valued want
+    (compared without case for Connection)."""
+    values = exchange.header(name)
+    same = [v.lower() for v in values] == [want.lower()] \
+        if name == "Connection" else values == [want]
+    if not same:
+        got = f"{len(values)} {name} headers {values}" if values \
+            else f"no {name} header"
+        t.fail(hints.DIFFERS, f"the origin received {got}, expected one: "
+               f"'{name}: {want}': {why}", show)
+
+
+def received_detail(sent: bytes, exchange: Exchange) -> str:
+    """Both heads, one line per line: what the client sent the proxy and
+    what the origin received from it."""
+    def lines(data: bytes) -> str:
+        return "\n".join(f"  {quote(line)}" for line in data.splitlines())
+
+    return f"the client sent:\n{lines(sent)}\nthe origin received:\n" \
+           f"{lines(exchange.head)}"
+
+
+def check_end_to_end(t: Context, exchange: Exchange, sent: bytes,
+                     kept: list[tuple[str, str]], dropped: list[str]) -> None:
+    """Fail unless no hop-by-hop field and none of dropped reached the
+    origin, and the fields of kept came in order with their exact names
+    and values (fields of other names may come too)."""
+    show = received_detail(sent, exchange)
+    banned = {name.lower() for name in dropped}
+    for name, value in exchange.headers():
+        lower = name.lower()
+        if lower in banned:
+            t.fail(hints.DIFFERS, f"the origin received '{name}: {value}', "
+                   "which the client's Connection header names: it is "
+                   "hop-by-hop, so drop it (http_is_connection_option; "
+                   "compare names without case)", show)
+        if lower in HOP_BY_HOP and (lower != "connection"
+                                    or value.lower() != "close"):
+            t.fail(hints.DIFFERS, f"the origin received '{name}: {value}': "
+                   f"{name} is hop-by-hop, meant for this proxy alone, so "
+                   "drop it (http_is_hop_by_hop; compare names without "
+                   "case)", show)
+    names = {name.lower() for name, _ in kept}
+    got = [(n, v) for n, v in exchange.headers() if n.lower() in names]
+    if got != kept:
+        t.fail(hints.DIFFERS, "the end-to-end headers did not reach the "
+               "origin unchanged and in order: forward each one's name and "
+               "value as received",
+               f"expected: {kept}\nreceived: {got}\n{show}")
+
+
+# Real clients.
+
+def run_tool(t: Context, argv: list[str], env: dict[str, str]) -> bytes:
+    """Run a client program to the end; its stdout. Fails if it is not
+    installed or exits with an error."""
+    try:
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, env=env,
+                                start_new_session=True)
+    except FileNotFoundError:
+        t.fail(hints.NOT_BUILT, f"{argv[0]} is not installed: install "
+               f"{argv[0]} (make deps)")
+    t.add_cleanup(functools.partial(end_tool, proc))
+    t.doing = f"waiting for {argv[0]} to finish"
+    out, err = proc.communicate()
+    if proc.returncode != 0:
+        t.fail(hints.DIFFERS, f"{argv[0]} failed with status "
+               f"{proc.returncode}", f"$ {' '.join(argv)}\n"
+               f"{err.decode(errors='replace').strip()}")
+    return out
+
+
+def end_tool(proc: subprocess.Popen) -> None:
+    """Kill a client program if it still runs, and reap it."""
+    if proc.poll() is None:
+        proc.kill()
+    proc.communicate()
+
+
+def tool_env(**settings: str) -> dict[str, str]:
+    """The environment without any proxy settings but these."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.lower().endswith("_proxy")}
+    env.update(settings)
+    return env
+
+
+# The tests: whole responses relayed byte for byte.
+
+@test(4, "a text file fetched through the proxy is byte-identical to what "
+         "the origin sent, head and body")
+def relay_text_file(t: Context) -> None:
+    proxy, origin = setup(t)
+    path = fresh_path(t, "docs", ".txt")
+    reply = response(200, text(t, 20 * KIBIBYTE),
+                     [*TEXT, ("X-Token", token(t))])
+    t.reproduce(f"printf 'hello\\n' > /tmp/hello.txt; {HAND_ORIGIN} "
+                f"{CURL} -i http://{BY_HAND}/hello.txt")
+    fetch(t, proxy, origin, path, reply, "the text file")
+
+
+@test(5, "a binary file (every byte value, NULs, a CRLF CRLF inside) comes "
+         "through byte-identical",
+      hints={hints.NUL: "The body holds NUL bytes: strlen, strcpy, strcat "
+                        "and sprintf(\"%s\") stop at the first one. Relay "
+                        "the n bytes each rio_read returned with "
+                        "sink_write; never treat the body as a string.",
+             hints.TRUNCATED: "The body holds NUL bytes and a blank line: "
+                              "relay it by counts (rio_read, sink_write), "
+                              "never as a string, and read until "
+                              "Content-Length bytes have come."})
+def relay_binary_file(t: Context) -> None:
+    proxy, origin = setup(t)
+    path = fresh_path(t, "bin", ".bin")
+    reply = response(200, binary(t, 64 * KIBIBYTE), BINARY)
+    t.reproduce(f"head -c 100000 /dev/urandom > /tmp/r.bin; {HAND_ORIGIN} "
+                f"{CURL} http://{BY_HAND}/r.bin | cmp - /tmp/r.bin")
+    fetch(t, proxy, origin, path, reply, "the binary file")
+
+
+@test(5, "a 5 MiB file comes through byte-identical, its first part "
+         "reaching the client before the origin sends the rest",
+      hints={hints.TIMEOUT: "The first part of the body never reached the "
+                            "client while the origin waited: the proxy "
+                            "must relay each chunk as it arrives (rio_read, "
+                            "then sink_write), not read the whole response "
+                            "into memory first, and not wait for a full "
+                            "buffer (rio_readn).",
+             hints.TRUNCATED: "Part of the 5 MiB never came. A write may "
+                              "send less than asked: sink_write/rio_writen "
+                              "loop until all is sent. And relay until "
+                              "Content-Length bytes have come, through as "
+                              "many reads as it takes."})
+def relay_large_file(t: Context) -> None:
+    proxy, origin = setup(t)
+    path = fresh_path(t, "big", ".bin")
+    reply = response(200, t.rng.randbytes(5 * MEBIBYTE), BINARY)
+    gate = threading.Event()
+    held = len(reply) - 4 * MEBIBYTE       # the origin sends this, waits
+    first = held - MEBIBYTE // 2           # the client must get this first
+    origin.route(path, reply, gate=gate, gate_at=held)
+    t.reproduce(f"head -c 5242880 /dev/urandom > /tmp/5m.bin; {HAND_ORIGIN} "
+                f"{CURL} http://{BY_HAND}/5m.bin | cmp - /tmp/5m.bin")
+    sock = t.connect(proxy.port)
+    sock.sendall(get(origin, path))
+    receive_reply(t, sock, reply[:first], f"the first {first} bytes, sent "
+                  "before the origin paused", origin, eof=False)
+    gate.set()
+    receive_reply(t, sock, reply[first:], f"the last {len(reply) - first} "
+                  "bytes of the 5 MiB response")
+
+
+@test(3, "an origin's 404 response comes through unchanged",
+      hints={hints.DIFFERS: "Relay every response as it is, whatever its "
+                            "status: a 404 from the origin is the answer, "
+                            "not an error of the proxy."})
+def relay_not_found(t: Context) -> None:
+    proxy, origin = setup(t)
+    path = fresh_path(t, "missing", ".html")
+    page = b"<html><body>%s was not found</body></html>\n" % path.encode()
+    reply = response(404, page, [("Content-Type", "text/html"),
+                                 ("X-Token", token(t))])
+    t.reproduce(f"{HAND_ORIGIN} {CURL} -i http://{BY_HAND}/no-such-file")
+    fetch(t, proxy, origin, path, reply, "the 404 response")
+
+
+@test(4, "a chunked response (Transfer-Encoding: chunked) comes through "
+         "byte for byte, chunk sizes included",
+      hints={hints.DIFFERS: "Relay a chunked body as it comes, chunk-size "
+                            "lines and all: the proxy neither decodes nor "
+                            "re-chunks it.",
+             hints.TRUNCATED: "A chunked response has no Content-Length: "
+                              "relay it until the origin closes."})
+def relay_chunked(t: Context) -> None:
+    proxy, origin = setup(t)
+    path = fresh_path(t, "chunked")
+    pieces = [t.rng.randbytes(t.rng.randint(1, 9000)) for _ in range(24)]
+    reply = chunked(200, pieces, BINARY)
+    t.reproduce(nc_command(get(origin, path), origin))
+    fetch(t, proxy, origin, path, reply, "the chunked response")
+
+
+@test(4, "a response without Content-Length, ended by the origin's close, "
+         "comes through whole",
+      hints={hints.TRUNCATED: "Without Content-Length the body ends when "
+                              "the origin closes: relay until rio_read "
+                              "returns 0."})
+def relay_close_delimited(t: Context) -> None:
+    proxy, origin = setup(t)
+    path = fresh_path(t, "stream")
+    reply = close_delimited(200, binary(t, 300 * KIBIBYTE), BINARY,
+                            version="HTTP/1.0")
+    t.reproduce(nc_command(get(origin, path), origin))
+    fetch(t, proxy, origin, path, reply, "the close-delimited response")
+
+
+@test(2, "a response that trickles in 5-byte pieces, head included, comes "
+         "through whole",
+      hints={hints.DIFFERS: "The response head may arrive in many small "
+                            "reads: read it line by line with "
+                            "rio_readline, never with one read.",
+             hints.TRUNCATED: "The response may arrive in many small "
+                              "reads: loop until its end, never assume one "
+                              "read brings a whole line or the whole "
+                              "body."})
+def relay_trickled(t: Context) -> None:
+    proxy, origin = setup(t)
+    path = fresh_path(t, "slow", ".txt")
+    reply = response(200, text(t, 600), [*TEXT, ("X-Token", token(t))])
+    fetch(t, proxy, origin, path, reply, "the trickled response", piece=5,
+          pause=PIECE_PAUSE)
+
+
+# The tests: the request the origin receives.
+
+@test(7, "the origin receives 'GET /path?query HTTP/1.0', one Host from "
+         "the URI (with its port), 'Connection: close' and a Via header, "
+         "whether or not the client sent Host",
+      hints={hints.DIFFERS: "http_format_request writes the request line "
+                            "with the path (origin-form) and HTTP/1.0, "
+                            "Host from req->host and req->port, the "
+                            "client's end-to-end headers, Via and "
+                            "'Connection: close' (see http.h)."})
+def request_rewritten(t: Context) -> None:
+    proxy, origin = setup(t)
+    path = fresh_path(t, "dir", f".html?q={token(t, 4)}&r=%20~;x=1")
+    sent = get(origin, path, [("Accept", "text/html"),
+                              ("X-Token", token(t))])
+    t.reproduce(nc_command(sent, origin))
+    reply = response(200, text(t, 200), TEXT)
+    origin.route(path, reply)
+    relay(t, proxy, origin, sent, reply, "the response")
+    check_rewritten(t, origin_request(t, origin, path), sent, "GET", path,
+                    origin.authority)
+
+    bare = fresh_path(t, "nohost")
+    sent = request("GET", origin.url(bare), [("X-Token", token(t))],
+                   version="HTTP/1.0")
+    origin.route(bare, reply)
+    relay(t, proxy, origin, sent, reply, "the response to an HTTP/1.0 "
+          "request without Host")
+    check_rewritten(t, origin_request(t, origin, bare), sent, "GET", bare,
+                    origin.authority)
+
+
+@test(7, "hop-by-hop headers (Proxy-Connection, Keep-Alive, TE, ... and "
+         "those Connection names) are dropped; the others reach the origin "
+         "unchanged and in order, lower-case names too",
+      hints={hints.DIFFERS: "Forward every header except Host (rebuilt), "
+                            "the hop-by-hop ones (http_is_hop_by_hop) and "
+                            "those the Connection header names "
+                            "(http_is_connection_option), comparing names "
+                            "without case and keeping the rest as they "
+                            "came, in order."})
+def request_headers_filtered(t: Context) -> None:
+    proxy, origin = setup(t)
+    path = fresh_path(t, "headers")
+    secret = token(t)
+    kept = [("accept", "*/*"),
+            ("X-Order-1", token(t)),
+            ("X-Spaces", f'a  b\tc, "d;e" {token(t, 4)}'),
+            ("X-Empty", ""),
+            ("x-lower-case", token(t)),
+            ("Accept-Language", "fr-CH, fr;q=0.9, en;q=0.8"),
+            ("X-Order-2", token(t))]
+    hop = [("proxy-connection", "keep-alive"),
+           ("Connection", "keep-alive, X-Drop-Me, TE"),
+           ("KEEP-ALIVE", "timeout=5, max=100"),
+           ("x-drop-me", secret),
+           ("TE", "trailers"),
+           ("Proxy-Authorization", f"Basic {token(t, 12)}"),
+           ("Upgrade", "h2c")]
+    fields = [kept[0], hop[0], kept[1], hop[1], kept[2], hop[2], kept[3],
+              hop[3], kept[4], hop[4], kept[5], hop[5], hop[6], kept[6]]
+    sent = get(origin, path, fields)
+    t.reproduce(nc_command(sent, origin))
+    reply = response(200, text(t, 200), TEXT)
+    origin.route(path, reply)
+    relay(t, proxy, origin, sent, reply, "the response")
+    check_end_to_end(t, origin_request(t, origin, path), sent, kept,
+                     ["x-drop-me"])
+
+
+@test(3, "an origin-form request ('GET /path' with a Host header) is "
+         "forwarded to the origin Host names")
+def request_origin_form(t: Context) -> None:
+    proxy, origin = setup(t)
+    path = fresh_path(t, "origin-form", ".txt")
+    sent = request("GET", path, [("host", origin.authority),
+                                 ("Accept", "*/*")])
+    t.reproduce(nc_command(sent, origin))
+    reply = response(200, text(t, 500), TEXT)
+    origin.route(path, reply)
+    relay(t, proxy, origin, sent, reply, "the response")
+    check_rewritten(t, origin_request(t, origin, path), sent, "GET", path,
+                    origin.authority)
+
+
+@test(3, "a request head sent one byte at a time is forwarded whole",
+      hints={hints.DIFFERS: "The request head may arrive in many small "
+                            "reads: read it line by line with rio_readline "
+                            "up to the blank line, never with one read.",
+             hints.CLOSED: "The request head may arrive one byte at a "
+                           "time: read it line by line with rio_readline "
+                           "up to the blank line, never with one read."})
+def request_split_bytes(t: Context) -> None:
+    proxy, origin = setup(t)
+    path = fresh_path(t, "split", ".txt")
+    sent = get(origin, path, [("Accept", "*/*"), ("X-Token", token(t))])
+    reply = response(200, text(t, 300), TEXT)
+    origin.route(path, reply)
+    relay(t, proxy, origin, sent, reply, "the response", piece=1)
+    check_rewritten(t, origin_request(t, origin, path), sent, "GET", path,
+                    origin.authority)
+
+
+@test(5, "a 200 KiB binary POST body and a PUT body reach the origin "
+         "intact, and its responses come back",
+      hints={hints.TIMEOUT: "After the head, copy Content-Length body "
+                            "bytes from the client to the origin "
+                            "(rio_read, rio_writen) before reading the "
+                            "response; rio_read returns what is buffered "
+                            "first, so no body byte is lost.",
+             hints.DIFFERS: "Copy the request body by counts: "
+                            "Content-Length bytes, read with rio_read "
+                            "(which hands over what rio_readline read "
+                            "ahead) and written with rio_writen."})
+def request_with_body(t: Context) -> None:
+    proxy, origin = setup(t)
+    for method, size, reply in (
+            ("POST", 200 * KIBIBYTE,
+             response(201, b"created\n", TEXT)),
+            ("PUT", 64 * KIBIBYTE, head(204, [("X-Token", token(t))]))):
+        path = fresh_path(t, method.lower())
+        body = binary(t, size)
+        sent = get(origin, path, [("Content-Type", BINARY[0][1])],
+                   method=method, body=body)
+        origin.route(path, reply)
+        relay(t, proxy, origin, sent, reply, f"the response to the {method}")
+        exchange = origin_request(t, origin, path)
+        check_request_line(t, exchange.request_line.decode("latin-1"),
+                           f"{method} {path} HTTP/1.0",
+                           received_detail(sent[:-size], exchange))
+        t.expect_bytes(exchange.body, body, f"the {method} body the origin "
+                       "received")
+    t.reproduce(f"head -c 204800 /dev/urandom > /tmp/post.bin; "
+                f"{HAND_ORIGIN} {CURL} --data-binary @/tmp/post.bin "
+                f"http://{BY_HAND}/")
+
+
+@test(4, "a HEAD response (Content-Length but no body) is relayed and the "
+         "connection closed, without waiting for a body",
+      hints={hints.STAYS_OPEN: "A response to HEAD has no body, whatever "
+                               "its Content-Length says: relay the head and "
+                               "stop (framing: nothing after HEAD, 204, "
+                               "304).",
+             hints.TIMEOUT: "A response to HEAD has no body, whatever its "
+                            "Content-Length says: relay the head and stop."})
+def request_head(t: Context) -> None:
+    proxy, origin = setup(t)
+    path = fresh_path(t, "head", ".html")
+    reply = head(200, [("Content-Type", "text/html"),
+                       ("Content-Length", str(t.rng.randint(1000, 99999)))])
+    origin.route(path, reply, afterwards=HOLD)
+    sent = get(origin, path, method="HEAD")
+    t.reproduce(f"{HAND_ORIGIN} {CURL} -I http://{BY_HAND}/")
+    relay(t, proxy, origin, sent, reply, "the response to HEAD")
+    exchange = origin_request(t, origin, path)
+    check_request_line(t, exchange.request_line.decode("latin-1"),
+                       f"HEAD {path} HTTP/1.0",
+                       received_detail(sent, exchange))
+
+
+# The tests: errors answered with a complete response.
+
+@test(3, "malformed request lines get 400, and the proxy serves the next "
+         "client",
+      hints={hints.DIFFERS: "http_parse_request_line: exactly three parts "
+                            "separated by single spaces, a token method, a "
+                            "target without control bytes and "
+                            "'HTTP/d.d'; anything else is 400."})
+def error_bad_request_line(t: Context) -> None:
+    proxy, origin = setup(t)
+    url = origin.url(fresh_path(t, "bad"))
+    lines = [b"NONSENSE\r\n\r\n",
+             f"GET  {url} HTTP/1.1\r\n\r\n".encode(),
+             f"GET {url} HTTP/1.1 extra\r\n\r\n".encode(),
+             f"GET {url}\x01 HTTP/1.1\r\n\r\n".encode(),
+             f"GET {url} HTTP/one\r\n\r\n".encode()]
+    t.reproduce(nc_command(lines[1], origin))
+    for line in lines:
+        expect_error(t, proxy, line, 400, f"the answer to "
+                     f"'{quote(first_line(line))}'")
+    served(t, proxy, origin)
+    if origin.connections != 1:
+        t.fail(hints.DIFFERS, "a malformed request reached the origin: "
+               "answer it with 400 instead of forwarding it")
+
+
+@test(3, "a header line without a colon, or with a space before it, gets "
+         "400, and the proxy serves the next client",
+      hints={hints.DIFFERS: "http_parse_header: a line without ':', with "
+                            "whitespace before the colon, or whose name "
+                            "is not a token is 400 (RFC 9112 section "
+                            "5.1)."})
+def error_bad_header(t: Context) -> None:
+    proxy, origin = setup(t)
+    path = fresh_path(t, "bad")
+    for field in ("X-Broken header line", "X-Space : value"):
+        data = get(origin, path, [("Accept", "*/*")]).replace(
+            b"Accept: */*", field.encode())
+        if field.startswith("X-Broken"):
+            t.reproduce(nc_command(data, origin))
+        expect_error(t, proxy, data, 400, f"the answer to '{field}'")
+    served(t, proxy, origin)
+
+
+@test(3, "a 10000-byte target gets 414 while a 6000-byte one is forwarded "
+         "unchanged, and the proxy serves the next client",
+      hints={hints.DIFFERS: "A request line longer than HTTP_MAXLINE makes "
+                            "rio_readline fail with EMSGSIZE (the glue "
+                            "answers 414); a shorter one must be copied "
+                            "whole: size buffers by HTTP_MAXLINE."})
+def error_long_target(t: Context) -> None:
+    proxy, origin = setup(t)
+    long_path = "/" + token(t, 6000)
+    reply = response(200, text(t, 100), TEXT)
+    fetch(t, proxy, origin, long_path, reply, "the response for a "
+          "6000-byte target")
+    data = get(origin, "/" + token(t, 10000))
+    t.reproduce(f"printf 'GET http://{BY_HAND}/%s HTTP/1.1\\r\\n\\r\\n' "
+                f"$(head -c 10000 /dev/zero | tr '\\0' a) | {NC}")
+    expect_error(t, proxy, data, 414, "the answer to a 10000-byte target")
+    served(t, proxy, origin)
+
+
+@test(3, "150 headers, one 10000-byte header, and 40 KiB of headers each "
+         "get 431, and the proxy serves the next client",
+      hints={hints.DIFFERS: "http_parse_header returns 431 when "
+                            "req->headers (HTTP_MAXHEADERS) or req->text "
+                            "(HTTP_MAXHEADTEXT) is full; a line longer "
+                            "than HTTP_MAXLINE makes the glue answer 431."})
+def error_large_header(t: Context) -> None:
+    proxy, origin = setup(t)
+    path = fresh_path(t, "big-head")
+    many = [(f"X-Field-{i}", token(t, 8)) for i in range(150)]
+    huge = [("X-Huge", token(t, 10000))]
+    bulky = [(f"X-Bulky-{i}", token(t, 6800)) for i in range(6)]
+    t.reproduce(f"(printf 'GET http://{BY_HAND}/ HTTP/1.1\\r\\n'; for i in "
+                f"$(seq 150); do printf 'X-%d: v\\r\\n' $i; done; "
+                f"printf '\\r\\n') | {NC}")
+    for fields, what in ((many, "150 headers"), (huge, "a 10000-byte "
+                         "header"), (bulky, "6 headers of 6800 bytes")):
+        expect_error(t, proxy, get(origin, path, fields), 431,
+                     f"the answer to {what}")
+    served(t, proxy, origin)
+
+
+@test(3, "an unknown method (BREW), an over-long one and CONNECT (before "
+         "stage 04) get 501, and the proxy serves the next client",
+      hints={hints.DIFFERS: "http_parse_request_line accepts any method "
+                            "token up to HTTP_MAXMETHOD - 1 bytes (longer "
+                            "is 501); the glue answers 501 to the methods "
+                            "it does not forward."})
+def error_method(t: Context) -> None:
+    proxy, origin = setup(t)
+    path = fresh_path(t, "pot")
+    brew = get(origin, path, method="BREW")
+    t.reproduce(nc_command(brew, origin))
+    expect_error(t, proxy, brew, 501, "the answer to BREW")
+    expect_error(t, proxy, get(origin, path, method="PROPFINDEVERYTHING"),
+                 501, "the answer to an 18-letter method")
+    if t.options.graded_lab < TUNNEL_STAGE:
+        connect = request("CONNECT", origin.authority,
+                          [("Host", origin.authority)])
+        expect_error(t, proxy, connect, 501, "the answer to CONNECT")
+    served(t, proxy, origin)
+
+
+@test(2, "an HTTP/2.0 request line gets 505, and the proxy serves the next "
+         "client",
+      hints={hints.DIFFERS: "http_parse_request_line: a well-formed "
+                            "version other than HTTP/1.0 or HTTP/1.1 is "
+                            "505 (a malformed one is 400)."})
+def error_version(t: Context) -> None:
+    proxy, origin = setup(t)
+    data = request("GET", origin.url(fresh_path(t, "v2")),
+                   [("Host", origin.authority)], version="HTTP/2.0")
+    t.reproduce(nc_command(data, origin))
+    expect_error(t, proxy, data, 505, "the answer to HTTP/2.0")
+    served(t, proxy, origin)
+
+
+@test(3, "a host that does not resolve (under .invalid) gets 502, and the "
+         "proxy serves the next client",
+      hints={hints.DIFFERS: "connect_origin: net_connect returns "
+                            "NET_ERR_DNS for a name that does not resolve; "
+                            "forward_request then returns 502."})
+def error_unknown_host(t: Context) -> None:
+    proxy, origin = setup(t)
+    host = f"no-such-host-{token(t, 8)}.invalid"
+    data = request("GET", f"http://{host}/", [("Host", host)])
+    t.reproduce(f"{CURL} -i http://{host}/")
+    expect_error(t, proxy, data, 502, f"the answer for {host}")
+    served(t, proxy, origin)
+
+
+@test(3, "a port where nothing listens gets 502, and the proxy serves the "
+         "next client",
+      hints={hints.DIFFERS: "connect_origin: net_connect fails with "
+                            "ECONNREFUSED when nothing listens; "
+                            "forward_request then returns 502."})
+def error_refused(t: Context) -> None:
+    proxy, origin = setup(t)
+    port = closed_port(t)
+    authority = f"127.0.0.1:{port}"
+    data = request("GET", f"http://{authority}/", [("Host", authority)])
+    t.reproduce(f"{CURL} -i http://127.0.0.1:9/")
+    expect_error(t, proxy, data, 502, f"the answer for port {port}")
+    served(t, proxy, origin)
+
+
+def closed_port(t: Context) -> int:
+    """A port of 127.0.0.1 that refuses connections for the whole test:
+    bound (so no one else gets it) but not listening."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    t.add_cleanup(sock.close)
+    sock.bind(("127.0.0.1", 0))
+    return sock.getsockname()[1]
+
+
+@test(3, "an origin that closes, resets or answers with something not HTTP "
+         "before its status line gets 502, and the proxy serves the next "
+         "client",
+      hints={hints.DIFFERS: "relay_response: if the origin closes or fails "
+                            "before the blank line of its head, or its "
+                            "status line is not 'HTTP/1.x NNN', nothing "
+                            "has been relayed yet: return 502.",
+             hints.CLOSED: "relay_response: if the origin fails before its "
+                           "head is complete, return 502 (nothing has been "
+                           "relayed, so the client can still be answered)."})
+def error_origin_fails(t: Context) -> None:
+    proxy, origin = setup(t)
+    cases = (("closes", b"", {}),
+             ("resets", b"", {"afterwards": RESET}),
+             ("answers 'SSH-2.0-OpenSSH'", b"SSH-2.0-OpenSSH_9.2\r\n", {}))
+    for what, reply, route in cases:
+        path = fresh_path(t, "broken")
+        origin.route(path, reply, **route)
+        expect_error(t, proxy, get(origin, path), 502,
+                     f"the answer when the origin {what}")
+    t.reproduce(f"(nc -l 127.0.0.1 8000 </dev/null &); sleep 0.2; "
+                f"{CURL} -i http://{BY_HAND}/")
+    served(t, proxy, origin)
+
+
+@test(3, f"an origin that never answers gets 504 once the proxy's idle "
+         f"time (-i {IDLE_MS}) has passed, and the proxy serves the next "
+         "client",
+      hints={hints.DIFFERS: "A silent origin makes rio_readline fail with "
+                            "ETIMEDOUT (forward_request set the idle "
+                            "timeout): before anything was relayed, answer "
+                            "504.",
+             hints.TIMEOUT: "Read from the origin through rio, whose idle "
+                            "timeout (cfg->idle_ms, set in "
+                            "forward_request) ends the wait; then answer "
+                            "504."})
+def error_origin_silent(t: Context) -> None:
+    proxy, origin = setup(t, ["-i", str(IDLE_MS)])
+    path = fresh_path(t, "silent")
+    origin.route(path, b"", afterwards=HOLD)
+    t.reproduce(f"(nc -l 127.0.0.1 8000 >/dev/null &); sleep 0.2; "
+                f"{CURL} -i http://{BY_HAND}/")
+    expect_error(t, proxy, get(origin, path), 504, "the answer when the "
+                 "origin stays silent")
+    if not origin.wait_for(1) or not origin.exchanges[0].complete:
+        t.fail(hints.DIFFERS, "the silent origin never received the whole "
+               "request")
+    served(t, proxy, origin)
+
+
+# The tests: robustness.
+
+@test(4, "clients that vanish mid-head, mid-body and mid-response do not "
+         "stop the proxy: the next client is served",
+      hints={hints.SIGNAL: "A write to a client that has gone raises "
+                           "SIGPIPE, whose default action kills the proxy "
+                           "(signal 13): write through rio_writen/"
+                           "sink_write, which use MSG_NOSIGNAL, and never "
+                           "reset the SIGPIPE disposition stop.c set.",
+             hints.EXITED: "A client that vanishes makes a read or write "
+                           "fail: forward_request returns -1 and the glue "
+                           "closes that connection; never exit.",
+             hints.REFUSED: "A client that vanishes makes a read or write "
+                            "fail: return -1 from forward_request, and the "
+                            "proxy goes on with the next client."})
+def client_vanishes(t: Context) -> None:
+    proxy, origin = setup(t)
+    sock = t.connect(proxy.port)
+    sock.sendall(get(origin, fresh_path(t, "gone"))[:20])
+    abort(sock)
+
+    path = fresh_path(t, "upload")
+    origin.route(path, response(200, b"unused\n", TEXT))
+    body = binary(t, MEBIBYTE)
+    sock = t.connect(proxy.port)
+    sock.sendall(get(origin, path, method="POST", body=body)[:-900000])
+    t.doing = "waiting for the proxy to connect to the origin"
+    origin.wait_for(1, until="accepted")
+    abort(sock)
+
+    path = fresh_path(t, "huge", ".bin")
+    reply = response(200, t.rng.randbytes(8 * MEBIBYTE), BINARY)
+    origin.route(path, reply)
+    sock = t.connect(proxy.port, bufsize=SMALL_BUFFER)
+    sock.sendall(get(origin, path))
+    receive_reply(t, sock, reply[:64 * KIBIBYTE], "the first 64 KiB of an "
+                  "8 MiB response", origin, eof=False)
+    abort(sock)
+    t.reproduce(f"head -c 8000000 /dev/zero > /tmp/8m; {HAND_ORIGIN} "
+                f"{CURL} http://{BY_HAND}/8m | head -c 1000 >/dev/null; "
+                f"{CURL} -I http://{BY_HAND}/8m")
+    served(t, proxy, origin)
+
+
+@test(3, "a request for an IPv6 origin (http://[::1]:PORT/) is relayed, "
+         "with 'Host: [::1]:PORT' at the origin",
+      hints={hints.NOT_BUILT: "This machine has no IPv6 on its loopback "
+                              "interface, so this test cannot run here: "
+                              "enable it (sysctl -w "
+                              "net.ipv6.conf.lo.disable_ipv6=0) or grade "
+                              "on a machine that has it.",
+             hints.DIFFERS: "http_parse_target: an IPv6 host comes in "
+                            "brackets ('[::1]:8080'); req->host is the "
+                            "address without them, and the Host line puts "
+                            "them back."})
+def ipv6_origin(t: Context) -> None:
+    proxy = t.start()
+    try:
+        origin = t.use(Origin("::1"))
+    except OSError as exc:
+        t.fail(hints.NOT_BUILT, f"cannot listen on [::1] ({exc.strerror}): "
+               "IPv6 is off on this machine's loopback")
+    path = fresh_path(t, "v6", ".txt")
+    sent = get(origin, path)
+    t.reproduce(f"python3 -m http.server 8000 --bind ::1 --directory /tmp "
+                f">/dev/null 2>&1 & {CURL} -i http://[::1]:8000/")
+    reply = response(200, text(t, 400), TEXT)
+    origin.route(path, reply)
+    relay(t, proxy, origin, sent, reply, "the response from [::1]")
+    check_rewritten(t, origin_request(t, origin, path), sent, "GET", path,
+                    origin.authority)
+
+
+@test(4, "curl (-x) and wget (http_proxy=) fetch a file through the proxy",
+      hints={hints.NOT_BUILT: "Install the missing client: make deps "
+                              "(curl and wget are in its list)."})
+def real_clients(t: Context) -> None:
+    proxy, origin = setup(t)
+    proxy_url = f"http://127.0.0.1:{proxy.port}/"
+    seconds = str(max(1, int(t.limit)))
+    for tool in ("curl", "wget"):
+        path = fresh_path(t, tool, ".bin")
+        body = binary(t, 100 * KIBIBYTE)
+        origin.route(path, response(200, body, BINARY))
+        if tool == "curl":
+            argv = ["curl", "-q", "-sS", "-f", "--max-time", seconds,
+                    "-x", proxy_url, origin.url(path)]
+            env = tool_env()
+        else:
+            argv = ["wget", "--no-config", "-nv", "-t", "1", "-T", seconds,
+                    "-O", "-", origin.url(path)]
+            env = tool_env(http_proxy=proxy_url)
+        got = run_tool(t, argv, env)
+        t.expect_bytes(got, body, f"the body {tool} received")
+        if not origin_request(t, origin, path).header("Via"):
+            t.fail(hints.DIFFERS, f"{tool}'s request reached the origin "
+                   "without Via: did it go through the proxy?")
+    t.reproduce(f"{HAND_ORIGIN} {CURL} http://{BY_HAND}/ && http_proxy="
+                f"http://127.0.0.1:{{port}}/ wget -O - http://{BY_HAND}/")
+
+
+@test(4, "under valgrind, a session of fetches, a POST, errors and a "
+         "vanishing client, then SIGTERM, shows no memory errors and no "
+         "definite leaks", timeout=60)
+def valgrind_clean(t: Context) -> None:
+    proxy = t.start(valgrind=True)
+    origin = t.use(Origin())
+    for reply in (response(200, text(t, 3000), TEXT),
+                  response(200, binary(t, 20 * KIBIBYTE), BINARY)):
+        fetch(t, proxy, origin, fresh_path(t, "vg"), reply, "a response")
+    path = fresh_path(t, "vg-post")
+    origin.route(path, response(201, b"ok\n", TEXT))
+    relay(t, proxy, origin, get(origin, path, method="POST",
+                                body=binary(t, 10000)),
+          response(201, b"ok\n", TEXT), "the response to a POST")
+    expect_error(t, proxy, b"NONSENSE\r\n\r\n", 400, "the answer to a "
+                 "malformed request")
+    authority = f"127.0.0.1:{closed_port(t)}"
+    expect_error(t, proxy, request("GET", f"http://{authority}/",
+                                   [("Host", authority)]),
+                 502, "the answer for a port where nothing listens")
+    path = fresh_path(t, "vg-big")
+    reply = response(200, t.rng.randbytes(2 * MEBIBYTE), BINARY)
+    origin.route(path, reply)
+    sock = t.connect(proxy.port, bufsize=SMALL_BUFFER)
+    sock.sendall(get(origin, path))
+    receive_reply(t, sock, reply[:16 * KIBIBYTE], "the first 16 KiB of a "
+                  "2 MiB response", origin, eof=False)
+    abort(sock)
+    served(t, proxy, origin)
+    t.reproduce(f"valgrind --leak-check=full {proxy.command(7000)}")
+    expect_stop(t, proxy, __import__("signal").SIGTERM,
+                "at the end of the session")
