@@ -110,11 +110,13 @@ unit: $(UNITS)
 	@$(PYTHON) tests/unit/run.py $^
 
 # Grade stage LAB: build the programs of stages 1..LAB, then run the grader.
+GRADE_FLAGS = $(if $(SAN),--sanitizer $(SAN)) $(if $(VALGRIND),--valgrind) \
+              $(if $(T),--only $(T)) $(if $(JSON),--json $(JSON)) \
+              $(if $(OWN),--own) $(if $(FULL),--require-full) $(if $(V),-v) \
+              $(if $(SOL)$(GIVEN),--make-flags '$(strip $(if $(SOL),SOL=1) \
+                  $(if $(GIVEN),GIVEN=$(GIVEN)))')
 grade: $(addprefix $(BIN)/,$(wordlist 1,$(or $(LAB),1),$(STAGES)))
-	$(PYTHON) tests/grade/grade.py --lab $(LAB) --bin-dir $(BIN) \
-	    $(if $(SAN),--sanitizer $(SAN)) $(if $(VALGRIND),--valgrind) \
-	    $(if $(T),--only $(T)) $(if $(JSON),--json $(JSON)) \
-	    $(if $(OWN),--own) $(if $(FULL),--require-full) $(if $(V),-v)
+	$(PYTHON) tests/grade/grade.py --lab $(LAB) --bin-dir $(BIN) $(strip $(GRADE_FLAGS))
 
 # Start the most advanced reference program on 127.0.0.1:8080.
 REFERENCE := $(BUILD)/bin/solutions/$(lastword $(STAGES))
