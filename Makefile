@@ -121,7 +121,9 @@ grade: $(addprefix $(BIN)/,$(wordlist 1,$(or $(LAB),1),$(STAGES)))
 # Start the most advanced reference program on 127.0.0.1:8080.
 REFERENCE := $(BUILD)/bin/solutions/$(lastword $(STAGES))
 TRY_ECHO  := curl telnet://127.0.0.1:8080   (type lines; Ctrl-C ends)
-TRY_PROXY := curl -x http://127.0.0.1:8080 http://example.org/
+TRY_PROXY := curl -x http://127.0.0.1:8080 http://example.org/   (no network? serve \
+             this folder with: python3 -m http.server -b 127.0.0.1 8000, then \
+             curl -x http://127.0.0.1:8080 http://127.0.0.1:8000/README.md)
 run: deps
 	@$(MAKE) --no-print-directory SOL=1 LAB=$(LAST) lab
 	@echo "Starting $(REFERENCE) on 127.0.0.1:8080; Ctrl-C stops it."
