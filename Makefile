@@ -125,7 +125,7 @@ TRY_PROXY := curl -x http://127.0.0.1:8080 http://example.org/   (no network? se
              this folder with: python3 -m http.server -b 127.0.0.1 8000, then \
              curl -x http://127.0.0.1:8080 http://127.0.0.1:8000/README.md)
 run: deps
-	@$(MAKE) --no-print-directory SOL=1 LAB=$(LAST) lab
+	@$(MAKE) --no-print-directory -s SOL=1 LAB=$(LAST) lab
 	@echo "Starting $(REFERENCE) on 127.0.0.1:8080; Ctrl-C stops it."
 	@echo "Try it from another terminal: $(if $(filter 01-%,$(lastword $(STAGES))),$(TRY_ECHO),$(TRY_PROXY))"
 	@exec $(REFERENCE) 8080

@@ -154,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
         verbose=args.verbose, make_flags=args.make_flags,
         seed=random.randrange(1, 1 << 31) if args.seed is None
         else args.seed)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, stop_on_signal)
     signal.signal(signal.SIGHUP, stop_on_signal)
     atexit.register(procs.reap_all)

@@ -38,6 +38,8 @@ STOP_GRACE = 5.0         # seconds a program gets to exit after SIGTERM
 MANUAL_PORT = 7000       # the port in "reproduce by hand" commands
 RECEIVE_SLACK = 64 << 10 # extra bytes read to show what came after the end
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
+OWN_CAUSE = {hints.STUB, hints.SIGNAL, hints.MEMORY, hints.SANITIZER,
+             hints.GRADER, hints.NOT_BUILT}   # symptoms a stub cannot explain
 
 
 class TestTimeout(TimeoutError):
@@ -306,7 +308,17 @@ class Context:
             failure = outranked(program.finish(failure is not None), failure)
         if self._tmp is not None:
             shutil.rmtree(self._tmp, ignore_errors=True)
-        return failure
+        return self._blame_stub(failure)
+
+    def _blame_stub(self, failure: Failure | None) -> Failure | None:
+        """A failure while a program logged a TODO( line is the stub's: say
+        so (a stub may answer wrongly rather than exit)."""
+        todo = next((p.todo_line() for p in self.programs if p.todo_line()),
+                    "")
+        if failure is None or not todo or failure.symptom in OWN_CAUSE:
+            return failure
+        return Failure(hints.STUB, f"{failure.summary}; a starter stub ran: "
+                       f"{todo}", failure.detail)
 
 
 def receive(sock: socket.socket, pending: Pending) -> None:

@@ -81,20 +81,12 @@ class Exchange:
         return parts[1].decode("latin-1") if len(parts) == 3 else ""
 
     def headers(self) -> list[tuple[str, str]]:
-        """The header fields of the head, in order, as (name, value) with
-        the value's surrounding whitespace removed; lines without a colon
-        are left out."""
-        fields = []
-        for line in self.head.split(b"\n")[1:]:
-            name, colon, value = line.rstrip(b"\r").partition(b":")
-            if colon:
-                fields.append((name.decode("latin-1"),
-                               value.strip(b" \t").decode("latin-1")))
-        return fields
+        """The header fields of the request, in order (see fields())."""
+        return fields(self.head)
 
     def header(self, name: str) -> list[str]:
         """The values of every header field called name (any case)."""
-        return [v for n, v in self.headers() if n.lower() == name.lower()]
+        return field_values(self.head, name)
 
 
 @dataclass
@@ -158,6 +150,24 @@ def chunked(status: int, pieces: Sequence[bytes],
     fields = [*headers, ("Transfer-Encoding", "chunked")]
     body = b"".join(chunk(p) for p in pieces if p) + b"0\r\n\r\n"
     return head(status, fields, **kw) + body
+
+
+def fields(head_bytes: bytes) -> list[tuple[str, str]]:
+    """The header fields of a request or response head, in order, as
+    (name, value) with the value's surrounding SP and HTAB removed; lines
+    without a colon are left out."""
+    found = []
+    for line in head_bytes.split(b"\n")[1:]:
+        name, colon, value = line.rstrip(b"\r").partition(b":")
+        if colon:
+            found.append((name.decode("latin-1"),
+                          value.strip(b" \t").decode("latin-1")))
+    return found
+
+
+def field_values(head_bytes: bytes, name: str) -> list[str]:
+    """The values of every header field of a head called name (any case)."""
+    return [v for n, v in fields(head_bytes) if n.lower() == name.lower()]
 
 
 def head_end(data: bytes | bytearray) -> int:

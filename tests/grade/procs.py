@@ -43,6 +43,7 @@ SANITIZER_ENV = {
     "tsan": {"TSAN_OPTIONS": "halt_on_error=0:second_deadlock_stack=1",
              "UBSAN_OPTIONS": "print_stacktrace=1"},
 }
+SANITIZER_PID = re.compile(r"^==\d+==")
 SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
                    "WARNING: ThreadSanitizer", "runtime error:")
 BLOCK_LINES = 14         # lines kept of each valgrind error block
@@ -187,10 +188,11 @@ class Program:
              timeout: float | None = None) -> int | None:
         """Send sig and wait for the exit (grace seconds by default).
 
-        Returns the exit status, or None if the program still runs.
+        Returns the exit status, or None if the program still runs. An
+        exit that came before the signal stays unexpected.
         """
-        self.exit_expected = True
         if self.status() is None:
+            self.exit_expected = True
             os.kill(self.pid, sig)
         return self.wait_exit(self.grace if timeout is None else timeout)
 
@@ -248,10 +250,17 @@ class Program:
             return Failure(SIGNAL, f"{self.name} died by "
                            f"{status_text(status)} {when}")
         summary = f"{self.name} exited with {status_text(status)} {when}"
-        todo = [line for line in self.stderr().splitlines() if "TODO(" in line]
-        if todo:
-            return Failure(STUB, f"{summary}: {todo[0].strip()}")
+        if self.todo_line():
+            return Failure(STUB, f"{summary}: {self.todo_line()}")
         return Failure(EXITED, summary)
+
+    def todo_line(self) -> str:
+        """The first line the program logged with a TODO( marker (a starter
+        stub ran), or ""."""
+        for line in self.stderr().splitlines():
+            if "TODO(" in line:
+                return line.strip()
+        return ""
 
     def memory_failure(self, status: int | None) -> Failure | None:
         """The valgrind or sanitizer Failure, if the checker reported."""
@@ -291,5 +300,7 @@ def sanitizer_failure(stderr: str) -> Failure | None:
     if not found:
         return None
     start = stderr.rfind("\n", 0, min(found)) + 1
-    report = stderr[start:].splitlines()[:REPORT_LINES]
-    return Failure(SANITIZER, report[0].strip(), "\n".join(report))
+    report = stderr[start:].split("Shadow bytes around")[0]
+    lines = report.rstrip().splitlines()[:REPORT_LINES]
+    summary = SANITIZER_PID.sub("", lines[0]).strip()
+    return Failure(SANITIZER, summary, "\n".join(lines))

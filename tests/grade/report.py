@@ -136,8 +136,8 @@ def results_json(results: list[Result], seconds: float,
     tests = [test_entry(r) for r in results]
     output = totals(results)
     if crash is not None:
-        note = f"The grader crashed after {len(results)} tests; the " \
-               f"scores above are for those tests only.\n{crash}"
+        note = f"The grader crashed or was stopped after {len(results)} " \
+               f"tests; the scores are for those tests only.\n{crash}"
         tests.append({"name": "grader crashed", "number": "0.0",
                       "score": 0, "max_score": 0, "status": "failed",
                       "output": note, "visibility": "visible"})
