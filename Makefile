@@ -8,6 +8,7 @@
 #   make test              everything CI checks (see docs/ARCHITECTURE.md)
 # Variables: SOL=1 uses solutions/ instead of labs/; SAN=asan|tsan builds a
 # sanitizer variant; V=1 makes the grader verbose; T=name runs one test;
+# STRETCH=2 doubles every time limit (a slow machine);
 # JSON=file writes Gradescope results; VALGRIND=1 grades under memcheck;
 # GIVEN=K builds stages 1..K from solutions/ and the later ones from labs/
 # (an instructor releasing the reference of stages a student missed).
@@ -113,6 +114,7 @@ unit: $(UNITS)
 GRADE_FLAGS = $(if $(SAN),--sanitizer $(SAN)) $(if $(VALGRIND),--valgrind) \
               $(if $(T),--only $(T)) $(if $(JSON),--json $(JSON)) \
               $(if $(OWN),--own) $(if $(FULL),--require-full) $(if $(V),-v) \
+              $(if $(STRETCH),--stretch $(STRETCH)) \
               $(if $(SOL)$(GIVEN),--make-flags '$(strip $(if $(SOL),SOL=1) \
                   $(if $(GIVEN),GIVEN=$(GIVEN)))')
 grade: $(addprefix $(BIN)/,$(wordlist 1,$(or $(LAB),1),$(STAGES)))

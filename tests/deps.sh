@@ -8,7 +8,7 @@
 set -eu
 
 packages="build-essential libcunit1-dev valgrind curl wget openssl
-python3 clang clang-format clang-tidy graphviz"
+netcat-openbsd python3 clang clang-format clang-tidy graphviz"
 [ "${1:-}" = bench ] && packages="$packages wrk nginx tinyproxy squid"
 
 missing=""

@@ -1,4 +1,4 @@
-"""bytediff.py - describe how the bytes that came back differ from the expected.
+"""bytediff.py - describe how received bytes differ from the expected ones.
 
 For two byte strings, describe() writes what a student needs to find the bug:
 both lengths, the first offset where they differ (with its line and column

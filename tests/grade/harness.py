@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import NoReturn, Protocol
+from typing import NoReturn, Protocol, TypeVar
 
 import hints
 import procs
@@ -36,7 +36,7 @@ VALGRIND_FACTOR = 10     # everything is this much slower under valgrind
 TSAN_FACTOR = 3          # and this much slower under ThreadSanitizer
 STOP_GRACE = 5.0         # seconds a program gets to exit after SIGTERM
 MANUAL_PORT = 7000       # the port in "reproduce by hand" commands
-RECEIVE_SLACK = 64 << 10 # extra bytes read to show what came after the end
+RECEIVE_SLACK = 64 << 10  # extra bytes read to show what came after the end
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 OWN_CAUSE = {hints.STUB, hints.SIGNAL, hints.MEMORY, hints.SANITIZER,
              hints.GRADER, hints.NOT_BUILT}   # symptoms a stub cannot explain
@@ -128,10 +128,12 @@ class Result:
 
     @property
     def passed(self) -> bool:
+        """True when the test raised nothing."""
         return self.failure is None
 
     @property
     def score(self) -> int:
+        """The points earned: all or nothing."""
         return self.test.points if self.passed else 0
 
 
@@ -139,6 +141,9 @@ class Fixture(Protocol):
     """Anything a test starts that must end with it (an origin server)."""
 
     def close(self) -> None: ...
+
+
+F = TypeVar("F", bound=Fixture)
 
 
 class Context:
@@ -182,7 +187,7 @@ class Context:
         """Call cleanup when the test ends (last added, first called)."""
         self._cleanups.append(cleanup)
 
-    def use(self, fixture: Fixture) -> Fixture:
+    def use(self, fixture: F) -> F:
         """Track fixture so that it is closed when the test ends."""
         self.add_cleanup(fixture.close)
         return fixture
@@ -336,7 +341,6 @@ def receive(sock: socket.socket, pending: Pending) -> None:
         # once everything expected has come, that ends the stream too.
         if not pending.eof or len(pending.got) < len(pending.want):
             raise
-    pending.ended = True
 
 
 def receive_quietly(sock: socket.socket, pending: Pending) -> None:

@@ -7,7 +7,6 @@ connection) into one; mismatch() builds one from received and expected
 bytes. hint() picks the advice for a symptom: a test's own hint first, then
 its lab's, then the defaults here.
 """
-import errno
 import signal
 import traceback
 from dataclasses import dataclass, field
@@ -94,7 +93,6 @@ class Pending:
     want: bytes
     eof: bool                            # the test reads until end of file
     got: bytearray = field(default_factory=bytearray)
-    ended: bool = False                  # end of file (or reset) was seen
     error: BaseException | None = None   # what a background reader hit
 
 
@@ -161,8 +159,8 @@ def classify(exc: BaseException, pending: Pending | None, doing: str,
         return timed_out(pending, f"{doing} (limit {limit:g} s)")
     if isinstance(exc, ConnectionRefusedError):
         return Failure(REFUSED, f"connection refused while {doing}")
-    if isinstance(exc, OSError) and exc.errno in (
-            errno.ECONNRESET, errno.EPIPE, errno.ECONNABORTED):
+    if isinstance(exc, (ConnectionResetError, BrokenPipeError,
+                        ConnectionAbortedError)):
         return reset(exc, pending, doing)
     return Failure(GRADER, f"the grader raised {type(exc).__name__}: {exc}",
                    "".join(traceback.format_exception(exc)))
@@ -171,14 +169,15 @@ def classify(exc: BaseException, pending: Pending | None, doing: str,
 def reset(exc: OSError, pending: Pending | None, doing: str) -> Failure:
     """The Failure for a reset connection: the wrong bytes that came
     before it, if any, say more than the reset."""
+    why = exc.strerror or type(exc).__name__
     if pending is None:
-        return Failure(RESET, f"{exc.strerror} while {doing}")
+        return Failure(RESET, f"{why} while {doing}")
     got = bytes(pending.got)
     if not pending.want.startswith(got):
         failure = mismatch(got, pending.want, pending.what)
         failure.summary += ", then the connection was reset"
         return failure
-    return Failure(RESET, f"{exc.strerror} after {len(got)} of "
+    return Failure(RESET, f"{why} after {len(got)} of "
                    f"{len(pending.want)} bytes of {pending.what}")
 
 

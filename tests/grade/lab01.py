@@ -1,4 +1,4 @@
-"""lab01.py - the graded tests of lab 01, the echo server (labs/01-echo/echo.c).
+"""lab01.py - the graded tests of lab 01, the echo server (labs/01-echo).
 
 Each test starts its own server on port 0 and talks to it over loopback.
 The data is random, drawn from the run's seed, so that no reply can be
@@ -34,12 +34,10 @@ WMEM = "/proc/sys/net/ipv4/tcp_wmem"  # min, default, max send buffer
 DEFAULT_WMEM = 4 << 20       # tcp_wmem's usual maximum
 BULK_CAP = 32 << 20          # the most the bulk test sends
 LONGEST_LINE = 4096          # the longest line of the bulk payloads
-SMALL_BUFFER = 16 << 10      # client buffers small enough to make the
-                             # server wait (and write short) under load
+SMALL_BUFFER = 16 << 10      # client buffers that make a server wait
 PIECES = 50                  # the split test's sends
 PIECE_PAUSE = 0.002          # seconds between them, so they travel apart
-STALL = 0.25                 # seconds without progress that mean a
-                             # server stopped reading (before --stretch)
+STALL = 0.25                 # seconds of no progress: it stopped reading
 PRINTABLE = bytes(range(0x20, 0x7f))
 TO_PRINTABLE = bytes(PRINTABLE[b % len(PRINTABLE)] for b in range(256))
 BINARY_SAMPLE = b"ab\0cd\x80\xff\r\n"  # for reproducing by hand

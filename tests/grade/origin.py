@@ -127,8 +127,8 @@ def response(status: int, body: bytes = b"",
              headers: Sequence[tuple[str, str]] = (), *,
              reason: str | None = None, version: str = "HTTP/1.1") -> bytes:
     """A complete response: head, Content-Length (after headers), body."""
-    fields = [*headers, ("Content-Length", str(len(body)))]
-    return head(status, fields, reason=reason, version=version) + body
+    framed = [*headers, ("Content-Length", str(len(body)))]
+    return head(status, framed, reason=reason, version=version) + body
 
 
 def close_delimited(status: int, body: bytes = b"",
@@ -147,9 +147,9 @@ def chunked(status: int, pieces: Sequence[bytes],
             headers: Sequence[tuple[str, str]] = (), **kw) -> bytes:
     """A response with Transfer-Encoding: chunked, one chunk per piece,
     ending with the last chunk and no trailers (RFC 9112 section 7.1)."""
-    fields = [*headers, ("Transfer-Encoding", "chunked")]
+    framed = [*headers, ("Transfer-Encoding", "chunked")]
     body = b"".join(chunk(p) for p in pieces if p) + b"0\r\n\r\n"
-    return head(status, fields, **kw) + body
+    return head(status, framed, **kw) + body
 
 
 def fields(head_bytes: bytes) -> list[tuple[str, str]]:
@@ -304,7 +304,9 @@ class Origin:
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
         deadline = time.monotonic() + JOIN_GRACE
-        for thread in list(self._threads):
+        # The accept thread comes first: once it has ended, no thread is
+        # added, and this loop sees any it added before.
+        for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
         for sock in sockets:
             sock.close()
@@ -365,8 +367,9 @@ class Origin:
                 self._note(exchange, error=f"{type(exc).__name__}: {exc}")
         finally:
             if afterwards == RESET:
-                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                                struct.pack("ii", 1, 0))
+                with contextlib.suppress(OSError):
+                    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                    struct.pack("ii", 1, 0))
             with self._changed:
                 self._sockets.discard(conn)
             conn.close()

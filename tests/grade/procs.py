@@ -29,8 +29,8 @@ OUTPUT_CAP = 4 << 20     # stderr bytes kept at most: the head and the tail
 OUTPUT_HEAD = 64 << 10   # bytes kept from the start when trimming
 DEATH_GRACE = 0.5        # seconds a failed test waits for a dying program
 VALGRIND_STATUS = 99     # valgrind's exit status when it found errors
-VALGRIND = ("valgrind", "--leak-check=full", "--errors-for-leak-kinds=definite",
-            "--show-leak-kinds=definite",
+VALGRIND = ("valgrind", "--leak-check=full",
+            "--errors-for-leak-kinds=definite", "--show-leak-kinds=definite",
             f"--error-exitcode={VALGRIND_STATUS}")
 VALGRIND_ERROR = re.compile(
     r"^(Invalid |Conditional jump|Use of uninitialised|Syscall param|"
@@ -216,8 +216,9 @@ class Program:
         self._reader.join(self.grace)
         if status is not None:
             os.close(self._pidfd)
-            self.popen.stdout.close()
             _live.discard(self)
+        if not self._reader.is_alive():
+            self.popen.stdout.close()
         return status
 
     def finish(self, test_failed: bool) -> Failure | None:

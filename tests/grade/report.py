@@ -68,28 +68,41 @@ def indent(text: str, prefix: str = "    ") -> str:
 
 
 def failure_text(result: Result) -> str:
-    """Everything a student needs about one failed test, as plain text."""
+    """Everything a student needs about one failed test, as plain text.
+
+    A test that is not visible shows its symptom and hint only (and the
+    starter stub's TODO line, which is the student's own): its inputs and
+    expected bytes stay hidden.
+    """
     test, failure = result.test, result.failure
     advice = hints.hint(failure.symptom, test.hints)
     lines = [f"{test.number} {test.name}: {test.sentence}",
              f"  symptom: {failure.symptom}"]
-    visible = test.visibility == "visible"
-    if visible:
-        lines.append(indent(failure.summary, "  "))
-        if failure.detail:
-            lines.append(indent(failure.detail))
-    lines.append(indent(textwrap.fill("hint: " + advice, TEXT_WIDTH - 2,
-                                      subsequent_indent="  "), "  "))
+    if test.visibility != "visible":
+        lines += [f"  the program logged: {line.strip()}"
+                  for _, tail in result.stderr
+                  for line in tail.splitlines() if "TODO(" in line][:1]
+        lines.append(wrapped_hint(advice))
+        return "\n".join(lines)
+    lines.append(indent(failure.summary, "  "))
+    if failure.detail:
+        lines.append(indent(failure.detail))
+    lines.append(wrapped_hint(advice))
     for name, tail in result.stderr:
         if tail:
             lines += [f"  stderr of {name} (last lines):", indent(tail)]
-    if visible:
-        lines.append(f"  random data from seed {result.seed} "
-                     f"(grade.py --seed {result.seed} repeats it)")
-        lines.append(f"  reproduce: {result.reproduce[0]}")
-        lines += [f"  by hand:   {c}" if i == 0 else f"             {c}"
-                  for i, c in enumerate(result.reproduce[1:])]
+    lines.append(f"  random data from seed {result.seed} "
+                 f"(grade.py --seed {result.seed} repeats it)")
+    lines.append(f"  reproduce: {result.reproduce[0]}")
+    lines += [f"  by hand:   {c}" if i == 0 else f"             {c}"
+              for i, c in enumerate(result.reproduce[1:])]
     return "\n".join(lines)
+
+
+def wrapped_hint(advice: str) -> str:
+    """The hint line, wrapped and indented under the failure."""
+    return indent(textwrap.fill("hint: " + advice, TEXT_WIDTH - 2,
+                                subsequent_indent="  "), "  ")
 
 
 def print_failures(results: list[Result], colour: bool) -> None:

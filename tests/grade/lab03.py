@@ -1,0 +1,987 @@
+"""lab03.py - the graded tests of lab 03, serving many clients at once
+(labs/03-threads/threads.c and queue.c, around stage 02's forwarding).
+
+Every test is decided by the order of events, never by how long something
+took: an origin holds a request open (a gate the test opens later) and
+other clients must be served meanwhile; the origin answers a burst only
+once it holds several requests at once, which only a concurrent proxy can
+bring about; the proxy's threads (/proc/PID/task) and file descriptors
+(/proc/PID/fd) are counted while and after it works; a stop signal comes
+while a request is in flight. Waits on /proc poll a state in short steps,
+a bounded number of times, within the test's time limit.
+
+Clients of a burst run on threads started together (a barrier), each with
+its own random path and body, so that a proxy that mixes connections up
+(a thread handed the address of a variable the accept loop reuses) gives
+one client another's bytes. Under SAN=tsan the same bursts make any data
+race of the queue or the thread bookkeeping show in ThreadSanitizer's
+report, which fails the test.
+
+PROGRAM is "graded": later stages still serve concurrently, so these
+tests run against their programs too. The thread count allows the main
+thread, the -n workers and the sanitizer's own helper thread, nothing else.
+"""
+import os
+import select
+import signal
+import socket
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import harness
+import hints
+import procs
+from bytediff import quote
+from harness import Context, TestTimeout, test
+from hints import Failure, Pending
+from lab01 import expect_stop
+from lab02 import (BINARY, KIBIBYTE, MEBIBYTE, SMALL_BUFFER, TEXT, abort,
+                   binary, check_error_page, expect_error, fresh_path,
+                   first_line, get, read_all, receive_reply, request,
+                   served, setup, text, token)
+from origin import RECEIVED, Exchange, Origin, field_values, head_end, \
+    response
+
+TITLE = "serving many clients at once"
+PROGRAM = "graded"
+
+POLL = 0.005                 # seconds between two looks at /proc
+STOP_LOOKS = 400             # looks at most for the accept loop's exit
+BURST = 100                  # clients of the big bursts
+SMALL_POOL = 4               # the -n of the small-pool tests
+TOGETHER_POOL = 8            # requests the origin holds at once before it
+                             # answers the default pool's burst
+OTHERS = 10                  # clients served while one request is held
+THREAD_BURST = 50            # clients queued behind the busy workers
+FD_BURST = 100               # clients of the descriptor test
+MAIN_THREADS = 1             # the main thread, which accepts
+SANITIZER_THREADS = {"tsan": 1}  # ThreadSanitizer's background thread
+HELD_PREFIX = 8 * KIBIBYTE   # body bytes an origin sends before its gate
+NEVER_MS = "60000"           # a -t no client of a test comes near
+BUSY = 503                   # what a full queue answers
+
+HINTS = {
+    hints.TIMEOUT: "A client waited in vain while another was being "
+                   "served: the accept loop must hand each connection to "
+                   "another thread (a detached thread with -n 0, the "
+                   "pool's queue otherwise) and go straight back to "
+                   "net_accept; proxy_serve_client never runs in the "
+                   "accept loop. With the pool, queue_get must wait in a "
+                   "while loop (not an if) and queue_put must signal "
+                   "not_empty.",
+    hints.DIFFERS: "A client got bytes meant for another, or a wrong "
+                   "answer: hand each thread its own heap-allocated "
+                   "struct conn (never &connfd or the address of any "
+                   "variable the accept loop reuses), and let exactly one "
+                   "thread serve and close each connection.",
+    hints.TRUNCATED: "A response was cut short: two threads may be "
+                     "serving the same connection (a conn shared by "
+                     "mistake), or the proxy ended while it was relaying.",
+    hints.CLOSED: "The proxy closed a connection without answering: a "
+                  "worker that takes NULL from queue_get before the queue "
+                  "is closed (an if instead of a while around the wait), "
+                  "or two threads closing the same descriptor.",
+    hints.RESET: "A connection was reset: the proxy crashed, or two "
+                 "threads closed the same descriptor. Its stderr below "
+                 "says more.",
+    hints.SIGNAL: "The proxy crashed. SIGPIPE (signal 13) comes from a "
+                  "write to a client that has gone: stop.c ignores it, so "
+                  "never restore its default, and write through rio/sink. "
+                  "Otherwise build with SAN=asan or SAN=tsan and grade "
+                  "again: the report names the line.",
+    hints.REFUSED: "Nothing listened any more: the proxy had exited. In "
+                   "pool mode start_pool must start the queue and the "
+                   "workers, and only a stop signal ends the accept loop.",
+    hints.EXITED: "The proxy exited on its own: the last lines of its "
+                  "stderr say why. threads_serve returns only after a "
+                  "stop signal, once every thread it started has ended.",
+    hints.SANITIZER: "ThreadSanitizer saw two threads touch the same memory "
+                     "without a lock: every field of the queue is read and "
+                     "written with q->lock held, the count of live "
+                     "detached threads with d->lock held, and each thread "
+                     "gets its own struct conn. The report names both "
+                     "accesses.",
+}
+
+COUNT_HINT = "The proxy ran more threads than the main thread and the -n " \
+    "workers: in pool mode the workers are started once, by start_pool, " \
+    "and every connection goes through the queue; no thread is started " \
+    "per connection, and none is left behind."
+FD_HINT = "Descriptors leaked: every connection the proxy accepts or " \
+    "opens must be closed once, on every path. proxy_serve_client closes " \
+    "the client's socket and turn_away closes a refused one (through " \
+    "proxy_refuse); the origin's socket is closed by forward_request, " \
+    "whatever went wrong."
+STOP_HINT = "After SIGTERM the accept loop returns; then close the queue " \
+    "(queue_close) so that queue_get returns NULL once it is empty, and " \
+    "join every worker (pthread_join) before threads_serve returns; with " \
+    "-n 0, wait on d.idle until d.live is 0. Returning early ends the " \
+    "process and kills the requests still in flight."
+
+
+# Looking into the proxy: /proc.
+
+def check_alive(proxy: procs.Program, when: str) -> None:
+    """Raise the proxy's exit as a Failure if it has ended."""
+    status = proxy.status()
+    if status is not None:
+        raise proxy.exit_failure(status, when)
+
+
+def proc_entries(proxy: procs.Program, what: str, when: str) -> list[str]:
+    """The names in /proc/PID/what (task or fd) of the running proxy."""
+    check_alive(proxy, when)
+    try:
+        return os.listdir(f"/proc/{proxy.pid}/{what}")
+    except OSError:
+        check_alive(proxy, when)
+        raise
+
+
+def fd_count(proxy: procs.Program, when: str) -> int:
+    """How many file descriptors the proxy has open."""
+    return len(proc_entries(proxy, "fd", when))
+
+
+def fd_targets(proxy: procs.Program) -> list[str]:
+    """What each descriptor of the proxy is ("socket:[123]", ...)."""
+    found = []
+    for fd in sorted(proc_entries(proxy, "fd", "listing its descriptors"),
+                     key=int):
+        try:
+            found.append(f"{fd} -> {os.readlink(f'/proc/{proxy.pid}/fd/{fd}')}")
+        except OSError:
+            pass
+    return found
+
+
+def allowed_threads(t: Context, workers: int) -> int:
+    """The threads a proxy with this many workers may run."""
+    return MAIN_THREADS + workers + \
+        SANITIZER_THREADS.get(t.options.sanitizer or "", 0)
+
+
+class ThreadWatch:
+    """Counts the proxy's threads whenever asked, and fails the test as
+    soon as there are more than allowed."""
+
+    def __init__(self, t: Context, proxy: procs.Program, allowed: int,
+                 workers: int) -> None:
+        self.t = t
+        self.proxy = proxy
+        self.allowed = allowed
+        self.workers = workers
+        self.samples = 0
+        self.most = 0
+
+    def sample(self) -> None:
+        count = len(proc_entries(self.proxy, "task", "while its threads "
+                                 "were counted"))
+        self.samples += 1
+        self.most = max(self.most, count)
+        if count > self.allowed:
+            self.t.fail(hints.DIFFERS, f"the proxy ran {count} threads (in "
+                        f"/proc/{self.proxy.pid}/task) with -n "
+                        f"{self.workers}: at most {self.allowed} are "
+                        f"expected, the main thread and {self.workers} "
+                        "workers", COUNT_HINT)
+
+
+def max_looks(t: Context) -> int:
+    """Looks at /proc that fit in the test's time limit (the limit's
+    alarm normally ends a wait first)."""
+    return int(t.limit / POLL) + 1
+
+
+def poll_until(t: Context, proxy: procs.Program, ready: Callable[[], bool],
+               doing: str, quiet: Sequence["Client"] = (),
+               watch: ThreadWatch | None = None) -> None:
+    """Wait until ready() holds, looking every POLL seconds, and fail
+    early if the proxy exits or answers one of the quiet clients (whose
+    requests must still be waiting); watch, if given, counts threads at
+    every look."""
+    t.pending, t.doing = None, doing
+    for _ in range(max_looks(t)):
+        if ready():
+            return
+        check_alive(proxy, f"while {doing}")
+        if watch is not None:
+            watch.sample()
+        socks = [c.sock for c in quiet if c.sock is not None]
+        if socks:
+            for sock in select.select(socks, [], [], POLL)[0]:
+                answered_early(t, next(c for c in quiet if c.sock is sock),
+                               doing)
+        else:
+            time.sleep(POLL)
+    t.fail(hints.TIMEOUT, f"time limit reached while {doing}")
+
+
+def answered_early(t: Context, client: "Client", doing: str) -> None:
+    """Fail: client's request should still be waiting, but the proxy
+    answered it or closed it."""
+    try:
+        data = client.sock.recv(65536)
+    except OSError as exc:
+        t.fail(hints.RESET, f"{client.label}: the connection was reset "
+               f"({exc.strerror}) while {doing}")
+    if not data:
+        t.fail(hints.CLOSED, f"{client.label}: the proxy closed the "
+               f"connection without an answer while {doing}")
+    t.fail(hints.DIFFERS, f"{client.label}: the proxy answered "
+           f"'{quote(first_line(data))}' while {doing}, instead of "
+           "letting the request wait for its turn")
+
+
+def main_thread_call(proxy: procs.Program) -> str | None:
+    """What the proxy's main thread is blocked in (/proc/PID/task/PID/
+    syscall: the call's number and arguments, "running" when it is not
+    blocked), or None when /proc does not say."""
+    try:
+        return Path(f"/proc/{proxy.pid}/task/{proxy.pid}/syscall") \
+            .read_text().strip()
+    except OSError:
+        return None
+
+
+def is_blocked(call: str | None) -> bool:
+    """Whether a /proc syscall line shows a thread waiting in a call."""
+    return call is not None and call.split()[0] not in ("running", "-1")
+
+
+def accept_call(t: Context, proxy: procs.Program) -> str | None:
+    """The call the idle proxy's main thread waits for clients in (its
+    accept loop's poll), or None when /proc does not show it."""
+    t.doing = "reading what the proxy's main thread waits in"
+    for _ in range(STOP_LOOKS):
+        call = main_thread_call(proxy)
+        if call is None or is_blocked(call):
+            return call
+        time.sleep(POLL)
+    return None
+
+
+def signal_pending(proxy: procs.Program, sig: int) -> bool:
+    """Whether sig is still pending for the proxy (not yet handled)."""
+    bit = 1 << (sig - 1)
+    try:
+        status = Path(f"/proc/{proxy.pid}/status").read_text()
+    except OSError:
+        return False
+    for line in status.splitlines():
+        if line.startswith(("ShdPnd:", "SigPnd:")) and \
+                int(line.split()[1], 16) & bit:
+            return True
+    return False
+
+
+def wait_stopped_accepting(t: Context, proxy: procs.Program,
+                           accepting: str | None) -> None:
+    """After a stop signal, wait until the accept loop has ended: the main
+    thread waits in another call than accepting (joining the workers, say)
+    or the proxy has exited. Where /proc does not show the call, wait until
+    the signal is no longer pending. At most STOP_LOOKS looks: this only
+    orders the test's next step, it decides nothing."""
+    t.doing = "waiting for the proxy to stop accepting after SIGTERM"
+    for _ in range(STOP_LOOKS):
+        if not proxy.alive():
+            return
+        call = main_thread_call(proxy) if accepting is not None else None
+        if call is None:
+            if not signal_pending(proxy, signal.SIGTERM):
+                return
+        elif is_blocked(call) and call != accepting:
+            return
+        time.sleep(POLL)
+
+
+# Clients of a burst, each on a thread of its own.
+
+@dataclass
+class Client:
+    """One client: what it sends and what it must get back. With status,
+    a complete error page with that status is expected instead of want;
+    with vanish, the client reads that many bytes and resets."""
+    label: str
+    data: bytes
+    want: bytes = b""
+    status: int = 0
+    vanish: int = 0
+    bufsize: int | None = None
+    sock: socket.socket | None = None
+    pending: Pending = field(default_factory=lambda: Pending("", b"", True))
+
+    def __post_init__(self) -> None:
+        self.pending = Pending(f"the response to {self.label}",
+                               self.want, eof=True)
+
+
+def open_socket(t: Context, bufsize: int | None = None) -> socket.socket:
+    """An unconnected TCP socket, closed when the test ends, whose
+    timeout is the test's limit."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    t.add_cleanup(lambda: harness.close_socket(sock))
+    if bufsize is not None:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, bufsize)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, bufsize)
+    sock.settimeout(t.limit)
+    return sock
+
+
+def talk(port: int, client: Client, barrier: threading.Barrier | None,
+         limit: float) -> None:
+    """The body of a client's thread: connect (once every client of the
+    burst is ready), send, then read to the end of file or vanish. What
+    goes wrong is kept in client.pending.error."""
+    pending = client.pending
+    try:
+        if barrier is not None:
+            barrier.wait(limit)
+        client.sock.connect(("127.0.0.1", port))
+        client.sock.sendall(client.data)
+        if client.vanish:
+            while len(pending.got) < client.vanish:
+                chunk = client.sock.recv(65536)
+                if not chunk:
+                    break
+                pending.got += chunk
+            abort(client.sock)
+            pending.ended = True
+            return
+        harness.receive(client.sock, pending)
+    except Exception as exc:
+        pending.error = exc
+
+
+def start(t: Context, proxy: procs.Program, clients: list[Client],
+          together: bool = True) -> list[threading.Thread]:
+    """Start a thread per client; with together, they all connect at
+    once (a barrier), else each as soon as its thread runs."""
+    barrier = threading.Barrier(len(clients)) if together else None
+    threads = []
+    for client in clients:
+        client.sock = open_socket(t, client.bufsize)
+        thread = threading.Thread(target=talk, daemon=True,
+                                  args=(proxy.port, client, barrier, t.limit))
+        threads.append(thread)
+    for thread in threads:
+        thread.start()
+    return threads
+
+
+def finish(t: Context, threads: list[threading.Thread],
+           clients: list[Client], what: str,
+           watch: ThreadWatch | None = None) -> None:
+    """Wait for every client's thread, then check each client's answer.
+    watch, if given, counts the proxy's threads while waiting."""
+    t.pending, t.doing = None, f"waiting for {what}"
+    try:
+        for thread in threads:
+            while thread.is_alive():
+                thread.join(POLL if watch is not None else None)
+                if watch is not None:
+                    watch.sample()
+    except TestTimeout:
+        unfinished(t, clients, what)
+    for client in clients:
+        check_client(t, client, clients)
+
+
+def unfinished(t: Context, clients: list[Client], what: str) -> None:
+    """Fail for the time limit: say how many clients were still waiting."""
+    waiting = [c for c in clients
+               if not c.pending.ended and c.pending.error is None]
+    first = waiting[0] if waiting else clients[0]
+    failure = hints.timed_out(first.pending, f"waiting for {what}")
+    got = len(first.pending.got)
+    raise Failure(failure.symptom, f"{len(waiting)} of {len(clients)} "
+                  f"clients had no complete answer when the time limit "
+                  f"({t.limit:g} s) was reached, among them {first.label} "
+                  f"({got} of {len(first.want) or 'an error page'}"
+                  f"{' bytes' if first.want else ''} had come)",
+                  failure.detail)
+
+
+def check_client(t: Context, client: Client, clients: list[Client]) -> None:
+    """Fail unless client got what it should have."""
+    pending = client.pending
+    got = bytes(pending.got)
+    if client.vanish:
+        if pending.error is not None and not got:
+            raise pending.error
+        if not client.want.startswith(got):
+            raise hints.mismatch(got, client.want[:len(got)],
+                                 f"the first bytes of {pending.what}")
+        return
+    if pending.error is not None:
+        if isinstance(pending.error, OSError) and not isinstance(
+                pending.error, TimeoutError):
+            raise hints.reset(pending.error, pending,
+                              f"talking as {client.label}")
+        raise pending.error
+    if client.status:
+        check_error_page(t, got, client.status, pending.what)
+        return
+    if got == client.want:
+        return
+    failure = hints.mismatch(got, client.want, pending.what)
+    other = next((c for c in clients if c is not client and c.want
+                  and got == c.want), None)
+    if other is not None:
+        failure.summary = f"{client.label} received the response meant " \
+            f"for {other.label}: two threads served the wrong connections"
+    raise failure
+
+
+def run(t: Context, proxy: procs.Program, clients: list[Client],
+        what: str) -> None:
+    """Start the clients together and check every answer."""
+    finish(t, start(t, proxy, clients), clients, what)
+
+
+def together(origin: Origin, count: int, limit: float,
+             reply: bytes | Callable[[Exchange], bytes]) -> \
+        Callable[[Exchange], bytes]:
+    """A reply that the origin sends only once it has received count
+    requests in all: the first count requests must be in flight at once,
+    which a proxy serving one client at a time never brings about."""
+    def answer(exchange: Exchange) -> bytes:
+        origin.wait_for(count, RECEIVED, timeout=limit)
+        return reply(exchange) if callable(reply) else reply
+
+    return answer
+
+
+def echo_body(exchange: Exchange) -> bytes:
+    """The origin's answer to a POST: its body, sent back."""
+    return response(200, exchange.body, BINARY)
+
+
+def burst(t: Context, origin: Origin, count: int, stem: str,
+          hold_until: int = 0, small: bool = False) -> list[Client]:
+    """count clients, each with a path of its own: even ones GET a random
+    body of 20 to 200 KiB (1 to 16 KiB if small), odd ones POST one and
+    get it back. With hold_until, the origin answers nobody before it
+    holds that many requests at once."""
+    low, high = (KIBIBYTE, 16 * KIBIBYTE) if small else \
+        (20 * KIBIBYTE, 200 * KIBIBYTE)
+    clients = []
+    for i in range(1, count + 1):
+        path = fresh_path(t, stem, f"/{i}.bin")
+        body = binary(t, t.rng.randint(low, high))
+        if i % 2:
+            reply: bytes | Callable[[Exchange], bytes] = echo_body
+            data = get(origin, path, [("Content-Type", BINARY[0][1])],
+                       method="POST", body=body)
+            want = response(200, body, BINARY)
+        else:
+            reply = want = response(200, body, [*BINARY,
+                                                ("X-Token", token(t))])
+            data = get(origin, path)
+        if hold_until:
+            reply = together(origin, hold_until, t.limit, reply)
+        origin.route(path, reply)
+        clients.append(Client(f"client {i} ({path})", data, want))
+    return clients
+
+
+# Holding requests at the origin.
+
+def hold(t: Context, origin: Origin, gate: threading.Event, stem: str,
+         prefix: int = 0) -> tuple[str, bytes, int]:
+    """A path whose response the origin sends up to a point (prefix body
+    bytes after the head; 0: nothing at all), then holds until gate is
+    set. Returns the path, the whole response and the point."""
+    path = fresh_path(t, stem, ".bin")
+    reply = response(200, binary(t, 64 * KIBIBYTE), BINARY)
+    at = head_end(reply) + prefix if prefix else 0
+    origin.route(path, reply, gate=gate, gate_at=at)
+    return path, reply, at
+
+
+def start_held(t: Context, proxy: procs.Program, origin: Origin,
+               gate: threading.Event, label: str) -> \
+        tuple[socket.socket, bytes, int]:
+    """A client whose request the origin holds: it has received the head
+    and the first HELD_PREFIX body bytes when this returns, so the proxy
+    is relaying its response. Returns the socket, the response and how
+    much of it came."""
+    path, reply, at = hold(t, origin, gate, "held", HELD_PREFIX)
+    sock = t.connect(proxy.port)
+    sock.sendall(get(origin, path))
+    receive_reply(t, sock, reply[:at], f"the first {at} bytes of the "
+                  f"response to {label}, which the origin then holds",
+                  origin, eof=False)
+    return sock, reply, at
+
+
+def still_open(t: Context, sock: socket.socket, label: str,
+               doing: str) -> None:
+    """Fail if the proxy has sent more to sock or closed it."""
+    if select.select([sock], [], [], 0)[0]:
+        try:
+            data = sock.recv(65536, socket.MSG_PEEK)
+        except OSError as exc:
+            t.fail(hints.RESET, f"{label}: the connection was reset "
+                   f"({exc.strerror}) while {doing}")
+        if not data:
+            t.fail(hints.CLOSED, f"{label}: the proxy closed the connection "
+                   f"while {doing}, although its origin had not finished")
+        t.fail(hints.EXTRA, f"{label}: {len(data)} bytes came while its "
+               f"origin was holding the rest ({doing})")
+
+
+def accepted(t: Context, proxy: procs.Program, count: int, base: int,
+             quiet: Sequence[Client], doing: str,
+             watch: ThreadWatch | None = None) -> None:
+    """Wait until the proxy holds count more descriptors than base: it
+    has accepted (and holds) that many more connections."""
+    poll_until(t, proxy, lambda: fd_count(proxy, doing) >= base + count,
+               doing, quiet, watch)
+
+
+def quiet_clients(t: Context, proxy: procs.Program, origin: Origin,
+                  paths: list[str], label: str) -> list[Client]:
+    """A client per path, connected and with its request sent, whose
+    answer the test will wait for later (the origin holds it)."""
+    clients = []
+    for i, path in enumerate(paths, 1):
+        client = Client(f"{label} {i} ({path})", get(origin, path),
+                        origin.direct(path))
+        client.sock = open_socket(t)
+        client.sock.connect((proxy.host, proxy.port))
+        client.sock.sendall(client.data)
+        clients.append(client)
+    return clients
+
+
+def read_quiet(t: Context, clients: list[Client], what: str,
+               watch: ThreadWatch | None = None) -> None:
+    """Read every quiet client's answer on threads and check them."""
+    threads = []
+    for client in clients:
+        thread = threading.Thread(target=harness.receive_quietly,
+                                  args=(client.sock, client.pending),
+                                  daemon=True)
+        thread.start()
+        threads.append(thread)
+    finish(t, threads, clients, what, watch)
+
+
+# The tests: one slow party does not hold up the others.
+
+def slow_origin(t: Context, args: list[str], mode: str) -> None:
+    """While the origin holds one client's response half-sent, OTHERS
+    clients at once get theirs whole; then the held one completes."""
+    proxy, origin = setup(t, args)
+    gate = threading.Event()
+    held, reply, at = start_held(t, proxy, origin, gate, "the first client")
+    t.log(f"{mode}: the origin holds the first response after {at} bytes")
+    others = burst(t, origin, OTHERS, "other", small=True)
+    run(t, proxy, others, f"the responses to {OTHERS} other clients while "
+        "the origin held the first one")
+    still_open(t, held, "the first client", f"{OTHERS} other clients were "
+               "served")
+    gate.set()
+    receive_reply(t, held, reply[at:], "the rest of the first client's "
+                  "response, once the origin let it go", origin)
+
+
+@test(10, "lab3.1, a thread per connection (-n 0): while the origin holds "
+          "one response half-sent, 10 other clients at once are served "
+          "whole; then the held one completes too",
+      hints={hints.TIMEOUT: "With -n 0, start_detached starts a thread per "
+                            "connection (pthread_create, then "
+                            "pthread_detach) that serves it and frees its "
+                            "struct job and struct conn; the accept loop "
+                            "goes straight back to net_accept."})
+def detached_slow_origin(t: Context) -> None:
+    slow_origin(t, ["-n", "0"], "-n 0")
+
+
+@test(10, "lab3.3, the worker pool (the default): while the origin holds "
+          "one response half-sent, 10 other clients at once are served "
+          "whole; then the held one completes too",
+      hints={hints.TIMEOUT: "In pool mode the accept loop only puts each "
+                            "connection in the queue (enqueue); the workers "
+                            "(start_pool) take them with queue_get, which "
+                            "waits in a while loop, and serve them."})
+def pool_slow_origin(t: Context) -> None:
+    slow_origin(t, [], "the pool")
+
+
+@test(8, "a client that sent half a request head and stays silent does "
+         "not stop another client from being served; then it finishes its "
+         "request and is served too",
+      hints={hints.TIMEOUT: "A silent client must hold up only the thread "
+                            "serving it: the accept loop hands every "
+                            "connection over at once and never reads from "
+                            "a client itself."})
+def slow_client(t: Context) -> None:
+    proxy, origin = setup(t, ["-t", NEVER_MS])
+    base = fd_count(proxy, "before the first client")
+    path = fresh_path(t, "slow-client", ".txt")
+    reply = response(200, text(t, 3000), TEXT)
+    origin.route(path, reply)
+    data = get(origin, path, [("Accept", "*/*"), ("X-Token", token(t))])
+    slow = Client("the silent client", data[:len(data) // 2], reply)
+    slow.sock = open_socket(t)
+    slow.sock.connect((proxy.host, proxy.port))
+    slow.sock.sendall(slow.data)
+    accepted(t, proxy, 1, base, [slow], "waiting for the proxy to accept "
+             "the silent client")
+    t.log("the proxy holds the silent client's connection")
+    served(t, proxy, origin, "the client after the silent one")
+    still_open(t, slow.sock, "the silent client", "another client was "
+               "served")
+    slow.sock.sendall(data[len(data) // 2:])
+    receive_reply(t, slow.sock, reply, "the response to the silent client, "
+                  "once it sent the rest of its head", origin)
+
+
+# The tests: many clients at once.
+
+@test(12, f"{BURST} clients at once (the default pool), each with its own "
+          "path and a 20-200 KiB body (GET or POST), all get byte-exact "
+          f"responses; the origin answers only once it holds "
+          f"{TOGETHER_POOL} requests at once", timeout=20)
+def many_clients(t: Context) -> None:
+    proxy, origin = setup(t)
+    clients = burst(t, origin, BURST, "many", hold_until=TOGETHER_POOL)
+    run(t, proxy, clients, f"the responses to {BURST} clients")
+
+
+@test(10, f"{BURST} clients at once with -n {SMALL_POOL} -q 128 (more "
+          "clients than workers: the queue holds the rest) all get "
+          f"byte-exact responses; the origin answers only once all "
+          f"{SMALL_POOL} workers are at it", timeout=20,
+      hints={hints.TIMEOUT: "Clients waiting in the queue were never "
+                            "served: queue_get must wait in a while loop "
+                            "on not_empty (a wakeup only means 'look "
+                            "again'), queue_put must signal not_empty, and "
+                            "each worker loops until queue_get returns "
+                            "NULL.",
+             hints.CLOSED: "A queued client was closed unanswered: a worker "
+                           "must take an item only when the queue holds "
+                           "one (while, not if, around the wait) and "
+                           "queue_get returns NULL only once the queue is "
+                           "closed and empty."})
+def many_clients_small_pool(t: Context) -> None:
+    proxy, origin = setup(t, ["-n", str(SMALL_POOL), "-q", "128"])
+    clients = burst(t, origin, BURST, "queued", hold_until=SMALL_POOL)
+    run(t, proxy, clients, f"the responses to {BURST} clients served by "
+        f"{SMALL_POOL} workers")
+
+
+@test(12, "back-pressure (-n 1 -q 1): with the worker busy and the queue "
+          "full, the next client gets a complete 503 with Retry-After "
+          "once -w 300 ms have passed, then the held clients finish and "
+          "the proxy serves on; with a long -w, a client waiting for a "
+          "slot gets it when one frees",
+      hints={hints.TIMEOUT: "With the queue full, the accept loop must not "
+                            "wait for ever: queue_put takes a deadline "
+                            "(deadline_after(cfg->queue_wait_ms)) and fails "
+                            "with ETIMEDOUT once it passes; enqueue then "
+                            "calls turn_away (503). A queue without a bound "
+                            "never fills, and a put without a deadline "
+                            "blocks every later client.",
+             hints.DIFFERS: "When the queue is full, queue_put waits on "
+                            "not_full until a slot frees or the deadline "
+                            "passes (pthread_cond_timedwait, in a while "
+                            "loop); only then is the client turned away "
+                            "with 503 (turn_away, which answers through "
+                            "proxy_refuse, with Retry-After)."})
+def back_pressure(t: Context) -> None:
+    proxy, origin = setup(t, ["-n", "1", "-q", "1", "-w", "300"])
+    gate = threading.Event()
+    busy, reply, at = start_held(t, proxy, origin, gate, "the first client")
+    queued = quiet_clients(t, proxy, origin, [
+        origin.route(fresh_path(t, "queued", ".txt"),
+                     response(200, text(t, 2000), TEXT)) and
+        list(origin.exchanges) and "" or ""], "the queued client") \
+        if False else None
+    path = fresh_path(t, "queued", ".txt")
+    origin.route(path, response(200, text(t, 2000), TEXT))
+    queued = quiet_clients(t, proxy, origin, [path], "the queued client")
+    third = t.connect(proxy.port)
+    third.sendall(get(origin, fresh_path(t, "turned-away")))
+    page = read_all(t, third, "the answer to the third client, with the "
+                    "worker busy and the queue full")
+    check_error_page(t, page, BUSY, "the answer to the third client, with "
+                     "the worker busy and the queue full")
+    retry = field_values(page[:head_end(page)], "Retry-After")
+    if len(retry) != 1 or not retry[0].isdigit():
+        t.fail(hints.DIFFERS, f"the 503 for a full queue has Retry-After "
+               f"{retry or 'missing'}: answer it with proxy_refuse, which "
+               "adds 'Retry-After: 1'", quote(page[:600]))
+    t.log("the third client was turned away with 503")
+    gate.set()
+    receive_reply(t, busy, reply[at:], "the rest of the first client's "
+                  "response, once the origin let it go", origin)
+    read_quiet(t, queued, "the response to the client that waited in the "
+               "queue")
+    served(t, proxy, origin, "a new client once the queue had room again")
+    waits_for_a_slot(t)
+
+
+def waits_for_a_slot(t: Context) -> None:
+    """With -n 1 -q 1 and a long -w: the worker busy, the queue full, a
+    third client is accepted and waits; a slot frees, and it is served."""
+    proxy, origin = setup(t, ["-n", "1", "-q", "1", "-w", NEVER_MS])
+    base = fd_count(proxy, "before the first client")
+    gate = threading.Event()
+    busy, reply, at = start_held(t, proxy, origin, gate, "the first client "
+                                 "(long -w)")
+    paths = [fresh_path(t, "wait", f"/{i}.txt") for i in (1, 2)]
+    for path in paths:
+        origin.route(path, response(200, text(t, 1500), TEXT))
+    waiting = quiet_clients(t, proxy, origin, paths, "the client behind "
+                            "the busy worker (long -w)")
+    # The first client and its origin connection, then the queued client
+    # and the one waiting for a slot: four descriptors more than base.
+    accepted(t, proxy, 4, base, waiting, "waiting for the proxy to accept "
+             "the client that waits for a slot in the full queue")
+    t.log("the third client is accepted and waits for a slot")
+    gate.set()
+    receive_reply(t, busy, reply[at:], "the rest of the first client's "
+                  "response (long -w)", origin)
+    read_quiet(t, waiting, "the responses to the queued client and to the "
+               "one that waited for a slot")
+
+
+@test(8, f"with -n {SMALL_POOL}, while {SMALL_POOL} requests are held at "
+         f"the origin and {THREAD_BURST} more wait in the queue, and until "
+         "all are served, the proxy never runs more threads than the main "
+         f"thread and its {SMALL_POOL} workers (/proc/PID/task)",
+      timeout=15, hints={hints.DIFFERS: COUNT_HINT})
+def thread_count(t: Context) -> None:
+    proxy, origin = setup(t, ["-n", str(SMALL_POOL)])
+    watch = ThreadWatch(t, proxy, allowed_threads(t, SMALL_POOL), SMALL_POOL)
+    watch.sample()
+    base = fd_count(proxy, "before the first client")
+    gate = threading.Event()
+    paths = [hold(t, origin, gate, "busy")[0] for _ in range(SMALL_POOL)]
+    busy = quiet_clients(t, proxy, origin, paths, "busy client")
+    poll_until(t, proxy, lambda: len(origin.wait_for(
+        SMALL_POOL, RECEIVED, timeout=0)) >= SMALL_POOL and sum(
+        e.received for e in origin.exchanges) >= SMALL_POOL,
+        f"waiting for {SMALL_POOL} requests to be at the origin at once",
+        busy, watch)
+    t.log(f"the origin holds {SMALL_POOL} requests")
+    paths = [hold(t, origin, gate, "queued")[0] for _ in range(THREAD_BURST)]
+    queued = quiet_clients(t, proxy, origin, paths, "queued client")
+    # Each busy client has two descriptors (its own and its origin's).
+    accepted(t, proxy, 2 * SMALL_POOL + THREAD_BURST, base, busy + queued,
+             f"waiting for the proxy to accept {THREAD_BURST} more clients",
+             watch)
+    t.log(f"{THREAD_BURST} clients wait in the queue; {watch.samples} "
+          f"samples so far, at most {watch.most} threads")
+    gate.set()
+    read_quiet(t, busy + queued, f"the responses to {len(busy + queued)} "
+               "clients", watch)
+    watch.sample()
+    t.log(f"{watch.samples} samples, at most {watch.most} threads")
+
+
+@test(10, f"after a burst of {FD_BURST} clients at once (fetches, POSTs, "
+          "unknown hosts, malformed requests, clients that vanish "
+          "mid-request and mid-response), the proxy's open descriptors "
+          "(/proc/PID/fd) come back to what they were before",
+      timeout=20, hints={hints.DIFFERS: FD_HINT})
+def no_fd_leak(t: Context) -> None:
+    proxy, origin = setup(t)
+    base = fd_count(proxy, "before the first client")
+    before = fd_targets(proxy)
+    clients = burst(t, origin, FD_BURST - 16, "fd", small=True)
+    for i in range(4):
+        host = f"no-such-host-{token(t, 8)}.invalid"
+        clients.append(Client(f"unknown host {i + 1} ({host})",
+                               request("GET", f"http://{host}/",
+                                       [("Host", host)]), status=502))
+    for i, line in enumerate((b"NONSENSE", b"GET  / HTTP/1.1",
+                              b"GET / HTTP/one", b"GET /\x01 HTTP/1.1")):
+        clients.append(Client(f"malformed request {i + 1} "
+                              f"('{quote(line)}')", line + b"\r\n\r\n",
+                              status=400))
+    for i in range(4):
+        path = fresh_path(t, "upload")
+        origin.route(path, response(200, b"unused\n", TEXT))
+        data = get(origin, path, method="POST",
+                   body=binary(t, 256 * KIBIBYTE))
+        clients.append(Client(f"client vanishing mid-request {i + 1}",
+                              data[:len(data) // 2], vanish=1))
+    for i in range(4):
+        path = fresh_path(t, "vanish", ".bin")
+        reply = response(200, t.rng.randbytes(2 * MEBIBYTE), BINARY)
+        origin.route(path, reply)
+        clients.append(Client(f"client vanishing mid-response {i + 1}",
+                              get(origin, path), reply,
+                              vanish=16 * KIBIBYTE, bufsize=SMALL_BUFFER))
+    for client in clients:
+        if client.vanish == 1:
+            client.want = b""
+    run(t, proxy, clients, f"the answers to {len(clients)} clients")
+    doing = "waiting for the proxy to close every connection of the burst"
+    t.doing = doing
+    try:
+        poll_until(t, proxy, lambda: fd_count(proxy, doing) <= base, doing)
+    except (TestTimeout, Failure) as exc:
+        if isinstance(exc, Failure) and exc.symptom != hints.TIMEOUT:
+            raise
+        now = fd_targets(proxy)
+        t.fail(hints.DIFFERS, f"the proxy had {base} descriptors open before "
+               f"the burst and still {len(now)} once every client was done "
+               f"(time limit {t.limit:g} s)",
+               "before:\n  " + "\n  ".join(before) + "\nafter:\n  " +
+               "\n  ".join(now))
+
+
+# The tests: stopping.
+
+def stop_with_request_in_flight(t: Context, args: list[str],
+                                mode: str) -> None:
+    """SIGTERM while the origin holds a response; the origin then lets it
+    go: the client gets all of it and the proxy exits with status 0."""
+    proxy, origin = setup(t, ["-g", "5", *args])
+    gate = threading.Event()
+    sock, reply, at = start_held(t, proxy, origin, gate, f"the client "
+                                 f"({mode})")
+    accepting = accept_call(t, proxy)
+    proxy.stop(signal.SIGTERM, timeout=0)
+    wait_stopped_accepting(t, proxy, accepting)
+    t.log(f"{mode}: SIGTERM taken, the accept loop has ended")
+    gate.set()
+    receive_reply(t, sock, reply[at:], f"the rest of the response in "
+                  f"flight at SIGTERM ({mode}), which the grace period "
+                  "(-g 5) lets finish", origin)
+    expect_exit(t, proxy, f"SIGTERM ({mode}), once the request in flight "
+                "had finished")
+
+
+def expect_exit(t: Context, proxy: procs.Program, after: str) -> None:
+    """Wait (within the time limit) for the proxy to exit; fail unless
+    its status is 0."""
+    t.pending, t.doing = None, f"waiting for the proxy to exit after {after}"
+    try:
+        status = proxy.wait_exit(t.limit)
+    except TestTimeout:
+        t.fail(hints.TIMEOUT, f"the proxy still ran after {after}, when the "
+               f"time limit ({t.limit:g} s) was reached", STOP_HINT)
+    if status is None:
+        t.fail(hints.TIMEOUT, f"the proxy still ran after {after}", STOP_HINT)
+    if status != 0:
+        t.fail(hints.EXITED, f"the proxy ended with "
+               f"{hints.status_text(status)} after {after}; expected "
+               "status 0")
+
+
+@test(6, "SIGTERM with a request in flight (-g 5), in pool mode and with "
+         "-n 0: the accept loop ends, the origin then finishes, the client "
+         "gets the whole response and the proxy exits with status 0",
+      hints={hints.TRUNCATED: STOP_HINT, hints.CLOSED: STOP_HINT,
+             hints.RESET: STOP_HINT, hints.TIMEOUT: STOP_HINT})
+def stop_lets_requests_finish(t: Context) -> None:
+    stop_with_request_in_flight(t, [], "pool")
+    stop_with_request_in_flight(t, ["-n", "0"], "-n 0")
+
+
+def stop_abandons(t: Context, args: list[str], mode: str) -> None:
+    """SIGTERM while the origin holds a response for good: after the grace
+    (-g 1) the client's connection ends, a new client is not served, and
+    the proxy exits with status 0."""
+    proxy, origin = setup(t, ["-g", "1", *args])
+    gate = threading.Event()   # never set: the origin holds for good
+    sock, reply, at = start_held(t, proxy, origin, gate, f"the client "
+                                 f"({mode})")
+    accepting = accept_call(t, proxy)
+    proxy.stop(signal.SIGTERM, timeout=0)
+    wait_stopped_accepting(t, proxy, accepting)
+    rest = read_all(t, sock, f"the end of the held client's connection "
+                    f"({mode}), abandoned once the grace period (-g 1) "
+                    "ended")
+    if not reply[at:].startswith(rest) or len(rest) >= len(reply) - at:
+        t.fail(hints.DIFFERS, f"the held client ({mode}) received "
+               f"{len(rest)} bytes after SIGTERM, which the origin never "
+               "sent", quote(rest[:300]))
+    t.log(f"{mode}: the held request was abandoned after the grace")
+    path = fresh_path(t, "after-stop", ".txt")
+    origin.route(path, response(200, text(t, 200), TEXT))
+    late = refused_or_accepted(t, proxy, get(origin, path))
+    expect_exit(t, proxy, f"SIGTERM ({mode}) and the grace period (-g 1)")
+    if late is not None:
+        answer = read_after_stop(t, late, mode)
+        if answer:
+            t.fail(hints.DIFFERS, f"a client that connected after the proxy "
+                   f"had stopped accepting ({mode}) was answered "
+                   f"'{quote(first_line(answer))}': once SIGTERM comes, "
+                   "no new connection is served",
+                   "net_accept fails with ECANCELED once stop_fd is "
+                   "readable: the accept loop must return then.")
+
+
+def refused_or_accepted(t: Context, proxy: procs.Program,
+                        data: bytes) -> socket.socket | None:
+    """Connect to the stopping proxy and send data: the socket, or None
+    when the connection was refused (or reset at once)."""
+    sock = open_socket(t)
+    t.doing = "connecting to the proxy after it stopped accepting"
+    try:
+        sock.connect((proxy.host, proxy.port))
+        sock.sendall(data)
+    except (ConnectionRefusedError, ConnectionResetError, BrokenPipeError):
+        return None
+    return sock
+
+
+def read_after_stop(t: Context, sock: socket.socket, mode: str) -> bytes:
+    """What a connection made after the stop received before it ended
+    (the proxy has exited, so it ends at once)."""
+    try:
+        return read_all(t, sock, f"the end of a connection made after the "
+                        f"stop ({mode})")
+    except OSError:
+        return b""
+
+
+@test(6, "SIGTERM with a request the origin never finishes (-g 1), in pool "
+         "mode and with -n 0: the request is abandoned after the grace, a "
+         "client connecting after the stop is not served, and the proxy "
+         "exits with status 0",
+      hints={hints.TIMEOUT: STOP_HINT + " The glue abandons the requests "
+                            "still in flight when the grace period ends: "
+                            "their threads then return, so join them as "
+                            "usual."})
+def stop_abandons_after_grace(t: Context) -> None:
+    stop_abandons(t, [], "pool")
+    stop_abandons(t, ["-n", "0"], "-n 0")
+
+
+@test(8, "under valgrind, a pool of 4 and then -n 0 each serve 10 clients "
+         "at once, an error and a vanishing client, then stop on SIGTERM "
+         "with a silent client connected: no memory errors, no definite "
+         "leaks", timeout=60)
+def valgrind_clean(t: Context) -> None:
+    for args, mode in ((["-n", "4"], "pool of 4"), (["-n", "0"], "-n 0")):
+        proxy = t.start(["-g", "1", *args], valgrind=True)
+        origin = t.use(Origin())
+        clients = burst(t, origin, 10, "vg", small=True)
+        run(t, proxy, clients, f"the responses to 10 clients ({mode})")
+        expect_error(t, proxy, b"NONSENSE\r\n\r\n", 400, "the answer to a "
+                     f"malformed request ({mode})")
+        path = fresh_path(t, "vg-big", ".bin")
+        reply = response(200, t.rng.randbytes(MEBIBYTE), BINARY)
+        origin.route(path, reply)
+        sock = t.connect(proxy.port, bufsize=SMALL_BUFFER)
+        sock.sendall(get(origin, path))
+        receive_reply(t, sock, reply[:16 * KIBIBYTE], "the first 16 KiB "
+                      f"of a 1 MiB response ({mode})", origin, eof=False)
+        abort(sock)
+        served(t, proxy, origin, f"the client after the vanishing one "
+               f"({mode})")
+        silent = t.connect(proxy.port)
+        silent.sendall(get(origin, fresh_path(t, "silent"))[:20])
+        expect_stop(t, proxy, signal.SIGTERM, f"with a silent client "
+                    f"connected ({mode})")

@@ -1,0 +1,733 @@
+"""lab04.py - the graded tests of lab 04, CONNECT tunnels
+(labs/04-connect/tunnel.c, called by the given glue).
+
+Each test starts its own proxy and the far end of its tunnels: a raw TCP
+target (connect_target.Target) that echoes, records, half-closes or resets
+as the test says, or an HTTPS origin (connect_target.TlsOrigin) that curl
+fetches through the proxy. The proxy's allow-list (-p) names the target's
+port. Tests check both ends: what the client gets back through the tunnel
+and what the target received (every byte, in order, and its end of file).
+Data is random, drawn from the run's seed. Tests wait for events (bytes,
+an end of file, a connection at the target), never for a length of time;
+the one exception measures how much CPU an idle tunnel burns, against a
+bound generous enough for any loaded machine.
+
+PROGRAM is "graded": grading a later lab runs these tests against its
+program, which must still tunnel.
+"""
+import hashlib
+import os
+import re
+import signal
+import socket
+import time
+from dataclasses import dataclass
+
+import harness
+import hints
+import procs
+from bytediff import quote
+from connect_target import WAIT, CertificateError, Link, Target, TlsOrigin
+from harness import Context, test
+from hints import Pending
+from lab01 import expect_stop
+from lab02 import (abort, check_error_page, closed_port, first_line,
+                   read_all, run_tool, served, tool_env)
+from origin import Origin
+
+TITLE = "CONNECT tunnels"
+PROGRAM = "graded"
+
+KIBIBYTE = 1 << 10
+MEBIBYTE = 1 << 20
+BULK = 10 * MEBIBYTE         # bytes each way of the bulk test
+ROUND_TRIPS = (1, 17, 1000, 8192, 65536, 3)  # sizes of the echo test
+PIPELINED = 20000            # bytes sent in the CONNECT request's segment
+IDLE_MS = 500                # the -i of the idle test
+IDLE_WATCH = 0.5             # seconds the CPU test lets a tunnel idle
+CPU_SHARE = 0.5              # the share of those an idle proxy may burn
+FD_TUNNELS = 200             # sessions of the fd leak test
+FD_SLACK = 0                 # descriptors above the baseline tolerated
+SETTLE_SHARE = 0.25          # share of the limit fds may take to close
+MAX_HEAD = 64 << 10          # bytes of an answer's head read at most
+POLL_PAUSE = 0.01            # seconds between looks at /proc or the log
+STATUS = re.compile(rb"HTTP/1\.[01] (\d{3})(?: [^\r\n]*)?\r\n")
+TUNNEL_LOG = re.compile(r'"CONNECT ([^"]+)" tunnel: (\d+) bytes up, '
+                        r'(\d+) down')
+NC = "nc 127.0.0.1 {port}"
+
+RIO_HINT = "rio read ahead: the bytes the client sent right after its " \
+    "CONNECT head are in client's buffer, not in the socket. Before the " \
+    "relay loop, send rio_buffered(client) bytes (rio_read them) to the " \
+    "target; poll() on client->fd never sees them."
+HALF_CLOSE_HINT = "An end of file is one direction ending, not the " \
+    "tunnel: when recv returns 0 on one side, first write what that " \
+    "direction still holds, then shutdown(other, SHUT_WR), and keep " \
+    "relaying the other direction until it ends too. Close both sockets " \
+    "only when both directions are done (or on an error or the idle " \
+    "timeout)."
+BLOCKING_HINT = "The tunnel stalled with both directions full: a " \
+    "blocking send to one side while that side is itself waiting to " \
+    "send to you never returns. Poll for POLLOUT and send with " \
+    "MSG_DONTWAIT; while a direction's buffer holds bytes, wait to write " \
+    "them rather than read more, and keep serving the other direction."
+CLOSE_HINT = "On a reset or an error from either side, end the tunnel and " \
+    "close the target's socket: tunnel_serve owns it and must close it " \
+    "on every path (the glue closes the client's)."
+
+HINTS = {
+    hints.TIMEOUT: "The tunnel stopped moving bytes. relay must poll() "
+                   "both sockets at once and move bytes in whichever "
+                   "direction is ready; a blocking read or write on one "
+                   "socket freezes the other direction.",
+    hints.STAYS_OPEN: "Everything came, but the tunnel never ended: pass "
+                      "each end of file on with shutdown(SHUT_WR) once "
+                      "that direction's buffer is empty, and return once "
+                      "both directions are done.",
+    hints.CLOSED: "The proxy ended the tunnel before the bytes came "
+                  "through. " + HALF_CLOSE_HINT,
+    hints.TRUNCATED: "Part of the data never came through. send may write "
+                     "fewer bytes than asked: keep the rest and write it "
+                     "when poll() says POLLOUT. " + HALF_CLOSE_HINT,
+    hints.NUL: "Tunnelled bytes are binary: relay counts (what recv "
+               "returned), never strings.",
+    hints.EXTRA: "More bytes came than were sent: write each buffer once, "
+                 "exactly the count recv returned.",
+    hints.DIFFERS: "The bytes came through changed or out of order: write "
+                   "each direction's buffer from where the last send "
+                   "stopped (its offset), once, and never mix the two "
+                   "directions' buffers. " + RIO_HINT,
+    hints.RESET: "The connection was reset: the proxy crashed, or closed "
+                 "a socket with unread bytes. Its stderr below says "
+                 "which.",
+    hints.REFUSED: "Nothing listened any more: the proxy had exited. A "
+                   "tunnel's failure ends that tunnel only.",
+    hints.EXITED: "The proxy exited on its own: one tunnel's failure ends "
+                  "that connection only.",
+}
+
+
+@dataclass
+class Tunnel:
+    """An open tunnel: the client's socket, the bytes that came after the
+    200 head in the same reads, and the target's side of it."""
+    sock: socket.socket
+    early: bytes
+    authority: str
+
+
+# Requests and answers.
+
+def connect_request(authority: str, host: str | None = None) -> bytes:
+    """The CONNECT request a browser sends for authority."""
+    return (f"CONNECT {authority} HTTP/1.1\r\nHost: {host or authority}\r\n"
+            "User-Agent: lab04\r\n\r\n").encode("latin-1")
+
+
+def read_head(t: Context, sock: socket.socket,
+              what: str) -> tuple[bytes, bytes]:
+    """Read an answer's head through its blank line: (head, the bytes
+    that came after it in the same reads)."""
+    t.pending, t.doing = None, f"waiting for {what}"
+    data = bytearray()
+    while b"\r\n\r\n" not in data:
+        if len(data) > MAX_HEAD:
+            t.fail(hints.DIFFERS, f"{what}: no blank line in the first "
+                   f"{MAX_HEAD} bytes", quote(bytes(data[:600])))
+        try:
+            chunk = sock.recv(65536)
+        except ConnectionResetError:
+            chunk = b""
+        if not chunk:
+            if not data:
+                t.fail(hints.CLOSED, f"{what}: the proxy closed the "
+                       "connection without answering")
+            t.fail(hints.TRUNCATED, f"{what}: the connection ended inside "
+                   f"the head '{quote(bytes(data[:200]))}'")
+        data += chunk
+    end = data.index(b"\r\n\r\n") + 4
+    return bytes(data[:end]), bytes(data[end:])
+
+
+def open_tunnel(t: Context, proxy: procs.Program, authority: str,
+                first: bytes = b"") -> Tunnel:
+    """Send CONNECT authority (and first, in the same send) and expect
+    the 200 head that opens the tunnel."""
+    sock = t.connect(proxy.port)
+    sock.sendall(connect_request(authority) + first)
+    what = f"the answer to CONNECT {authority}"
+    head, early = read_head(t, sock, what)
+    check_established(t, head, what)
+    return Tunnel(sock, early, authority)
+
+
+def check_established(t: Context, head: bytes, what: str) -> None:
+    """Fail unless head is a 200 answer without a body's framing."""
+    shown = f"received:\n  {quote(head[:600])}"
+    match = STATUS.match(head)
+    if match is None or match[1] != b"200":
+        t.fail(hints.DIFFERS, f"{what}: expected 'HTTP/1.1 200 Connection "
+               f"Established', got '{quote(first_line(head))}'", shown)
+    for name in (b"content-length", b"transfer-encoding"):
+        if re.search(rb"\n" + name + rb"\s*:", head.lower()):
+            t.fail(hints.DIFFERS, f"{what}: a 200 answer to CONNECT must "
+                   f"not carry {name.decode().title()} (RFC 9110 section "
+                   "9.3.6): the tunnel starts right after the blank line",
+                   shown)
+
+
+def expect(t: Context, tun: Tunnel, want: bytes, what: str,
+           eof: bool = False) -> None:
+    """Receive want through the tunnel (counting the early bytes first);
+    with eof, then its end of file. Fails, describing the difference."""
+    pending = Pending(what, want, eof)
+    pending.got += tun.early
+    tun.early = b""
+    t.pending, t.doing = pending, f"waiting for {what}"
+    harness.receive(tun.sock, pending)
+    t.pending = None
+    t.expect_bytes(bytes(pending.got), want, what)
+
+
+def expect_end(t: Context, tun: Tunnel, what: str) -> None:
+    """Expect the tunnel's connection to end (end of file or reset) with
+    no more bytes."""
+    pending = Pending(what, b"", True)
+    pending.got += tun.early
+    tun.early = b""
+    t.pending, t.doing = pending, f"waiting for {what}"
+    try:
+        while len(pending.got) < MAX_HEAD and (chunk := tun.sock.recv(65536)):
+            pending.got += chunk
+    except ConnectionResetError:
+        pass
+    t.pending = None
+    t.expect_bytes(bytes(pending.got), b"", what)
+
+
+def round_trip(t: Context, tun: Tunnel, data: bytes, what: str) -> None:
+    """Send data through the tunnel and expect the target's echo of it."""
+    tun.sock.sendall(data)
+    expect(t, tun, data, what)
+
+
+def end_session(t: Context, tun: Tunnel, link: Link) -> None:
+    """Close the client's side and expect the echo target to pass the end
+    of file back: the tunnel is over at both ends."""
+    tun.sock.shutdown(socket.SHUT_WR)
+    expect(t, tun, b"", "the end of file after the echo", eof=True)
+    wait_ended(t, link, "the target to see the client's end of file")
+
+
+def wait_ended(t: Context, link: Link, what: str) -> None:
+    """Wait (within the test's limit) for the target's input to end."""
+    t.doing = f"waiting for {what}"
+    link.wait_ended(t.limit)
+    if not link.ended:
+        t.fail(hints.TIMEOUT, f"time limit reached while waiting for {what}")
+
+
+def first_link(t: Context, target: Target, number: int = 1) -> Link:
+    """The target's connection number (1 for the first), waiting for it."""
+    t.doing = f"waiting for the proxy to connect to the target " \
+              f"(connection {number})"
+    links = target.wait_for(number, t.limit)
+    if len(links) < number:
+        t.fail(hints.TIMEOUT, "the proxy answered 200 but never connected "
+               "to the target")
+    return links[number - 1]
+
+
+def setup(t: Context, args: tuple[str, ...] = (), ports: tuple[int, ...] = (),
+          **target_options: object) -> tuple[procs.Program, Target]:
+    """Start an echo target and a proxy whose allow-list (-p) is the
+    target's port and ports."""
+    target = t.use(Target(**target_options))
+    allowed = ",".join(str(p) for p in (target.port, *ports))
+    return t.start([*args, "-p", allowed]), target
+
+
+def session(t: Context, proxy: procs.Program, target: Target,
+            size: int = 1000) -> None:
+    """One complete tunnel to the echo target: a round trip, then end of
+    file both ways."""
+    number = len(target.links) + 1
+    tun = open_tunnel(t, proxy, target.authority)
+    link = first_link(t, target, number)
+    round_trip(t, tun, t.rng.randbytes(size), "the echo through a new "
+               "tunnel")
+    end_session(t, tun, link)
+    harness.close_socket(tun.sock)
+
+
+def expect_error(t: Context, proxy: procs.Program, authority: str,
+                 status: int) -> None:
+    """CONNECT authority; expect a complete error page with status."""
+    sock = t.connect(proxy.port)
+    sock.sendall(connect_request(authority, "127.0.0.1"))
+    what = f"the answer to CONNECT {authority}"
+    page = read_all(t, sock, what)
+    harness.close_socket(sock)
+    check_error_page(t, page, status, what)
+
+
+def logged_counts(t: Context, proxy: procs.Program, authority: str,
+                  index: int = 0) -> tuple[int, int]:
+    """The bytes up and down that the proxy logged for its index-th
+    tunnel to authority (waiting for the line: the glue logs it once
+    tunnel_serve has returned)."""
+    t.doing = f"waiting for the proxy to log the tunnel to {authority}"
+    while True:
+        found = [m for m in TUNNEL_LOG.finditer(proxy.stderr())
+                 if m[1] == authority]
+        if len(found) > index:
+            return int(found[index][2]), int(found[index][3])
+        time.sleep(POLL_PAUSE)
+
+
+def check_counts(t: Context, proxy: procs.Program, authority: str,
+                 up: int, down: int) -> None:
+    """Fail unless the proxy logged up and down bytes for the tunnel."""
+    logged = logged_counts(t, proxy, authority)
+    if logged != (up, down):
+        t.fail(hints.DIFFERS, f"the proxy logged {logged[0]} bytes up and "
+               f"{logged[1]} down for the tunnel, but {up} went up and "
+               f"{down} came down: count every byte relayed in res->up and "
+               "res->down, the bytes rio had buffered included")
+
+
+def cpu_seconds(pid: int) -> float:
+    """The user and system CPU time process pid has used, in seconds."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    ticks = int(fields[11]) + int(fields[12])   # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def open_fds(pid: int) -> list[str]:
+    """What process pid's descriptors refer to."""
+    found = []
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            found.append(os.readlink(f"/proc/{pid}/fd/{fd}"))
+        except FileNotFoundError:
+            pass
+    return found
+
+
+def ipv6_target(t: Context) -> Target | None:
+    """An echo target on [::1], or None when this machine has no IPv6."""
+    try:
+        return t.use(Target("::1"))
+    except OSError as exc:
+        t.log(f"no IPv6 on the loopback ({exc.strerror}): skipping [::1]")
+        return None
+
+
+# The tests: bytes through the tunnel.
+
+@test(8, "random binary bytes go through a tunnel to a TCP target and its "
+         "echo comes back, over several round trips (to 127.0.0.1 and "
+         "[::1]); end of file passes both ways, and the proxy logs the "
+         "bytes each way",
+      hints={hints.STAYS_OPEN: "After the client's end of file, pass it on "
+                               "(shutdown(target, SHUT_WR)); the target "
+                               "then ends its side, which the proxy passes "
+                               "back, and the tunnel is over."})
+def tunnel_round_trips(t: Context) -> None:
+    v6 = ipv6_target(t)
+    proxy, target = setup(t, ports=(v6.port,) if v6 else ())
+    t.reproduce(f"(nc -l 127.0.0.1 {target.port} &); sleep 0.2; (printf "
+                f"'CONNECT 127.0.0.1:{target.port} HTTP/1.1\\r\\n\\r\\n'; "
+                f"echo hello; sleep 1) | {NC}")
+    for far in (target, v6) if v6 else (target,):
+        tun = open_tunnel(t, proxy, far.authority)
+        link = first_link(t, far)
+        sent = b""
+        for i, size in enumerate(ROUND_TRIPS, 1):
+            data = t.rng.randbytes(size)
+            round_trip(t, tun, data, f"the echo of round trip {i} "
+                       f"({size} bytes) through {far.authority}")
+            sent += data
+        end_session(t, tun, link)
+        t.expect_bytes(link.data, sent, f"what the target at "
+                       f"{far.authority} received")
+        check_counts(t, proxy, far.authority, len(sent), len(sent))
+
+
+@test(8, f"{BULK >> 20} MiB each way at once (the client sends while it "
+         "reads the echo) come through intact, SHA-256 checked at both ends",
+      timeout=30,
+      hints={hints.TIMEOUT: BLOCKING_HINT, hints.TRUNCATED: BLOCKING_HINT,
+             hints.STAYS_OPEN: BLOCKING_HINT})
+def tunnel_bulk(t: Context) -> None:
+    proxy, target = setup(t)
+    payload = t.rng.randbytes(BULK)
+    t.reproduce(f"(nc -l 127.0.0.1 {target.port} >/dev/null &); sleep 0.2; "
+                f"(printf 'CONNECT 127.0.0.1:{target.port} HTTP/1.1\\r\\n"
+                f"\\r\\n'; head -c 10000000 /dev/urandom) | {NC} | wc -c")
+    tun = open_tunnel(t, proxy, target.authority)
+    t.expect_bytes(tun.early, b"", "bytes after the 200 head before "
+                   "anything was sent")
+    link = first_link(t, target)
+    finish = t.drain(tun.sock, payload, f"the echo of {BULK} bytes")
+    tun.sock.sendall(payload)
+    tun.sock.shutdown(socket.SHUT_WR)
+    finish()
+    wait_ended(t, link, "the target to see the client's end of file")
+    want = hashlib.sha256(payload).hexdigest()
+    if link.count != len(payload) or link.digest() != want:
+        t.fail(hints.DIFFERS, f"the target received {link.count} bytes "
+               f"with SHA-256 {link.digest()}, expected {len(payload)} "
+               f"with {want}")
+
+
+@test(8, "bytes sent in the same segment as the CONNECT head reach the "
+         "target first and intact (rio had read them ahead)",
+      hints={hints.DIFFERS: RIO_HINT, hints.CLOSED: RIO_HINT,
+             hints.TRUNCATED: RIO_HINT, hints.TIMEOUT: RIO_HINT,
+             hints.STAYS_OPEN: RIO_HINT})
+def tunnel_pipelined(t: Context) -> None:
+    proxy, target = setup(t)
+    first = t.rng.randbytes(PIPELINED)
+    later = t.rng.randbytes(3000)
+    t.reproduce(f"(nc -l 127.0.0.1 {target.port} &); sleep 0.2; (printf "
+                f"'CONNECT 127.0.0.1:{target.port} HTTP/1.1\\r\\n\\r\\n"
+                f"early bytes\\n'; sleep 1) | {NC}")
+    tun = open_tunnel(t, proxy, target.authority, first)
+    link = first_link(t, target)
+    tun.sock.sendall(later)
+    tun.sock.shutdown(socket.SHUT_WR)
+    wait_ended(t, link, "the target to see the client's end of file")
+    t.expect_bytes(link.data, first + later, f"what the target received: "
+                   f"the {len(first)} bytes sent with the CONNECT head, "
+                   f"then {len(later)} more")
+    expect(t, tun, first + later, "the echo of everything sent", eof=True)
+
+
+@test(8, "half-close, client first: the client shuts its write side, the "
+         "target sees end of file yet its reply still reaches the client, "
+         "then the tunnel ends",
+      hints={hints.CLOSED: HALF_CLOSE_HINT, hints.TRUNCATED: HALF_CLOSE_HINT,
+             hints.RESET: HALF_CLOSE_HINT})
+def half_close_from_client(t: Context) -> None:
+    proxy, target = setup(t, echo=False, on_eof=WAIT)
+    request, reply = t.rng.randbytes(5000), t.rng.randbytes(300 * KIBIBYTE)
+    t.reproduce(f"(printf 'reply\\n' | nc -N -l 127.0.0.1 {target.port} &); "
+                f"sleep 0.2; printf 'CONNECT 127.0.0.1:{target.port} "
+                f"HTTP/1.1\\r\\n\\r\\nrequest\\n' | nc -N 127.0.0.1 {{port}}")
+    tun = open_tunnel(t, proxy, target.authority)
+    link = first_link(t, target)
+    tun.sock.sendall(request)
+    tun.sock.shutdown(socket.SHUT_WR)
+    wait_ended(t, link, "the target to see the client's end of file")
+    if not link.eof:
+        t.fail(hints.RESET, "the target's connection was reset when the "
+               "client half-closed: pass an end of file on with "
+               "shutdown(SHUT_WR), never close")
+    t.expect_bytes(link.data, request, "what the target received before "
+                   "its end of file")
+    link.send(reply)
+    link.shutdown_write()
+    expect(t, tun, reply, f"the target's {len(reply)}-byte reply, sent "
+           "after the client's end of file", eof=True)
+
+
+@test(8, "half-close, target first: the target shuts its write side, the "
+         "client sees end of file yet its bytes still reach the target, "
+         "then the tunnel ends",
+      hints={hints.CLOSED: HALF_CLOSE_HINT, hints.TRUNCATED: HALF_CLOSE_HINT,
+             hints.RESET: HALF_CLOSE_HINT})
+def half_close_from_target(t: Context) -> None:
+    proxy, target = setup(t, echo=False, on_eof=WAIT)
+    news, answer = t.rng.randbytes(200 * KIBIBYTE), t.rng.randbytes(9000)
+    tun = open_tunnel(t, proxy, target.authority)
+    link = first_link(t, target)
+    link.send(news)
+    link.shutdown_write()
+    expect(t, tun, news, f"the target's {len(news)} bytes, then its end of "
+           "file", eof=True)
+    try:
+        tun.sock.sendall(answer)
+        tun.sock.shutdown(socket.SHUT_WR)
+    except (BrokenPipeError, ConnectionResetError):
+        t.fail(hints.CLOSED, "the proxy closed the client's connection when "
+               "the target half-closed: the client could no longer send")
+    wait_ended(t, link, "the target to see the client's end of file")
+    t.expect_bytes(link.data, answer, "what the target received after its "
+                   "own end of file")
+    if not link.eof:
+        t.fail(hints.RESET, "the target's connection was reset instead of "
+               "ending with the client's end of file")
+
+
+# The tests: resets and errors end one tunnel only.
+
+@test(6, "a client that resets mid-tunnel makes the proxy close the "
+         "target's connection, and the proxy serves the next tunnel",
+      hints={hints.TIMEOUT: CLOSE_HINT})
+def client_resets(t: Context) -> None:
+    proxy, target = setup(t)
+    tun = open_tunnel(t, proxy, target.authority)
+    link = first_link(t, target)
+    round_trip(t, tun, t.rng.randbytes(4000), "the echo before the reset")
+    abort(tun.sock)
+    wait_ended(t, link, "the target to see the tunnel end after the "
+               "client's reset")
+    session(t, proxy, target)
+
+
+@test(6, "a target that resets mid-tunnel makes the proxy close the "
+         "client's connection, and the proxy serves the next tunnel",
+      hints={hints.TIMEOUT: CLOSE_HINT, hints.STAYS_OPEN: CLOSE_HINT})
+def target_resets(t: Context) -> None:
+    proxy, target = setup(t)
+    tun = open_tunnel(t, proxy, target.authority)
+    link = first_link(t, target)
+    round_trip(t, tun, t.rng.randbytes(4000), "the echo before the reset")
+    link.reset()
+    expect_end(t, tun, "the end of the client's connection after the "
+               "target's reset")
+    session(t, proxy, target)
+
+
+# The tests: a real client, and the checks before a tunnel opens.
+
+@test(7, "curl fetches an HTTPS page (a self-signed certificate for "
+         "localhost) through the proxy's tunnel, body intact",
+      timeout=20,
+      hints={hints.NOT_BUILT: "Install curl and openssl (make deps).",
+             hints.DIFFERS: "curl sends 'CONNECT localhost:PORT', waits "
+                            "for the 200 and then runs TLS through the "
+                            "tunnel. If other tests fail, fix them first; "
+                            "else run the curl command below and read its "
+                            "error."})
+def tls_through_tunnel(t: Context) -> None:
+    body = t.rng.randbytes(256 * KIBIBYTE)
+    t.doing = "making a certificate with openssl"
+    try:
+        origin = t.use(TlsOrigin(body))
+    except CertificateError as exc:
+        t.fail(hints.NOT_BUILT, f"cannot make a certificate: {exc}")
+    proxy = t.start(["-p", str(origin.port)])
+    seconds = str(max(1, int(t.limit)))
+    argv = ["curl", "-q", "-sS", "-f", "--max-time", seconds, "--proxy",
+            f"http://127.0.0.1:{proxy.port}", "--cacert", str(origin.cert),
+            origin.url("/")]
+    t.reproduce(f"cd /tmp && openssl req -x509 -newkey ec -pkeyopt "
+                f"ec_paramgen_curve:prime256v1 -nodes -keyout key.pem -out "
+                f"cert.pem -subj /CN=localhost -addext subjectAltName="
+                f"DNS:localhost 2>/dev/null && (openssl s_server -quiet -www "
+                f"-accept {origin.port} -cert cert.pem -key key.pem &) && "
+                f"sleep 0.5 && curl -sS --proxy http://127.0.0.1:{{port}} "
+                f"--cacert cert.pem https://localhost:{origin.port}/ | head")
+    got = run_tool(t, argv, tool_env())
+    t.expect_bytes(got, body, "the body curl received over TLS")
+    heads = origin.wait_for(1, t.limit)
+    if not heads or not heads[0].startswith(b"GET / HTTP/1.1\r\n"):
+        t.fail(hints.DIFFERS, "the HTTPS origin did not receive curl's "
+               "request", "\n".join(origin.errors))
+
+
+@test(6, "CONNECT to a port outside the allow-list (-p) gets 403 and the "
+         "proxy never connects there, while an allowed port tunnels",
+      hints={hints.DIFFERS: "tunnel_serve: after parsing the authority, "
+                            "check its port with tunnel_port_allowed "
+                            "(cfg->ports, from -p) and answer 403 before "
+                            "connecting; the allow-list is what keeps the "
+                            "proxy from being a path to any port (SMTP, "
+                            "databases) on the inside."})
+def forbidden_port(t: Context) -> None:
+    elsewhere = t.use(Target())
+    proxy, target = setup(t, ports=(443,))
+    t.reproduce(f"printf 'CONNECT 127.0.0.1:25 HTTP/1.1\\r\\n\\r\\n' | "
+                f"nc -N 127.0.0.1 {{port}}")
+    session(t, proxy, target)
+    expect_error(t, proxy, elsewhere.authority, 403)
+    if elsewhere.attempts():
+        t.fail(hints.DIFFERS, f"the proxy answered 403 but connected to "
+               f"{elsewhere.authority} first: check the allow-list before "
+               "connecting")
+
+
+@test(5, "CONNECT to an allowed port where nothing listens gets 502, and "
+         "the proxy serves the next tunnel",
+      hints={hints.DIFFERS: "connect_target: net_connect fails with "
+                            "ECONNREFUSED when nothing listens: answer "
+                            "502 (504 only when connecting timed out)."})
+def refused_port(t: Context) -> None:
+    closed = closed_port(t)
+    proxy, target = setup(t, ports=(closed,))
+    t.reproduce(f"printf 'CONNECT 127.0.0.1:{closed} HTTP/1.1\\r\\n\\r\\n' "
+                f"| nc -N 127.0.0.1 {{port}}")
+    expect_error(t, proxy, f"127.0.0.1:{closed}", 502)
+    session(t, proxy, target)
+
+
+@test(6, "CONNECT targets that are not host:port (no port, port 0, port "
+         "99999, an empty port, a path, a path after the port, user info) "
+         "get 400 and never reach the target",
+      hints={hints.DIFFERS: "tunnel_parse_authority: 'host:port' or "
+                            "'[v6]:port' only, port 1 to 65535 in digits; "
+                            "anything else is 400, decided before the "
+                            "allow-list (403) and before connecting."})
+def bad_authority(t: Context) -> None:
+    proxy, target = setup(t)
+    port = target.port
+    t.reproduce(f"printf 'CONNECT 127.0.0.1:99999 HTTP/1.1\\r\\n\\r\\n' | "
+                f"nc -N 127.0.0.1 {{port}}")
+    session(t, proxy, target)
+    for authority in ("127.0.0.1", "127.0.0.1:0", "127.0.0.1:99999",
+                      "127.0.0.1:", "/x", f"127.0.0.1:{port}/x",
+                      f"user@127.0.0.1:{port}", f"http://127.0.0.1:{port}"):
+        expect_error(t, proxy, authority, 400)
+    if target.attempts() != 1:
+        t.fail(hints.DIFFERS, f"the target saw {target.attempts() - 1} "
+               "connections for malformed CONNECT targets: reject them "
+               "with 400 before connecting")
+
+
+# The tests: resources.
+
+@test(6, f"a silent tunnel is closed after the idle time (-i {IDLE_MS}): "
+         "both ends see end of file, and with one worker (-n 1) the next "
+         "tunnel is served",
+      hints={hints.TIMEOUT: "relay: pass cfg->idle_ms as poll()'s timeout; "
+                            "poll returning 0 means both directions were "
+                            "silent that long: end the tunnel, so the "
+                            "worker is free for the next client.",
+             hints.STAYS_OPEN: "relay: pass cfg->idle_ms as poll()'s "
+                               "timeout and end the tunnel when it "
+                               "returns 0."})
+def idle_tunnel(t: Context) -> None:
+    proxy, target = setup(t, ("-n", "1", "-i", str(IDLE_MS)))
+    tun = open_tunnel(t, proxy, target.authority)
+    link = first_link(t, target)
+    round_trip(t, tun, t.rng.randbytes(100), "the echo before the silence")
+    expect_end(t, tun, f"the end of the tunnel after {IDLE_MS} ms of "
+               "silence")
+    wait_ended(t, link, "the target to see the idle tunnel end")
+    session(t, proxy, target)
+
+
+@test(4, "an idle tunnel costs no CPU: poll() waits, it does not spin",
+      hints={hints.DIFFERS: "The proxy burned CPU while nothing moved: a "
+                            "loop that retries recv/send with MSG_DONTWAIT "
+                            "(or polls with a timeout of 0) spins. Block in "
+                            "poll() on both sockets, with cfg->idle_ms as "
+                            "its timeout, and watch POLLOUT only while a "
+                            "direction holds bytes to write."})
+def no_busy_wait(t: Context) -> None:
+    proxy, target = setup(t)
+    tun = open_tunnel(t, proxy, target.authority)
+    link = first_link(t, target)
+    round_trip(t, tun, t.rng.randbytes(100), "the echo before the pause")
+    before, started = cpu_seconds(proxy.pid), time.monotonic()
+    time.sleep(IDLE_WATCH * t.options.stretch)
+    used, elapsed = cpu_seconds(proxy.pid) - before, \
+        time.monotonic() - started
+    t.log(f"{used:.3f} s of CPU in {elapsed:.3f} s of an idle tunnel")
+    if used > CPU_SHARE * elapsed:
+        t.fail(hints.DIFFERS, f"while a tunnel sat idle for {elapsed:.2f} "
+               f"s, the proxy used {used:.2f} s of CPU: it spins instead "
+               "of waiting")
+    round_trip(t, tun, t.rng.randbytes(100), "the echo after the pause")
+    end_session(t, tun, link)
+
+
+def fd_session(t: Context, proxy: procs.Program, target: Target, kind: int,
+               closed: int) -> None:
+    """One of the fd test's sessions, ending in one of five ways."""
+    if kind == 3:
+        expect_error(t, proxy, f"127.0.0.1:{closed}", 502)
+        return
+    if kind == 4:
+        expect_error(t, proxy, "127.0.0.1:0", 400)
+        return
+    number = len(target.links) + 1
+    tun = open_tunnel(t, proxy, target.authority)
+    link = first_link(t, target, number)
+    round_trip(t, tun, t.rng.randbytes(300), "the echo")
+    if kind == 0:
+        end_session(t, tun, link)
+    elif kind == 1:
+        abort(tun.sock)
+        wait_ended(t, link, "the target to see the client's reset")
+        return
+    else:
+        link.reset()
+        expect_end(t, tun, "the end of the tunnel after the target's reset")
+    harness.close_socket(tun.sock)
+
+
+@test(6, f"after {FD_TUNNELS} tunnels (ended by end of file, client reset, "
+         "target reset, 502 and 400), the proxy holds no more descriptors "
+         "than before",
+      timeout=30,
+      hints={hints.DIFFERS: "Descriptors leak: tunnel_serve opens the "
+                            "target's socket, so it must close it on every "
+                            "path out (after the relay, and when answering "
+                            "fails); the glue closes the client's."})
+def no_fd_leak(t: Context) -> None:
+    closed = closed_port(t)
+    proxy, target = setup(t, ports=(closed,))
+    session(t, proxy, target)
+    baseline = open_fds(proxy.pid)
+    for i in range(FD_TUNNELS):
+        fd_session(t, proxy, target, i % 5, closed)
+    t.doing = "waiting for the proxy's descriptors to close"
+    deadline = time.monotonic() + SETTLE_SHARE * t.limit
+    while len(now := open_fds(proxy.pid)) > len(baseline) + FD_SLACK:
+        if time.monotonic() > deadline:
+            extra = sorted(set(now) - set(baseline))
+            t.fail(hints.DIFFERS, f"after {FD_TUNNELS} tunnels had ended, "
+                   f"the proxy held {len(now)} descriptors, {len(baseline)} "
+                   "before them",
+                   f"some of them: {', '.join(extra[:8])}")
+        time.sleep(POLL_PAUSE)
+
+
+@test(4, "plain HTTP requests still work on the same proxy, while a "
+         "tunnel is open and after it",
+      hints={hints.DIFFERS: "Only CONNECT opens a tunnel; other methods "
+                            "still go through forward_request."})
+def http_alongside(t: Context) -> None:
+    proxy, target = setup(t)
+    origin = t.use(Origin())
+    tun = open_tunnel(t, proxy, target.authority)
+    link = first_link(t, target)
+    round_trip(t, tun, t.rng.randbytes(2000), "the echo through the tunnel")
+    served(t, proxy, origin, "a GET while a tunnel is open")
+    round_trip(t, tun, t.rng.randbytes(2000), "the echo after the GET")
+    end_session(t, tun, link)
+    served(t, proxy, origin, "a GET after the tunnel")
+
+
+@test(4, "under valgrind, tunnels ended by end of file, half-close and "
+         "resets, bytes sent with the head, and 400/403/502 answers, then "
+         "SIGTERM, show no memory errors and no definite leaks", timeout=60)
+def valgrind_clean(t: Context) -> None:
+    closed = closed_port(t)
+    target = t.use(Target())
+    proxy = t.start(["-p", f"{target.port},{closed}"], valgrind=True)
+    session(t, proxy, target, 20000)
+    first = t.rng.randbytes(3000)
+    tun = open_tunnel(t, proxy, target.authority, first)
+    link = first_link(t, target, 2)
+    expect(t, tun, first, "the echo of the bytes sent with the head")
+    end_session(t, tun, link)
+    for kind in (1, 2):
+        fd_session(t, proxy, target, kind, closed)
+    target.configure(echo=False, on_eof=WAIT)
+    tun = open_tunnel(t, proxy, target.authority)
+    link = first_link(t, target, 5)
+    link.send(b"bye\n")
+    link.shutdown_write()
+    expect(t, tun, b"bye\n", "the target's bytes and end of file", eof=True)
+    tun.sock.sendall(b"ok\n")
+    tun.sock.shutdown(socket.SHUT_WR)
+    wait_ended(t, link, "the target to see the client's end of file")
+    expect_error(t, proxy, f"127.0.0.1:{closed}", 502)
+    expect_error(t, proxy, "127.0.0.1:1", 403)
+    expect_error(t, proxy, "127.0.0.1", 400)
+    expect_stop(t, proxy, signal.SIGTERM, "at the end of the session")
