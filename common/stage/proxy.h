@@ -13,6 +13,7 @@
  *   proxy_serve_sequential  stage 02's accept loop: one client at a time
  *   proxy_send_error        answer with an error page (proxy_error.c)
  *   proxy_refuse            answer a connection with an error and close it
+ *   proxy_close             close a connection whose answer is out
  *
  * Thread-safe: the config is read-only once the accept loop runs.
  */
@@ -67,5 +68,14 @@ int proxy_send_error(struct rio *client, int status);
  * the accept loop, which must not be held up by one client.
  */
 void proxy_refuse(int connfd, int status);
+
+/*
+ * proxy_close - close a client connection whose answer has been sent:
+ * shut down the sending side, read and drop what the client has already
+ * sent (without waiting for more), then close. Closing with unread bytes
+ * (a pipelined request, the rest of a rejected body) would reset the
+ * connection, and a reset destroys the end of the answer still in flight.
+ */
+void proxy_close(int connfd);
 
 #endif /* PROXY_H */

@@ -150,21 +150,18 @@ static int serve_request(struct rio *client, struct http_request *req,
     return rc;
 }
 
-/* answer_error - send the error page, then close our side gracefully:
- * stop sending and drain what the client still sends, so that closing
- * with unread bytes does not reset the connection and destroy the page
- * before the client has read it. */
-static void answer_error(struct rio *client, int status, const char *peer)
+/* linger - after an error page, drop what the client still sends until
+ * it closes, within LINGER_MS: the rest of a rejected request may still be
+ * on its way, and closing before it arrives would reset the connection
+ * and destroy the page. */
+static void linger(struct rio *client)
 {
     char scratch[RIO_BUFSIZE];
     size_t drained = 0;
     ssize_t n;
 
-    log_info("%s: answered %d", peer, status);
-    if (proxy_send_error(client, status) < 0) {
-        return;
-    }
     shutdown(client->fd, SHUT_WR);
+    rio_set_idle_timeout(client, 0);
     rio_set_deadline(client, deadline_after(LINGER_MS));
     while (drained < LINGER_BYTES &&
            (n = rio_read(client, scratch, sizeof(scratch))) > 0) {
@@ -192,7 +189,10 @@ void proxy_serve_client(int connfd, const char *peer,
         status = serve_request(&client, &req, peer, cfg);
     }
     if (status > 0) {
-        answer_error(&client, status, peer);
+        log_info("%s: answered %d", peer, status);
+        if (proxy_send_error(&client, status) == 0) {
+            linger(&client);
+        }
     }
-    close(connfd);
+    proxy_close(connfd);
 }

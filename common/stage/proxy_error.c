@@ -3,7 +3,8 @@
  *
  * Every page comes from one fixed template and a fixed sentence per status.
  * Nothing from the request is copied into it, so a hostile request cannot
- * inject markup or headers through an error page.
+ * inject markup or headers through an error page. Also here: closing a
+ * client connection once its answer is out (proxy_close).
  */
 #include <stdio.h>
 #include <sys/socket.h>
@@ -11,6 +12,9 @@
 
 #include "proxy.h"
 #include "rio.h"
+
+#define CLOSE_DRAIN_ROUNDS \
+    128 /* reads of RIO_BUFSIZE before a close, at most */
 
 struct error_page {
     int status;
@@ -79,19 +83,24 @@ int proxy_send_error(struct rio *client, int status)
     return rio_writen(client, response, (size_t)len) < 0 ? -1 : 0;
 }
 
-void proxy_refuse(int connfd, int status)
+void proxy_close(int connfd)
 {
     char scratch[RIO_BUFSIZE];
+    int rounds = 0;
+
+    shutdown(connfd, SHUT_WR);
+    while (rounds++ < CLOSE_DRAIN_ROUNDS &&
+           recv(connfd, scratch, sizeof(scratch), MSG_DONTWAIT) > 0) {
+        continue;
+    }
+    close(connfd);
+}
+
+void proxy_refuse(int connfd, int status)
+{
     struct rio client;
 
     rio_init(&client, connfd);
-    if (proxy_send_error(&client, status) == 0) {
-        /* Read what the client already sent, without waiting, so that the
-         * close does not reset the connection and lose the page. */
-        shutdown(connfd, SHUT_WR);
-        while (recv(connfd, scratch, sizeof(scratch), MSG_DONTWAIT) > 0) {
-            continue;
-        }
-    }
-    close(connfd);
+    (void)proxy_send_error(&client, status);
+    proxy_close(connfd);
 }
