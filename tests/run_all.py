@@ -21,6 +21,9 @@ import sys
 import time
 
 TOTALS = re.compile(r"^(?:\w+: )?(\d+) passed, (\d+) failed", re.M)
+UNITTEST_RAN = re.compile(r"^Ran (\d+) tests?", re.M)
+UNITTEST_BAD = re.compile(r"^FAILED \((?:failures=(\d+))?(?:, )?(?:errors=(\d+))?",
+                          re.M)
 THREADED_FROM = 3  # the first stage with threads, graded under TSan
 
 
@@ -59,6 +62,20 @@ def steps() -> list[tuple[str, list[str]]]:
     return plan
 
 
+def counts_of(output: str) -> tuple[int, int] | None:
+    """The (passed, failed) a step reported: its last "N passed, N failed"
+    line, or Python unittest's "Ran N tests" and "FAILED (...)" lines."""
+    totals = TOTALS.findall(output)
+    if totals:
+        return int(totals[-1][0]), int(totals[-1][1])
+    ran = UNITTEST_RAN.search(output)
+    if ran is None:
+        return None
+    bad = UNITTEST_BAD.search(output)
+    failed = sum(int(n or 0) for n in bad.groups()) if bad else 0
+    return int(ran[1]) - failed, failed
+
+
 def run_step(title: str, cmd: list[str]) -> tuple[bool, int, int, float]:
     """Run one step, echoing its output; return (ok, passed, failed, secs)."""
     print(f"\n==== {title}: {' '.join(cmd)}", flush=True)
@@ -69,10 +86,10 @@ def run_step(title: str, cmd: list[str]) -> tuple[bool, int, int, float]:
     secs = time.monotonic() - start
     print(proc.stdout, end="", flush=True)
     ok = proc.returncode == 0
-    counts = TOTALS.findall(proc.stdout)
-    if not counts:
+    counts = counts_of(proc.stdout)
+    if counts is None:
         return ok, int(ok), int(not ok), secs  # a build: one check
-    passed, failed = map(int, counts[-1])
+    passed, failed = counts
     if not ok and failed == 0:
         failed = 1  # failed without saying why in its counts
     return ok, passed, failed, secs
