@@ -55,7 +55,8 @@ endif
 # The sources of stage NN's program. Stage 01 is a program of its own. The
 # proxy of stage N >= 2 is built from the .c files of stages 02..N, a later
 # stage's file replacing an earlier one of the same name, plus the given
-# glue: the shared proxy_*.c and the stage's table stageNN.c.
+# glue: the shared proxy_*.c, the stage's table stageNN.c, and the glue of
+# stages up to N (proxyKK_*.c).
 stage_num   = $(patsubst 0%,%,$(firstword $(subst -, ,$(1))))
 GIVEN_NUMS := $(wordlist 1,$(or $(GIVEN),0),1 2 3 4 5 6 7 8 9)
 stage_root  = $(if $(filter $(call stage_num,$(1)),$(GIVEN_NUMS)),solutions,$(SRC))
@@ -63,7 +64,12 @@ stage_dirs  = $(foreach d,$(wordlist 2,$(call stage_num,$(1)),$(STAGES)),$(call 
 stage_srcs  = $(foreach f,$(sort $(notdir $(wildcard $(addsuffix /*.c,$(call stage_dirs,$(1)))))),\
                 $(lastword $(wildcard $(addsuffix /$(f),$(call stage_dirs,$(1))))))
 glue_srcs   = $(if $(filter 01-%,$(1)),common/stage/echo_main.c,\
-                $(wildcard common/stage/proxy_*.c) common/stage/stage$(firstword $(subst -, ,$(1))).c)
+                $(wildcard common/stage/proxy_*.c) common/stage/stage$(firstword $(subst -, ,$(1))).c \
+                $(call staged_glue,$(call stage_num,$(1))))
+# Glue that a stage brings, common/stage/proxyKK_*.c, joins from stage KK on.
+glue_num    = $(firstword $(subst _, ,$(patsubst common/stage/proxy%,%,$(1))))
+staged_glue = $(foreach f,$(wildcard common/stage/proxy[0-9][0-9]_*.c),\
+                $(if $(filter $(call glue_num,$(f)),$(wordlist 1,$(1),01 02 03 04 05 06 07 08 09)),$(f)))
 prog_srcs   = $(if $(filter 01-%,$(1)),$(wildcard $(call stage_root,$(1))/$(1)/*.c),$(call stage_srcs,$(1))) \
               $(call glue_srcs,$(1))
 objs        = $(patsubst %.c,$(BUILD)/%.o,$(1))
@@ -72,7 +78,9 @@ LIBCOMMON  := $(BUILD)/libcommon.a
 COMMON_OBJ := $(call objs,$(wildcard common/*.c))
 
 # Unit tests: tests/unit/test_X.c tests common/X.c, or the student module
-# X.c of the latest stage that has one (from labs/ or solutions/).
+# X.c of the latest stage that has one (from labs/ or solutions/), plus the
+# modules named in test_X_needs.
+test_freshness_needs := http
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNITS      := $(patsubst tests/unit/%.c,$(BUILD)/tests/$(SRC)/%,$(UNIT_SRCS))
 module_src  = $(lastword $(wildcard $(SRC)/[0-9][0-9]-*/$(1).c))
@@ -102,7 +110,8 @@ $(BIN)/%: $$(call objs,$$(call prog_srcs,$$*)) $(LIBCOMMON)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(BUILD)/tests/$(SRC)/test_%: $(BUILD)/tests/unit/test_%.o \
-        $$(call objs,$$(call module_src,$$*)) $(LIBCOMMON)
+        $$(call objs,$$(foreach m,$$* $$(test_$$*_needs),$$(call module_src,$$m))) \
+        $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -lcunit -o $@
 

@@ -23,7 +23,9 @@
 #include "stage.h"
 #include "tunnel.h"
 
-#define LINGER_MS    1000    /* how long to drain a rejected request */
+#define LINGER_MS                                                        \
+    1000                     /* how long to send an error page and drain \
+                                the rejected request */
 #define LINGER_BYTES 1048576 /* how much of it to drain at most */
 
 /* The methods forwarded to origins. CONNECT opens a tunnel instead; TRACE
@@ -150,19 +152,24 @@ static int serve_request(struct rio *client, struct http_request *req,
     return rc;
 }
 
-/* linger - after an error page, drop what the client still sends until
- * it closes, within LINGER_MS: the rest of a rejected request may still be
- * on its way, and closing before it arrives would reset the connection
- * and destroy the page. */
-static void linger(struct rio *client)
+/* answer_error - send the error page for status, then drop what the
+ * client still sends until it closes, within LINGER_MS: the rest of a
+ * rejected request may still be on its way, and closing before it arrives
+ * would reset the connection and destroy the page. The client's earlier
+ * deadline (the one a 408 is about) no longer applies. */
+static void answer_error(struct rio *client, int status, const char *peer)
 {
     char scratch[RIO_BUFSIZE];
     size_t drained = 0;
     ssize_t n;
 
-    shutdown(client->fd, SHUT_WR);
+    log_info("%s: answered %d", peer, status);
     rio_set_idle_timeout(client, 0);
     rio_set_deadline(client, deadline_after(LINGER_MS));
+    if (proxy_send_error(client, status) < 0) {
+        return;
+    }
+    shutdown(client->fd, SHUT_WR);
     while (drained < LINGER_BYTES &&
            (n = rio_read(client, scratch, sizeof(scratch))) > 0) {
         drained += (size_t)n;
@@ -189,10 +196,7 @@ void proxy_serve_client(int connfd, const char *peer,
         status = serve_request(&client, &req, peer, cfg);
     }
     if (status > 0) {
-        log_info("%s: answered %d", peer, status);
-        if (proxy_send_error(&client, status) == 0) {
-            linger(&client);
-        }
+        answer_error(&client, status, peer);
     }
     proxy_close(connfd);
 }

@@ -631,7 +631,7 @@ def relay_trickled(t: Context) -> None:
 
 # The tests: the request the origin receives.
 
-@test(7, "the origin receives 'GET /path?query HTTP/1.0', one Host from "
+@test(6, "the origin receives 'GET /path?query HTTP/1.0', one Host from "
          "the URI (with its port), 'Connection: close' and a Via header, "
          "whether or not the client sent Host",
       hints={hints.DIFFERS: REQUEST_HINT})
@@ -658,7 +658,7 @@ def request_rewritten(t: Context) -> None:
                     origin.authority)
 
 
-@test(7, "hop-by-hop headers (Proxy-Connection, Keep-Alive, TE, ... and "
+@test(6, "hop-by-hop headers (Proxy-Connection, Keep-Alive, TE, ... and "
          "those Connection names) are dropped; the others reach the origin "
          "unchanged and in order, lower-case names too",
       hints={hints.DIFFERS: "Forward every header except Host (rebuilt), "
@@ -912,6 +912,26 @@ def error_version(t: Context) -> None:
                    [("Host", origin.authority)], version="HTTP/2.0")
     t.reproduce(nc_command(data, origin))
     expect_error(t, proxy, data, 505, "the answer to HTTP/2.0")
+    served(t, proxy, origin)
+
+
+@test(2, "a client whose request head is not complete by the header "
+         "deadline (-t 500) gets 408, and the proxy serves the next client",
+      hints={hints.CLOSED: "The glue answers 408 when rio_readline fails "
+                           "with ETIMEDOUT while the head is read: does "
+                           "your code turn every read error into 'the "
+                           "client is gone'?"})
+def error_head_timeout(t: Context) -> None:
+    proxy, origin = setup(t, ["-t", "500"])
+    path = fresh_path(t, "slow")
+    data = request("GET", origin.url(path), [("Host", origin.authority)])
+    partial = data[:data.index(b"\r\n") + 2]  # the request line alone
+    line = partial[:-2].decode()
+    t.reproduce(f"(printf '{line}\\r\\n'; sleep 2) | nc 127.0.0.1 {{port}}")
+    sock = client(t, proxy, partial)
+    page = read_all(t, sock, "the answer to a head that never ends")
+    harness.close_socket(sock)
+    check_error_page(t, page, 408, "the answer to a head that never ends")
     served(t, proxy, origin)
 
 
