@@ -20,9 +20,13 @@
 #ifndef PROXY_H
 #define PROXY_H
 
+#include <stddef.h>
+
 #include "forward.h"
 #include "rio.h"
 #include "tunnel.h"
+
+struct cache;
 
 struct proxy_config {
     const char *address; /* where to listen: 127.0.0.1 unless asked */
@@ -37,6 +41,11 @@ struct proxy_config {
     int queue_wait_ms; /* a client waits this long for room in the queue
                           before it is answered 503 */
     struct tunnel_config tunnel; /* CONNECT's allow-list and timeouts */
+    struct cache *cache;         /* stage 05 on: the shared cache (thread-safe;
+                                    made by stage.start) */
+    size_t cache_bytes;          /* the cache's total size */
+    size_t cache_object;         /* the largest response the cache stores */
+    int heuristic_s;             /* lifetime of a response that gives none */
 };
 
 /*

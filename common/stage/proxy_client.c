@@ -95,16 +95,33 @@ static bool is_forwarded(const char *method)
     return false;
 }
 
-/* log_exchange - one line per forwarded request. */
+/* log_exchange - one line per forwarded request; note says how the
+ * cache took part ("HIT", "MISS"), if it did. */
 static void log_exchange(const char *peer, const struct http_request *req,
-                         int rc, const struct forward_result *res)
+                         int rc, const struct forward_result *res,
+                         const char *note)
 {
     if (rc != 0) {
         return; /* the caller logs the error status it answers with */
     }
-    log_info("%s \"%s %s\" %d %" PRIu64 " bytes%s", peer, req->method,
+    log_info("%s \"%s %s\" %d %" PRIu64 " bytes%s%s%s", peer, req->method,
              req->target, res->status, res->bytes,
-             res->complete ? "" : ", incomplete");
+             res->complete ? "" : ", incomplete", note != NULL ? ", " : "",
+             note != NULL ? note : "");
+}
+
+/* exchange - forward req, through the stage's cache if it has one. */
+static int exchange(struct rio *client, const struct http_request *req,
+                    const struct proxy_config *cfg, struct forward_result *res,
+                    const char **note)
+{
+    struct sink sink = sink_to_rio(client);
+
+    *note = NULL;
+    if (stage.exchange != NULL) {
+        return stage.exchange(client, req, cfg, res, note);
+    }
+    return forward_request(req, client, &sink, &cfg->forward, res);
 }
 
 /* serve_tunnel - serve a CONNECT request with the stage's tunnel, if it
@@ -134,7 +151,7 @@ static int serve_request(struct rio *client, struct http_request *req,
                          const char *peer, const struct proxy_config *cfg)
 {
     struct forward_result res;
-    struct sink sink = sink_to_rio(client);
+    const char *note;
     int rc;
 
     if (strcmp(req->method, "CONNECT") == 0) {
@@ -147,8 +164,8 @@ static int serve_request(struct rio *client, struct http_request *req,
     if (rc != 0) {
         return rc;
     }
-    rc = forward_request(req, client, &sink, &cfg->forward, &res);
-    log_exchange(peer, req, rc, &res);
+    rc = exchange(client, req, cfg, &res, &note);
+    log_exchange(peer, req, rc, &res, note);
     return rc;
 }
 

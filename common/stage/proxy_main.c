@@ -10,6 +10,7 @@
  * picks a free port), then runs the stage's accept loop (stage.h) until
  * SIGINT or SIGTERM; requests in flight then have -g seconds to finish.
  */
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,7 +49,11 @@ static const char *const help =
     "  -w QUEUE_WAIT_MS  a client waits this long for room in the queue, "
     "then gets 503 (default 1000)\n"
     "  -p PORTS      ports CONNECT may reach, stage 04 on, comma-separated "
-    "(default 443)\n";
+    "(default 443)\n"
+    "  -m CACHE_BYTES   the cache's size, stage 05 on (default 1048576)\n"
+    "  -o OBJECT_BYTES  the largest response cached (default 102400)\n"
+    "  -e HEURISTIC_S   how long a response that says nothing stays fresh "
+    "(default 300)\n";
 
 /* parse_ports - fill the CONNECT allow-list from "443,8443" or die. */
 static void parse_ports(const char *list, struct tunnel_config *tunnel)
@@ -114,6 +119,15 @@ static bool parse_option(int opt, const char *arg, struct proxy_config *cfg)
     case 'p':
         parse_ports(arg, &cfg->tunnel);
         return true;
+    case 'm':
+        cfg->cache_bytes = (size_t)int_arg(arg, 1, INT_MAX, "-m CACHE_BYTES");
+        return true;
+    case 'o':
+        cfg->cache_object = (size_t)int_arg(arg, 1, INT_MAX, "-o OBJECT_BYTES");
+        return true;
+    case 'e':
+        cfg->heuristic_s = int_arg(arg, 1, MAX_MS / 1000, "-e HEURISTIC_S");
+        return true;
     default:
         return false;
     }
@@ -124,7 +138,7 @@ static void parse_args(int argc, char **argv, struct proxy_config *cfg)
 {
     int opt;
 
-    while ((opt = getopt(argc, argv, "b:l:t:c:i:g:n:q:w:p:")) != -1) {
+    while ((opt = getopt(argc, argv, "b:l:t:c:i:g:n:q:w:p:m:o:e:")) != -1) {
         if (!parse_option(opt, optarg, cfg)) {
             usage(argv[0], ARGS, help);
         }
@@ -182,8 +196,14 @@ int main(int argc, char **argv)
     cfg.tunnel.cancel_fd = stop_abort_fd();
     listenfd = listen_or_die(&cfg);
 
+    if (stage.start != NULL && stage.start(&cfg) < 0) {
+        die("cannot start stage %s:", stage.name);
+    }
     rc = stage.serve(listenfd, &cfg);
     close(listenfd);
+    if (stage.stop != NULL) {
+        stage.stop(&cfg);
+    }
     if (rc < 0) {
         log_error("the accept loop failed:");
         return EXIT_FAILURE;

@@ -14,6 +14,7 @@
 #ifndef STAGE_H
 #define STAGE_H
 
+#include "forward.h"
 #include "http.h"
 #include "proxy.h"
 #include "rio.h"
@@ -30,6 +31,20 @@ struct stage {
      * stage 04, and the glue answers CONNECT with 501. */
     int (*tunnel)(struct rio *client, const struct http_request *req,
                   const struct tunnel_config *cfg, struct tunnel_result *res);
+
+    /* Set up, before the accept loop, and tear down, after it, what the
+     * stage adds (the cache in 05); NULL: nothing to do. start returns 0,
+     * or -1 with errno set, and main() then exits. */
+    int (*start)(struct proxy_config *cfg);
+    void (*stop)(struct proxy_config *cfg);
+
+    /* Serve a request that goes to an origin (not CONNECT): the cache in
+     * stage 05, which answers hits itself and calls forward_request for
+     * misses. Returns as forward_request does, and sets *note ("HIT",
+     * "MISS" or NULL) for the log line. NULL: forward_request directly. */
+    int (*exchange)(struct rio *client, const struct http_request *req,
+                    const struct proxy_config *cfg, struct forward_result *res,
+                    const char **note);
 };
 
 extern const struct stage stage;
