@@ -74,7 +74,7 @@ static bool valid(const struct civil *c)
  * (%n records where the match ended). */
 static bool parse_imf(const char *text, struct civil *c)
 {
-    char wkday[4], month[4];
+    char wkday[4] = "", month[4] = "";
     int end = -1;
 
     sscanf(text, " %3[A-Za-z], %2d %3[A-Za-z] %4d %2d:%2d:%2d GMT %n", wkday,
@@ -86,7 +86,7 @@ static bool parse_imf(const char *text, struct civil *c)
 /* parse_rfc850 - "Sunday, 06-Nov-94 08:49:37 GMT". */
 static bool parse_rfc850(const char *text, struct civil *c)
 {
-    char weekday[10], month[4];
+    char weekday[10] = "", month[4] = "";
     int end = -1;
 
     sscanf(text, " %9[A-Za-z], %2d-%3[A-Za-z]-%2d %2d:%2d:%2d GMT %n", weekday,
@@ -99,7 +99,7 @@ static bool parse_rfc850(const char *text, struct civil *c)
 /* parse_asctime - "Sun Nov  6 08:49:37 1994". */
 static bool parse_asctime(const char *text, struct civil *c)
 {
-    char wkday[4], month[4];
+    char wkday[4] = "", month[4] = "";
     int end = -1;
 
     sscanf(text, " %3[A-Za-z] %3[A-Za-z] %2d %2d:%2d:%2d %4d %n", wkday, month,
