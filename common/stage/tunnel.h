@@ -9,8 +9,9 @@
  * between the client and the origin, and the proxy never sees plaintext.
  *
  *   lab4.1  tunnel_parse_authority, tunnel_port_allowed: pure checks
- *   lab4.2  tunnel_serve: connect, answer 200
- *   lab4.3  the relay: poll() on both sockets, half-close, idle timeout
+ *   lab4.2  connecting to the target (tunnel.c's connect_target)
+ *   lab4.3  answering 200, then the relay: poll() on both sockets,
+ *           half-close, idle timeout (run_tunnel)
  *
  * Interface:
  *   struct tunnel_config, struct tunnel_result, TUNNEL_MAXPORTS
