@@ -8,7 +8,9 @@ accepts is a Link that records what arrives (all of it, up to a cap, with
 a running SHA-256), notes end of file and resets, and acts as the test
 says: echo what it receives, send a greeting and scripted bytes, half-close
 (shutdown SHUT_WR) on command or as soon as the peer's end of file comes,
-reset (SO_LINGER 0), close. One thread owns each connection's socket; the
+reset (SO_LINGER 0), close, or stop reading after so many bytes (with a
+small receive buffer, so that the proxy soon cannot write to it) until
+told to go on. One thread owns each connection's socket; the
 test hands it commands through a queue and a wake-up pipe, so a reset
 never races a receive.
 
@@ -58,11 +60,13 @@ class Link:
     """
 
     def __init__(self, target: "Target", number: int, sock: socket.socket,
-                 peer: tuple, echo: bool, on_eof: str) -> None:
+                 peer: tuple, echo: bool, on_eof: str,
+                 pause_after: int | None) -> None:
         self.number = number          # 1 for the first connection accepted
         self.peer = peer              # the proxy's address and port
         self.echo = echo              # send back whatever arrives
         self.on_eof = on_eof          # SHUTDOWN, CLOSE or WAIT
+        self.pause_after = pause_after  # stop reading after this many bytes
         self.received = bytearray()   # what arrived, MAX_KEEP bytes at most
         self.count = 0                # how many bytes arrived in all
         self.eof = False              # the peer's end of file came
@@ -94,6 +98,10 @@ class Link:
         """Close the connection (a FIN, or an RST if input is unread)."""
         self._command("close")
 
+    def resume(self) -> None:
+        """Read again, without limit, after pause_after bytes."""
+        self._command("resume")
+
     def _command(self, name: str, data: bytes = b"") -> None:
         """Queue a command for the connection's thread and wake it (a
         finished connection ignores it)."""
@@ -118,6 +126,13 @@ class Link:
     def wait_finished(self, timeout: float = LIFETIME) -> bool:
         """Wait until the connection is closed; whether it is."""
         return self._target.wait_until(lambda: self.finished, timeout)
+
+    @property
+    def paused(self) -> bool:
+        """True while the connection does not read (pause_after bytes
+        came and resume() has not been asked for yet)."""
+        return self.pause_after is not None and self.count >= \
+            self.pause_after
 
     @property
     def ended(self) -> bool:
@@ -154,7 +169,7 @@ class Link:
     def _step(self) -> bool:
         """Wait for input or a command and act on it; False when done."""
         watched = [self._wake_r, self._target.stop_r]
-        if not self.ended:
+        if not self.ended and not self.paused:
             watched.append(self._sock)
         ready = select.select(watched, [], [], LIFETIME)[0]
         if not ready:
@@ -166,7 +181,7 @@ class Link:
             self._wake_r.recv(4096)
             if not self._run_commands():
                 return False
-        if self._sock in ready and not self.ended:
+        if self._sock in ready and not self.ended and not self.paused:
             self._receive()
         return not (self.ended and self.write_closed)
 
@@ -181,6 +196,8 @@ class Link:
                 self._sock.sendall(data)
             elif name == "shutdown":
                 self._shutdown_write()
+            elif name == "resume":
+                self._note(pause_after=None)
             else:
                 if name == "reset":
                     self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
@@ -190,8 +207,10 @@ class Link:
 
     def _receive(self) -> None:
         """Receive once: keep and echo the bytes, or act on the end."""
+        most = READ_SIZE if self.pause_after is None else \
+            min(READ_SIZE, self.pause_after - self.count)
         try:
-            chunk = self._sock.recv(READ_SIZE)
+            chunk = self._sock.recv(most)
         except ConnectionResetError:
             self._note(reset_seen=True, write_closed=True)
             return
@@ -231,12 +250,17 @@ class Target:
 
     Use it as a fixture: target = t.use(Target()). New connections echo
     (echo) and answer the peer's end of file as on_eof says; greeting is
-    sent to each as soon as it is accepted. configure() changes these for
-    the connections accepted after it.
+    sent to each as soon as it is accepted; with pause_after, each stops
+    reading after that many bytes until its resume(). configure() changes
+    these for the connections accepted after it. rcvbuf, if given, is the
+    receive buffer of every connection (SO_RCVBUF, set before listening
+    so that the TCP window matches).
     """
 
     def __init__(self, host: str = "127.0.0.1", echo: bool = True,
-                 on_eof: str = SHUTDOWN, greeting: bytes = b"") -> None:
+                 on_eof: str = SHUTDOWN, greeting: bytes = b"",
+                 pause_after: int | None = None,
+                 rcvbuf: int | None = None) -> None:
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self.host = host
         self.changed = threading.Condition()
@@ -244,9 +268,12 @@ class Target:
         self._links: list[Link] = []
         self._sockets: set[socket.socket] = set()
         self._threads: list[threading.Thread] = []
-        self.configure(echo, on_eof, greeting)
+        self.configure(echo, on_eof, greeting, pause_after)
         self._listener = socket.socket(family, socket.SOCK_STREAM)
         try:
+            if rcvbuf is not None:
+                self._listener.setsockopt(socket.SOL_SOCKET,
+                                          socket.SO_RCVBUF, rcvbuf)
             self._listener.bind((host, 0))
             self._listener.listen(128)
             self._listener.setblocking(False)
@@ -264,12 +291,14 @@ class Target:
         return f"{host}:{self.port}"
 
     def configure(self, echo: bool = True, on_eof: str = SHUTDOWN,
-                  greeting: bytes = b"") -> None:
+                  greeting: bytes = b"",
+                  pause_after: int | None = None) -> None:
         """How the connections accepted from now on behave."""
         if on_eof not in ON_EOF:
             raise ValueError(f"on_eof must be one of {ON_EOF}")
         with self.changed:
-            self._echo, self._on_eof, self._greeting = echo, on_eof, greeting
+            self._echo, self._on_eof = echo, on_eof
+            self._greeting, self._pause_after = greeting, pause_after
 
     @property
     def links(self) -> list[Link]:
@@ -348,7 +377,7 @@ class Target:
                     return
                 sock.setblocking(True)
                 link = Link(self, len(self._links) + 1, sock, peer,
-                            self._echo, self._on_eof)
+                            self._echo, self._on_eof, self._pause_after)
                 greeting = self._greeting
                 self._links.append(link)
                 self._sockets.add(sock)
@@ -493,23 +522,32 @@ class TlsOrigin:
 
     def _serve(self, conn: socket.socket) -> None:
         """One connection: handshake, read the head, answer, close."""
+        sock: socket.socket = conn
         try:
-            with self._context.wrap_socket(conn, server_side=True) as tls:
-                head = self._read_head(tls)
-                with self._changed:
-                    self.heads.append(head)
-                    self._changed.notify_all()
-                tls.sendall(https_response(self.body))
-                with contextlib.suppress(OSError, ssl.SSLError):
-                    tls.unwrap()
+            # The TLS socket takes conn's descriptor over: track it instead,
+            # so that close() can wake a handshake or read in progress.
+            tls = self._context.wrap_socket(conn, server_side=True,
+                                            do_handshake_on_connect=False)
+            with self._changed:
+                self._sockets.discard(conn)
+                self._sockets.add(tls)
+                sock = tls
+            tls.do_handshake()
+            head = self._read_head(tls)
+            with self._changed:
+                self.heads.append(head)
+                self._changed.notify_all()
+            tls.sendall(https_response(self.body))
+            with contextlib.suppress(OSError, ssl.SSLError):
+                tls.unwrap()
         except (OSError, ssl.SSLError, EOFError) as exc:
             with self._changed:
                 self.errors.append(f"{type(exc).__name__}: {exc}")
                 self._changed.notify_all()
         finally:
             with self._changed:
-                self._sockets.discard(conn)
-            conn.close()
+                self._sockets.discard(sock)
+            sock.close()
 
     @staticmethod
     def _read_head(tls: ssl.SSLSocket) -> bytes:

@@ -8,9 +8,11 @@ fetches through the proxy. The proxy's allow-list (-p) names the target's
 port. Tests check both ends: what the client gets back through the tunnel
 and what the target received (every byte, in order, and its end of file).
 Data is random, drawn from the run's seed. Tests wait for events (bytes,
-an end of file, a connection at the target), never for a length of time;
-the one exception measures how much CPU an idle tunnel burns, against a
-bound generous enough for any loaded machine.
+an end of file, a connection at the target), never for a length of time.
+Two checks cannot be events: how much CPU an idle tunnel burns, measured
+over half a second against a bound generous enough for any loaded
+machine, and the proxy's descriptor count, which drops a moment after the
+last tunnel ends and is polled for a bounded while.
 
 PROGRAM is "graded": grading a later lab runs these tests against its
 program, which must still tunnel.
@@ -20,6 +22,7 @@ import os
 import re
 import signal
 import socket
+import threading
 import time
 from dataclasses import dataclass
 
@@ -33,7 +36,7 @@ from hints import Pending
 from lab01 import expect_stop
 from lab02 import (abort, check_error_page, closed_port, first_line,
                    read_all, run_tool, served, tool_env)
-from origin import Origin
+from origin import Origin, head_end
 
 TITLE = "CONNECT tunnels"
 PROGRAM = "graded"
@@ -43,12 +46,19 @@ MEBIBYTE = 1 << 20
 BULK = 10 * MEBIBYTE         # bytes each way of the bulk test
 ROUND_TRIPS = (1, 17, 1000, 8192, 65536, 3)  # sizes of the echo test
 PIPELINED = 20000            # bytes sent in the CONNECT request's segment
+STALL_AT = 64 << 10          # bytes the stalled target reads, then stops
+SMALL_BUFFER = 16 << 10      # socket buffers of the stalled target (its
+                             # receive side) and of the bulk test's client
+WMEM = "/proc/sys/net/ipv4/tcp_wmem"  # min, default, max send buffer
+DEFAULT_WMEM = 4 << 20       # tcp_wmem's usual maximum
+WMEM_CAP = 32 << 20          # the largest send buffer planned for
 IDLE_MS = 500                # the -i of the idle test
 IDLE_WATCH = 0.5             # seconds the CPU test lets a tunnel idle
 CPU_SHARE = 0.5              # the share of those an idle proxy may burn
 FD_TUNNELS = 200             # sessions of the fd leak test
-FD_SLACK = 0                 # descriptors above the baseline tolerated
-SETTLE_SHARE = 0.25          # share of the limit fds may take to close
+FD_SLACK = 2                 # descriptors above the baseline tolerated
+                             # (one a library might open once, lazily)
+SETTLE_SHARE = 0.1           # share of the limit fds may take to close
 MAX_HEAD = 64 << 10          # bytes of an answer's head read at most
 POLL_PAUSE = 0.01            # seconds between looks at /proc or the log
 STATUS = re.compile(rb"HTTP/1\.[01] (\d{3})(?: [^\r\n]*)?\r\n")
@@ -71,6 +81,16 @@ BLOCKING_HINT = "The tunnel stalled with both directions full: a " \
     "send to you never returns. Poll for POLLOUT and send with " \
     "MSG_DONTWAIT; while a direction's buffer holds bytes, wait to write " \
     "them rather than read more, and keep serving the other direction."
+BULK_HINT = "Part of the echo never came back. Either the tunnel ended at " \
+    "the client's end of file, before the target's last bytes had come " \
+    "back (an end of file ends one direction only: pass it on with " \
+    "shutdown(SHUT_WR) and keep relaying the other way), or a short send " \
+    "lost the rest of a buffer (keep an offset and send the rest when " \
+    "poll() says POLLOUT)."
+STALL_HINT = "The upload stopped short after the target read again: " \
+    "while a direction waits for POLLOUT it keeps its buffer and offset, " \
+    "and sends the rest once the receiver reads again; nothing is " \
+    "dropped, and one direction waiting never ends the tunnel."
 CLOSE_HINT = "On a reset or an error from either side, end the tunnel and " \
     "close the target's socket: tunnel_serve owns it and must close it " \
     "on every path (the glue closes the client's)."
@@ -110,7 +130,7 @@ HINTS = {
 @dataclass
 class Tunnel:
     """An open tunnel: the client's socket, the bytes that came after the
-    200 head in the same reads, and the target's side of it."""
+    200 head in the same reads, and the authority it goes to."""
     sock: socket.socket
     early: bytes
     authority: str
@@ -130,7 +150,7 @@ def read_head(t: Context, sock: socket.socket,
     that came after it in the same reads)."""
     t.pending, t.doing = None, f"waiting for {what}"
     data = bytearray()
-    while b"\r\n\r\n" not in data:
+    while not head_end(data):
         if len(data) > MAX_HEAD:
             t.fail(hints.DIFFERS, f"{what}: no blank line in the first "
                    f"{MAX_HEAD} bytes", quote(bytes(data[:600])))
@@ -145,15 +165,16 @@ def read_head(t: Context, sock: socket.socket,
             t.fail(hints.TRUNCATED, f"{what}: the connection ended inside "
                    f"the head '{quote(bytes(data[:200]))}'")
         data += chunk
-    end = data.index(b"\r\n\r\n") + 4
+    end = head_end(data)
     return bytes(data[:end]), bytes(data[end:])
 
 
 def open_tunnel(t: Context, proxy: procs.Program, authority: str,
-                first: bytes = b"") -> Tunnel:
+                first: bytes = b"", bufsize: int | None = None) -> Tunnel:
     """Send CONNECT authority (and first, in the same send) and expect
-    the 200 head that opens the tunnel."""
-    sock = t.connect(proxy.port)
+    the 200 head that opens the tunnel; bufsize sets the client's socket
+    buffers."""
+    sock = t.connect(proxy.port, bufsize=bufsize)
     sock.sendall(connect_request(authority) + first)
     what = f"the answer to CONNECT {authority}"
     head, early = read_head(t, sock, what)
@@ -162,12 +183,16 @@ def open_tunnel(t: Context, proxy: procs.Program, authority: str,
 
 
 def check_established(t: Context, head: bytes, what: str) -> None:
-    """Fail unless head is a 200 answer without a body's framing."""
+    """Fail unless head is a 200 answer in CRLF lines, without a body's
+    framing."""
     shown = f"received:\n  {quote(head[:600])}"
     match = STATUS.match(head)
     if match is None or match[1] != b"200":
         t.fail(hints.DIFFERS, f"{what}: expected 'HTTP/1.1 200 Connection "
                f"Established', got '{quote(first_line(head))}'", shown)
+    if head.count(b"\n") != head.count(b"\r\n"):
+        t.fail(hints.DIFFERS, f"{what}: every line of the answer must end "
+               "in CRLF (ESTABLISHED in tunnel.c)", shown)
     for name in (b"content-length", b"transfer-encoding"):
         if re.search(rb"\n" + name + rb"\s*:", head.lower()):
             t.fail(hints.DIFFERS, f"{what}: a 200 answer to CONNECT must "
@@ -203,6 +228,26 @@ def expect_end(t: Context, tun: Tunnel, what: str) -> None:
         pass
     t.pending = None
     t.expect_bytes(bytes(pending.got), b"", what)
+
+
+def send_buffer_max() -> int:
+    """The largest a socket's send buffer can grow to (tcp_wmem's
+    maximum, capped at WMEM_CAP)."""
+    try:
+        with open(WMEM) as limits:
+            return min(int(limits.read().split()[2]), WMEM_CAP)
+    except (OSError, IndexError, ValueError):
+        return DEFAULT_WMEM
+
+
+def send_quietly(sock: socket.socket, data: bytes) -> None:
+    """Send data, then end of file; for a thread, so errors (the test
+    closing the socket) end it quietly."""
+    try:
+        sock.sendall(data)
+        sock.shutdown(socket.SHUT_WR)
+    except OSError:
+        pass
 
 
 def round_trip(t: Context, tun: Tunnel, data: bytes, what: str) -> None:
@@ -261,14 +306,24 @@ def session(t: Context, proxy: procs.Program, target: Target,
 
 
 def expect_error(t: Context, proxy: procs.Program, authority: str,
-                 status: int) -> None:
-    """CONNECT authority; expect a complete error page with status."""
+                 status: int | None) -> None:
+    """CONNECT authority; expect a complete error page with status (None:
+    any status from 400 on). A wrong status fails at once, without
+    waiting for the end of a tunnel opened by mistake."""
     sock = t.connect(proxy.port)
     sock.sendall(connect_request(authority, "127.0.0.1"))
     what = f"the answer to CONNECT {authority}"
-    page = read_all(t, sock, what)
+    head, rest = read_head(t, sock, what)
+    match = STATUS.match(head)
+    got = int(match[1]) if match else 0
+    if got < 400 or got != (status or got):
+        t.fail(hints.DIFFERS, f"{what}: expected "
+               f"{status or 'an error'} response, got "
+               f"'{quote(first_line(head))}'",
+               f"received:\n  {quote(head[:600])}")
+    page = head + rest + read_all(t, sock, what)
     harness.close_socket(sock)
-    check_error_page(t, page, status, what)
+    check_error_page(t, page, got, what)
 
 
 def logged_counts(t: Context, proxy: procs.Program, authority: str,
@@ -326,7 +381,7 @@ def ipv6_target(t: Context) -> Target | None:
 
 # The tests: bytes through the tunnel.
 
-@test(8, "random binary bytes go through a tunnel to a TCP target and its "
+@test(7, "random binary bytes go through a tunnel to a TCP target and its "
          "echo comes back, over several round trips (to 127.0.0.1 and "
          "[::1]); end of file passes both ways, and the proxy logs the "
          "bytes each way",
@@ -355,10 +410,10 @@ def tunnel_round_trips(t: Context) -> None:
         check_counts(t, proxy, far.authority, len(sent), len(sent))
 
 
-@test(8, f"{BULK >> 20} MiB each way at once (the client sends while it "
+@test(6, f"{BULK >> 20} MiB each way at once (the client sends while it "
          "reads the echo) come through intact, SHA-256 checked at both ends",
       timeout=30,
-      hints={hints.TIMEOUT: BLOCKING_HINT, hints.TRUNCATED: BLOCKING_HINT,
+      hints={hints.TIMEOUT: BLOCKING_HINT, hints.TRUNCATED: BULK_HINT,
              hints.STAYS_OPEN: BLOCKING_HINT})
 def tunnel_bulk(t: Context) -> None:
     proxy, target = setup(t)
@@ -366,7 +421,7 @@ def tunnel_bulk(t: Context) -> None:
     t.reproduce(f"(nc -l 127.0.0.1 {target.port} >/dev/null &); sleep 0.2; "
                 f"(printf 'CONNECT 127.0.0.1:{target.port} HTTP/1.1\\r\\n"
                 f"\\r\\n'; head -c 10000000 /dev/urandom) | {NC} | wc -c")
-    tun = open_tunnel(t, proxy, target.authority)
+    tun = open_tunnel(t, proxy, target.authority, bufsize=SMALL_BUFFER)
     t.expect_bytes(tun.early, b"", "bytes after the 200 head before "
                    "anything was sent")
     link = first_link(t, target)
@@ -382,11 +437,48 @@ def tunnel_bulk(t: Context) -> None:
                f"with {want}")
 
 
-@test(8, "bytes sent in the same segment as the CONNECT head reach the "
+@test(6, "while the target reads nothing and the client's upload is "
+         "stuck, the target's bytes still reach the client; then the upload "
+         "completes intact", timeout=20,
+      hints={hints.TIMEOUT: BLOCKING_HINT, hints.TRUNCATED: BLOCKING_HINT,
+             hints.CLOSED: BLOCKING_HINT, hints.DIFFERS: STALL_HINT})
+def one_way_stalled(t: Context) -> None:
+    proxy, target = setup(t, echo=False, on_eof=WAIT, pause_after=STALL_AT,
+                          rcvbuf=SMALL_BUFFER)
+    # A proxy that blocks in send() to the stalled target takes in at most
+    # a send buffer of the upload first, relaying about as much of the
+    # target's bytes meanwhile: both must be well beyond that.
+    largest = send_buffer_max()
+    upload = t.rng.randbytes(largest + (8 << 20))
+    news = t.rng.randbytes(2 * largest + (8 << 20))
+    tun = open_tunnel(t, proxy, target.authority)
+    link = first_link(t, target)
+    uploader = threading.Thread(target=send_quietly, daemon=True,
+                                args=(tun.sock, upload))
+    uploader.start()
+    t.doing = "waiting for the target to receive the start of the upload"
+    link.wait_received(STALL_AT, t.limit)
+    link.send(news)
+    expect(t, tun, news, f"the target's {len(news)} bytes, sent while it "
+           "read nothing of the client's upload")
+    link.resume()
+    t.doing = "waiting for the client's upload to be sent"
+    uploader.join()
+    wait_ended(t, link, "the target to receive the whole upload and its "
+               "end of file")
+    want = hashlib.sha256(upload).hexdigest()
+    if link.count != len(upload) or link.digest() != want:
+        t.fail(hints.DIFFERS, f"once it read again, the target received "
+               f"{link.count} bytes of the upload with SHA-256 "
+               f"{link.digest()}, expected {len(upload)} with {want}")
+    link.shutdown_write()
+    expect(t, tun, b"", "the end of file after the target's bytes",
+           eof=True)
+
+
+@test(7, "bytes sent in the same segment as the CONNECT head reach the "
          "target first and intact (rio had read them ahead)",
-      hints={hints.DIFFERS: RIO_HINT, hints.CLOSED: RIO_HINT,
-             hints.TRUNCATED: RIO_HINT, hints.TIMEOUT: RIO_HINT,
-             hints.STAYS_OPEN: RIO_HINT})
+      hints={hints.DIFFERS: RIO_HINT, hints.CLOSED: RIO_HINT})
 def tunnel_pipelined(t: Context) -> None:
     proxy, target = setup(t)
     first = t.rng.randbytes(PIPELINED)
@@ -397,15 +489,19 @@ def tunnel_pipelined(t: Context) -> None:
     tun = open_tunnel(t, proxy, target.authority, first)
     link = first_link(t, target)
     tun.sock.sendall(later)
-    tun.sock.shutdown(socket.SHUT_WR)
-    wait_ended(t, link, "the target to see the client's end of file")
-    t.expect_bytes(link.data, first + later, f"what the target received: "
-                   f"the {len(first)} bytes sent with the CONNECT head, "
-                   f"then {len(later)} more")
-    expect(t, tun, first + later, "the echo of everything sent", eof=True)
+    sent = first + later
+    what = f"what the target received: the {len(first)} bytes sent with " \
+           f"the CONNECT head, then {len(later)} more"
+    t.doing = "waiting for the target to receive the first bytes"
+    got = link.wait_received(1, t.limit)
+    t.expect_bytes(got, sent[:len(got)], what)   # fails at once if wrong
+    t.doing = f"waiting for the target to receive {len(sent)} bytes"
+    t.expect_bytes(link.wait_received(len(sent), t.limit), sent, what)
+    expect(t, tun, sent, "the echo of everything sent")
+    end_session(t, tun, link)
 
 
-@test(8, "half-close, client first: the client shuts its write side, the "
+@test(7, "half-close, client first: the client shuts its write side, the "
          "target sees end of file yet its reply still reaches the client, "
          "then the tunnel ends",
       hints={hints.CLOSED: HALF_CLOSE_HINT, hints.TRUNCATED: HALF_CLOSE_HINT,
@@ -433,7 +529,7 @@ def half_close_from_client(t: Context) -> None:
            "after the client's end of file", eof=True)
 
 
-@test(8, "half-close, target first: the target shuts its write side, the "
+@test(7, "half-close, target first: the target shuts its write side, the "
          "client sees end of file yet its bytes still reach the target, "
          "then the tunnel ends",
       hints={hints.CLOSED: HALF_CLOSE_HINT, hints.TRUNCATED: HALF_CLOSE_HINT,
@@ -565,8 +661,8 @@ def refused_port(t: Context) -> None:
 
 
 @test(6, "CONNECT targets that are not host:port (no port, port 0, port "
-         "99999, an empty port, a path, a path after the port, user info) "
-         "get 400 and never reach the target",
+         "99999, an empty port, a path, a path after the port, user info, "
+         "a scheme) get 400 and never reach the target",
       hints={hints.DIFFERS: "tunnel_parse_authority: 'host:port' or "
                             "'[v6]:port' only, port 1 to 65535 in digits; "
                             "anything else is 400, decided before the "
@@ -594,16 +690,20 @@ def bad_authority(t: Context) -> None:
          "tunnel is served",
       hints={hints.TIMEOUT: "relay: pass cfg->idle_ms as poll()'s timeout; "
                             "poll returning 0 means both directions were "
-                            "silent that long: end the tunnel, so the "
-                            "worker is free for the next client.",
+                            "silent that long: end the tunnel and close "
+                            "the target's socket, so that both ends see "
+                            "it end and the worker is free for the next "
+                            "client.",
              hints.STAYS_OPEN: "relay: pass cfg->idle_ms as poll()'s "
                                "timeout and end the tunnel when it "
                                "returns 0."})
 def idle_tunnel(t: Context) -> None:
     proxy, target = setup(t, ("-n", "1", "-i", str(IDLE_MS)))
+    t.reproduce(f"(nc -l 127.0.0.1 {target.port}; echo target: closed) & "
+                f"sleep 0.2; (printf 'CONNECT 127.0.0.1:{target.port} "
+                f"HTTP/1.1\\r\\n\\r\\n'; sleep 3) | {NC}")
     tun = open_tunnel(t, proxy, target.authority)
     link = first_link(t, target)
-    round_trip(t, tun, t.rng.randbytes(100), "the echo before the silence")
     expect_end(t, tun, f"the end of the tunnel after {IDLE_MS} ms of "
                "silence")
     wait_ended(t, link, "the target to see the idle tunnel end")
@@ -637,12 +737,14 @@ def no_busy_wait(t: Context) -> None:
 
 def fd_session(t: Context, proxy: procs.Program, target: Target, kind: int,
                closed: int) -> None:
-    """One of the fd test's sessions, ending in one of five ways."""
+    """One of the fd test's sessions, ending in one of five ways. After a
+    client's reset it does not wait for the target to see the end: the
+    descriptor count tells whether the proxy closed it."""
     if kind == 3:
         expect_error(t, proxy, f"127.0.0.1:{closed}", 502)
         return
     if kind == 4:
-        expect_error(t, proxy, "127.0.0.1:0", 400)
+        expect_error(t, proxy, "127.0.0.1", 400)
         return
     number = len(target.links) + 1
     tun = open_tunnel(t, proxy, target.authority)
@@ -652,7 +754,6 @@ def fd_session(t: Context, proxy: procs.Program, target: Target, kind: int,
         end_session(t, tun, link)
     elif kind == 1:
         abort(tun.sock)
-        wait_ended(t, link, "the target to see the client's reset")
         return
     else:
         link.reset()
@@ -671,7 +772,6 @@ def fd_session(t: Context, proxy: procs.Program, target: Target, kind: int,
 def no_fd_leak(t: Context) -> None:
     closed = closed_port(t)
     proxy, target = setup(t, ports=(closed,))
-    session(t, proxy, target)
     baseline = open_fds(proxy.pid)
     for i in range(FD_TUNNELS):
         fd_session(t, proxy, target, i % 5, closed)
@@ -704,30 +804,24 @@ def http_alongside(t: Context) -> None:
 
 
 @test(4, "under valgrind, tunnels ended by end of file, half-close and "
-         "resets, bytes sent with the head, and 400/403/502 answers, then "
-         "SIGTERM, show no memory errors and no definite leaks", timeout=60)
+         "resets, and refused CONNECTs (400, 403, 502), then SIGTERM, show "
+         "no memory errors and no definite leaks", timeout=60)
 def valgrind_clean(t: Context) -> None:
     closed = closed_port(t)
     target = t.use(Target())
     proxy = t.start(["-p", f"{target.port},{closed}"], valgrind=True)
     session(t, proxy, target, 20000)
-    first = t.rng.randbytes(3000)
-    tun = open_tunnel(t, proxy, target.authority, first)
-    link = first_link(t, target, 2)
-    expect(t, tun, first, "the echo of the bytes sent with the head")
-    end_session(t, tun, link)
     for kind in (1, 2):
         fd_session(t, proxy, target, kind, closed)
     target.configure(echo=False, on_eof=WAIT)
     tun = open_tunnel(t, proxy, target.authority)
-    link = first_link(t, target, 5)
+    link = first_link(t, target, 4)
     link.send(b"bye\n")
     link.shutdown_write()
     expect(t, tun, b"bye\n", "the target's bytes and end of file", eof=True)
     tun.sock.sendall(b"ok\n")
     tun.sock.shutdown(socket.SHUT_WR)
     wait_ended(t, link, "the target to see the client's end of file")
-    expect_error(t, proxy, f"127.0.0.1:{closed}", 502)
-    expect_error(t, proxy, "127.0.0.1:1", 403)
-    expect_error(t, proxy, "127.0.0.1", 400)
+    for authority in (f"127.0.0.1:{closed}", "127.0.0.1:1", "127.0.0.1"):
+        expect_error(t, proxy, authority, None)
     expect_stop(t, proxy, signal.SIGTERM, "at the end of the session")
