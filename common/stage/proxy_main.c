@@ -183,6 +183,9 @@ int main(int argc, char **argv)
                     .nports = 1,
                     .connect_ms = 5000,
                     .idle_ms = 30000 },
+        .cache_bytes = 1048576, /* the CS:APP Proxy Lab's sizes */
+        .cache_object = 102400,
+        .heuristic_s = 300,
     };
     int listenfd;
     int rc;
@@ -194,11 +197,10 @@ int main(int argc, char **argv)
     cfg.stop_fd = stop_fd();
     cfg.forward.cancel_fd = stop_abort_fd();
     cfg.tunnel.cancel_fd = stop_abort_fd();
-    listenfd = listen_or_die(&cfg);
-
     if (stage.start != NULL && stage.start(&cfg) < 0) {
         die("cannot start stage %s:", stage.name);
     }
+    listenfd = listen_or_die(&cfg);
     rc = stage.serve(listenfd, &cfg);
     close(listenfd);
     if (stage.stop != NULL) {

@@ -39,7 +39,8 @@ from harness import Context, TestTimeout, test
 from hints import Failure, Pending
 from lab01 import expect_stop
 from lab02 import (BINARY, KIBIBYTE, MEBIBYTE, SMALL_BUFFER, TEXT, abort,
-                   binary, check_error_page, expect_error, fresh_path,
+                   binary, check_error_page, drop_miss_mark,
+                   expect_error, fresh_path,
                    first_line, get, read_all, receive_reply, request,
                    served, setup, text, token)
 from origin import RECEIVED, Exchange, Origin, field_values, head_end, \
@@ -58,6 +59,7 @@ OTHERS = 10                  # clients served while one request is held
 THREAD_BURST = 50            # clients queued behind the busy workers
 FD_BURST = 100               # clients of the descriptor test
 MAIN_THREADS = 1             # the main thread, which accepts
+STACK_CACHE = 40 << 20       # bytes of ended threads' stacks glibc keeps
 SANITIZER_THREADS = {"tsan": 1}  # ThreadSanitizer's background thread
 HELD_PREFIX = 8 * KIBIBYTE   # body bytes an origin sends before its gate
 NEVER_MS = "60000"           # a -t no client of a test comes near
@@ -115,6 +117,11 @@ FD_HINT = "Descriptors leaked: every connection the proxy accepts or " \
     "the client's socket and turn_away closes a refused one (through " \
     "proxy_refuse); the origin's socket is closed by forward_request, " \
     "whatever went wrong."
+DETACH_HINT = "With -n 0 nobody joins the threads, so each must be " \
+    "detached (pthread_detach after pthread_create, or created detached): " \
+    "a thread that is neither joined nor detached keeps its stack mapped " \
+    "for ever after it ends, and a proxy that serves thousands of clients " \
+    "runs out of memory."
 STOP_HINT = "After SIGTERM the accept loop returns; then close the queue " \
     "(queue_close) so that queue_get returns NULL once it is empty, and " \
     "join every worker (pthread_join) before threads_serve returns; with " \
@@ -159,6 +166,25 @@ def fd_targets(proxy: procs.Program) -> list[str]:
     return found
 
 
+def thread_stacks(proxy: procs.Program) -> tuple[int, int]:
+    """How many thread stacks the proxy has mapped, and their size: in
+    /proc/PID/maps a stack is a guard page (---p) right below a writable
+    region, both made by pthread_create."""
+    page = os.sysconf("SC_PAGE_SIZE")
+    check_alive(proxy, "while its memory map was read")
+    regions = []
+    with open(f"/proc/{proxy.pid}/maps") as maps:
+        for row in maps:
+            span, perms = row.split()[:2]
+            low, high = (int(x, 16) for x in span.split("-"))
+            regions.append((low, high, perms))
+    sizes = [high - low + page for (glow, ghigh, gperms), (low, high, perms)
+             in zip(regions, regions[1:])
+             if gperms == "---p" and ghigh - glow == page and ghigh == low
+             and perms.startswith("rw") and high - low >= 16 * page]
+    return len(sizes), max(sizes, default=0)
+
+
 def allowed_threads(t: Context, workers: int) -> int:
     """The threads a proxy with this many workers may run."""
     return MAIN_THREADS + workers + \
@@ -179,6 +205,7 @@ class ThreadWatch:
         self.most = 0
 
     def sample(self) -> None:
+        """Count the threads now; fail if there are too many."""
         count = len(proc_entries(self.proxy, "task", "while its threads "
                                  "were counted"))
         self.samples += 1
@@ -211,14 +238,23 @@ def poll_until(t: Context, proxy: procs.Program, ready: Callable[[], bool],
         check_alive(proxy, f"while {doing}")
         if watch is not None:
             watch.sample()
-        socks = [c.sock for c in quiet if c.sock is not None]
-        if socks:
-            for sock in select.select(socks, [], [], POLL)[0]:
-                answered_early(t, next(c for c in quiet if c.sock is sock),
-                               doing)
+        waiting = {c.sock.fileno(): c for c in quiet
+                   if c.sock is not None and c.sock.fileno() >= 0}
+        if waiting:
+            for fd in readable(list(waiting), POLL):
+                answered_early(t, waiting[fd], doing)
         else:
             time.sleep(POLL)
     t.fail(hints.TIMEOUT, f"time limit reached while {doing}")
+
+
+def readable(fds: list[int], timeout: float) -> list[int]:
+    """Those of fds that have something to read (or an end of file or an
+    error), waiting at most timeout seconds for one."""
+    poller = select.poll()
+    for fd in fds:
+        poller.register(fd, select.POLLIN)
+    return [fd for fd, _ in poller.poll(timeout * 1000)]
 
 
 def answered_early(t: Context, client: "Client", doing: str) -> None:
@@ -255,12 +291,15 @@ def is_blocked(call: str | None) -> bool:
 
 def accept_call(t: Context, proxy: procs.Program) -> str | None:
     """The call the idle proxy's main thread waits for clients in (its
-    accept loop's poll), or None when /proc does not show it."""
+    accept loop's poll, the same in two looks in a row), or None when
+    /proc does not show it."""
     t.doing = "reading what the proxy's main thread waits in"
+    last = None
     for _ in range(STOP_LOOKS):
         call = main_thread_call(proxy)
-        if call is None or is_blocked(call):
+        if call is None or (is_blocked(call) and call == last):
             return call
+        last = call
         time.sleep(POLL)
     return None
 
@@ -316,6 +355,7 @@ class Client:
     bufsize: int | None = None
     sock: socket.socket | None = None
     pending: Pending = field(init=False)
+    done: bool = field(default=False, init=False)   # its thread is over
 
     def __post_init__(self) -> None:
         self.pending = Pending(f"the response to {self.label}",
@@ -334,15 +374,14 @@ def open_socket(t: Context, bufsize: int | None = None) -> socket.socket:
     return sock
 
 
-def talk(port: int, client: Client, barrier: threading.Barrier | None,
+def talk(port: int, client: Client, barrier: threading.Barrier,
          limit: float) -> None:
     """The body of a client's thread: connect (once every client of the
     burst is ready), send, then read to the end of file or vanish. What
     goes wrong is kept in client.pending.error."""
     pending = client.pending
     try:
-        if barrier is not None:
-            barrier.wait(limit)
+        barrier.wait(limit)
         client.sock.connect(("127.0.0.1", port))
         client.sock.sendall(client.data)
         if client.hang_up:
@@ -360,13 +399,14 @@ def talk(port: int, client: Client, barrier: threading.Barrier | None,
         harness.close_socket(client.sock)   # the answer is in: hang up
     except Exception as exc:
         pending.error = exc
+    finally:
+        client.done = True
 
 
-def start(t: Context, proxy: procs.Program, clients: list[Client],
-          together: bool = True) -> list[threading.Thread]:
-    """Start a thread per client; with together, they all connect at
-    once (a barrier), else each as soon as its thread runs."""
-    barrier = threading.Barrier(len(clients)) if together else None
+def start(t: Context, proxy: procs.Program,
+          clients: list[Client]) -> list[threading.Thread]:
+    """Start a thread per client; they all connect at once (a barrier)."""
+    barrier = threading.Barrier(len(clients))
     threads = []
     for client in clients:
         client.sock = open_socket(t, client.bufsize)
@@ -391,8 +431,9 @@ def finish(t: Context, threads: list[threading.Thread],
                 if watch is not None:
                     watch.sample()
     except TestTimeout:
-        unfinished(t, [c for c, thread in zip(clients, threads)
-                       if thread.is_alive()], len(clients), what)
+        waiting = [c for c in clients if not c.done]
+        if waiting:
+            unfinished(t, waiting, len(clients), what)
     for client in clients:
         check_client(t, client, clients)
 
@@ -414,6 +455,7 @@ def unfinished(t: Context, waiting: list[Client], total: int,
 def check_client(t: Context, client: Client, clients: list[Client]) -> None:
     """Fail unless client got what it should have."""
     pending = client.pending
+    drop_miss_mark(t, pending)
     got = bytes(pending.got)
     if pending.error is not None:
         t.pending, t.doing = pending, f"talking as {client.label}"
@@ -531,7 +573,7 @@ def complete(t: Context, sock: socket.socket, want: bytes, what: str,
 def still_open(t: Context, sock: socket.socket, label: str,
                doing: str) -> None:
     """Fail if the proxy has sent more to sock or closed it."""
-    if select.select([sock], [], [], 0)[0]:
+    if readable([sock.fileno()], 0):
         try:
             data = sock.recv(65536, socket.MSG_PEEK)
         except OSError as exc:
@@ -576,6 +618,8 @@ def listen(client: Client) -> None:
         harness.close_socket(client.sock)
     except Exception as exc:
         client.pending.error = exc
+    finally:
+        client.done = True
 
 
 def read_quiet(t: Context, clients: list[Client], what: str,
@@ -606,7 +650,7 @@ def slow_origin(t: Context, args: list[str], mode: str) -> None:
                "served")
     gate.set()
     complete(t, held, reply[at:], "the rest of the first client's "
-                  "response, once the origin let it go", origin)
+             "response, once the origin let it go", origin)
 
 
 @test(10, "lab3.1, a thread per connection (-n 0): while the origin holds "
@@ -658,12 +702,12 @@ def slow_client(t: Context) -> None:
                "served")
     slow.sock.sendall(data[len(data) // 2:])
     complete(t, slow.sock, reply, "the response to the silent client, "
-                  "once it sent the rest of its head", origin)
+             "once it sent the rest of its head", origin)
 
 
 # The tests: many clients at once.
 
-@test(12, f"{BURST} clients at once (the default pool), each with its own "
+@test(10, f"{BURST} clients at once (the default pool), each with its own "
           "path and a 20-200 KiB body (GET or POST), all get byte-exact "
           f"responses; the origin answers only once it holds "
           f"{TOGETHER_POOL} requests at once", timeout=20)
@@ -695,7 +739,7 @@ def many_clients_small_pool(t: Context) -> None:
         f"{SMALL_POOL} workers")
 
 
-@test(12, "back-pressure (-n 1 -q 1): with the worker busy and the queue "
+@test(10, "back-pressure (-n 1 -q 1): with the worker busy and the queue "
           "full, the next client gets a complete 503 with Retry-After "
           "once -w 300 ms have passed, then the held clients finish and "
           "the proxy serves on; with a long -w, a client waiting for a "
@@ -734,7 +778,7 @@ def back_pressure(t: Context) -> None:
     t.log("the third client was turned away with 503")
     gate.set()
     complete(t, busy, reply[at:], "the rest of the first client's "
-                  "response, once the origin let it go", origin)
+             "response, once the origin let it go", origin)
     read_quiet(t, queued, "the response to the client that waited in the "
                "queue")
     served(t, proxy, origin, "a new client once the queue had room again")
@@ -761,7 +805,7 @@ def waits_for_a_slot(t: Context) -> None:
     t.log("the third client is accepted and waits for a slot")
     gate.set()
     complete(t, busy, reply[at:], "the rest of the first client's "
-                  "response (long -w)", origin)
+             "response (long -w)", origin)
     read_quiet(t, waiting, "the responses to the queued client and to the "
                "one that waited for a slot")
 
@@ -797,6 +841,43 @@ def thread_count(t: Context) -> None:
                "clients", watch)
     watch.sample()
     t.log(f"{watch.samples} samples, at most {watch.most} threads")
+
+
+@test(4, f"lab3.1 (-n 0): {THREAD_BURST} clients held at the origin at "
+         f"once run on {THREAD_BURST} threads; once all are served, every "
+         "thread has ended and its stack was given back (the threads are "
+         "detached)", timeout=15,
+      hints={hints.DIFFERS: DETACH_HINT})
+def detached_threads_end(t: Context) -> None:
+    proxy, origin = setup(t, ["-n", "0"])
+    stacks, _ = thread_stacks(proxy)
+    gate = threading.Event()
+    paths = [hold(t, origin, gate, "detached")[0]
+             for _ in range(THREAD_BURST)]
+    held = quiet_clients(t, proxy, origin, paths, "held client")
+    poll_until(t, proxy, lambda: sum(
+        e.received for e in origin.exchanges) >= THREAD_BURST,
+        f"waiting for {THREAD_BURST} requests to be at the origin at once",
+        held)
+    gate.set()
+    read_quiet(t, held, f"the responses to {THREAD_BURST} clients")
+    alone = allowed_threads(t, 0)
+    ended = f"waiting for the proxy's {THREAD_BURST} threads to end"
+    poll_until(t, proxy, lambda: len(proc_entries(
+        proxy, "task", ended)) <= alone, ended)
+    # One more thread, so that the C library trims its cache of the
+    # stacks of ended threads (it frees only those whose threads are gone).
+    served(t, proxy, origin, "one more client")
+    poll_until(t, proxy, lambda: len(proc_entries(
+        proxy, "task", ended)) <= alone, ended)
+    now, size = thread_stacks(proxy)
+    t.log(f"{now - stacks} thread stacks of {size >> 10} KiB more than "
+          "before the burst")
+    if now - stacks >= THREAD_BURST and size * THREAD_BURST > 2 * STACK_CACHE:
+        t.fail(hints.DIFFERS, f"{now - stacks} thread stacks of "
+               f"{size >> 10} KiB stay mapped (/proc/PID/maps) after "
+               f"{THREAD_BURST + 1} threads have ended: they were neither "
+               "detached nor joined", DETACH_HINT)
 
 
 @test(10, f"after a burst of {FD_BURST} clients at once (fetches, POSTs, "
@@ -865,8 +946,8 @@ def stop_with_request_in_flight(t: Context, args: list[str],
     t.log(f"{mode}: SIGTERM taken, the accept loop has ended")
     gate.set()
     complete(t, sock, reply[at:], f"the rest of the response in "
-                  f"flight at SIGTERM ({mode}), which the grace period "
-                  "(-g 5) lets finish", origin)
+             f"flight at SIGTERM ({mode}), which the grace period "
+             "(-g 5) lets finish", origin)
     expect_exit(t, proxy, f"SIGTERM ({mode}), once the request in flight "
                 "had finished")
 

@@ -1,0 +1,102 @@
+/*
+ * cache.h - a shared in-memory web cache with LRU eviction: the contract
+ * of labs/05-cache/cache.c.
+ *
+ * The cache maps a key (the request's absolute URI) to a stored response:
+ * status line, headers and body, byte for byte. Its total size and the
+ * size of each object are bounded; when an insert would overflow the
+ * total, the least recently used objects are evicted first.
+ *
+ * Many worker threads use one cache. One mutex guards its structure (the
+ * table, the LRU list, the byte count) and is never held across network
+ * I/O: a lookup takes a reference to the object under the lock and
+ * returns; the caller sends the object's bytes without the lock, then
+ * drops the reference. Objects are immutable once stored, so any number
+ * of threads may send the same one at once, and eviction only unlinks an
+ * object: its memory goes when the last reference is dropped.
+ *
+ * Interface:
+ *   struct cache, struct cache_object (both opaque)
+ *   cache_new, cache_free, cache_lookup, cache_insert, cache_remove,
+ *   cache_release, cache_object_data, cache_object_size,
+ *   cache_object_stored_at, cache_bytes, cache_count
+ *
+ * Thread-safe: every function, from any thread.
+ */
+#ifndef CACHE_H
+#define CACHE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct cache;
+struct cache_object;
+
+/*
+ * cache_new - an empty cache holding at most max_bytes of responses in
+ * all, none larger than max_object bytes. Returns the cache, which the
+ * caller frees with cache_free, or NULL with errno set (EINVAL when
+ * max_object is 0 or larger than max_bytes, ENOMEM).
+ */
+struct cache *cache_new(size_t max_bytes, size_t max_object);
+
+/*
+ * cache_free - free cache and every object in it (NULL is fine). No other
+ * thread may use the cache or hold one of its objects any more.
+ */
+void cache_free(struct cache *cache);
+
+/*
+ * cache_lookup - the object stored under key, if it is still fresh at now
+ * (seconds since 1970), as a reference the caller must drop with
+ * cache_release. A hit makes the object the most recently used. An object
+ * found stale is removed, and the lookup is a miss.
+ * Returns the object, or NULL on a miss.
+ */
+struct cache_object *cache_lookup(struct cache *cache, const char *key,
+                                  int64_t now);
+
+/*
+ * cache_insert - store a copy of the response (len bytes) under key, fresh
+ * until expires (seconds since 1970); stored_at is when it was received.
+ * An object already stored under key is replaced. Least recently used
+ * objects are evicted until the total fits in max_bytes.
+ * Returns 0, or -1 with errno set: EFBIG when len is over max_object (the
+ * cache is unchanged), ENOMEM.
+ */
+int cache_insert(struct cache *cache, const char *key, const void *response,
+                 size_t len, int64_t stored_at, int64_t expires);
+
+/*
+ * cache_remove - remove the object stored under key, if any (a POST or
+ * PUT to a URI makes what is stored for it out of date: RFC 9111
+ * section 4.4).
+ */
+void cache_remove(struct cache *cache, const char *key);
+
+/*
+ * cache_release - drop a reference cache_lookup returned (NULL is fine).
+ * The object is freed when it has been evicted and this was the last
+ * reference.
+ */
+void cache_release(struct cache_object *object);
+
+/* cache_object_data - the stored response's bytes; valid while the caller
+ * holds its reference. */
+const void *cache_object_data(const struct cache_object *object);
+
+/* cache_object_size - the stored response's length in bytes. */
+size_t cache_object_size(const struct cache_object *object);
+
+/* cache_object_stored_at - when the response was received (seconds since
+ * 1970), for its Age header. */
+int64_t cache_object_stored_at(const struct cache_object *object);
+
+/* cache_bytes - the bytes of responses stored right now (keys and
+ * bookkeeping not counted). */
+size_t cache_bytes(struct cache *cache);
+
+/* cache_count - the number of objects stored right now. */
+size_t cache_count(struct cache *cache);
+
+#endif /* CACHE_H */

@@ -1,0 +1,61 @@
+/*
+ * freshness.h - what a shared cache may store, and for how long (RFC 9111,
+ * simplified): the contract of labs/05-cache/freshness.c.
+ *
+ * Pure functions on the request (http.h) and the response head's text, so
+ * that unit tests can try every Cache-Control case with literal strings.
+ * The kit's rules, stricter than the RFC where the RFC leaves a choice:
+ *   - store only a complete 200 response to a GET, at most the cache's
+ *     object size (the glue checks those two);
+ *   - never store when the request had Authorization (unless the response
+ *     says public, s-maxage or must-revalidate: section 3.5) or
+ *     Cache-Control: no-store; nor when the response has Cache-Control
+ *     no-store, private or no-cache, a Vary header, or Set-Cookie;
+ *   - the lifetime is s-maxage, else max-age, else Expires minus Date
+ *     (section 4.2.1); an Expires that is not a valid date means already
+ *     expired (section 5.3); with none of them, 10% of Date minus
+ *     Last-Modified, else heuristic_s (section 4.2.2);
+ *   - a request with Cache-Control no-cache or no-store, Pragma: no-cache,
+ *     or Authorization is never answered from the cache.
+ *
+ * Interface:
+ *   struct freshness, FRESHNESS_HEURISTIC_S
+ *   freshness_of, freshness_allows_hit
+ *
+ * Thread-safe.
+ */
+#ifndef FRESHNESS_H
+#define FRESHNESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "http.h"
+
+#define FRESHNESS_HEURISTIC_S 300 /* lifetime when nothing says: 5 minutes */
+
+struct freshness {
+    bool storable;    /* the response may be stored at all */
+    int64_t lifetime; /* seconds it stays fresh once stored (>= 0) */
+};
+
+/*
+ * freshness_of - decide whether the response whose head (status line and
+ * header lines, len bytes, through the blank line) answered req may be
+ * stored, and for how long. now is the time it arrived (seconds since
+ * 1970); heuristic_s the lifetime when the response gives no clue.
+ * Returns the decision; a response whose lifetime is 0 is not storable.
+ */
+struct freshness freshness_of(const struct http_request *req, const char *head,
+                              size_t len, int64_t now, int64_t heuristic_s);
+
+/*
+ * freshness_allows_hit - whether req may be answered from the cache:
+ * false when it asks for a fresh answer (Cache-Control: no-cache or
+ * no-store, Pragma: no-cache) or carries Authorization (what it gets may
+ * be meant for that user alone).
+ */
+bool freshness_allows_hit(const struct http_request *req);
+
+#endif /* FRESHNESS_H */

@@ -1,0 +1,243 @@
+/*
+ * proxy05_cache.c - the given glue around the stage 05 cache; see
+ * proxy_cache.h.
+ *
+ * Reads as the exchange does: make the key, try a hit, otherwise forward
+ * through a tee sink and store what came back if it may be stored. The
+ * cache's lock is taken only inside cache.c and never across network I/O:
+ * a hit is sent from a referenced object after cache_lookup has returned.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cache.h"
+#include "forward.h"
+#include "freshness.h"
+#include "http.h"
+#include "log.h"
+#include "proxy.h"
+#include "proxy_cache.h"
+#include "rio.h"
+#include "sink.h"
+
+#define KEY_MAX \
+    (HTTP_MAXLINE + HTTP_MAXHOST + 16) /* "http://host:port" + path */
+#define MISS_MARK "X-Cache: MISS\r\n"
+
+/* A sink that passes a response on to the client, marked as a miss, and
+ * keeps a copy of it as long as it fits the cache's object size. */
+struct tee {
+    struct sink *out; /* the client */
+    char *copy;       /* the response so far; NULL once it grew too big */
+    size_t len;       /* bytes in copy */
+    size_t cap;       /* bytes allocated for copy */
+    size_t max;       /* the largest response the cache stores */
+    bool too_big;     /* the response outgrew max: nothing to store */
+    bool marked;      /* MISS_MARK went out after the status line */
+};
+
+int proxy_cache_start(struct proxy_config *cfg)
+{
+    cfg->cache = cache_new(cfg->cache_bytes, cfg->cache_object);
+    if (cfg->cache == NULL) {
+        return -1;
+    }
+    log_info("cache: %zu bytes in all, %zu per response", cfg->cache_bytes,
+             cfg->cache_object);
+    return 0;
+}
+
+void proxy_cache_stop(struct proxy_config *cfg)
+{
+    cache_free(cfg->cache);
+    cfg->cache = NULL;
+}
+
+/* make_key - req's absolute URI, "http://host:port/path", into key: the
+ * cache key comes from the URI, never from Host (RFC 9111 section 7.1).
+ * False if it does not fit. */
+static bool make_key(const struct http_request *req, char *key, size_t size)
+{
+    bool v6 = strchr(req->host, ':') != NULL;
+    int n = snprintf(key, size, "http://%s%s%s:%s%s", v6 ? "[" : "", req->host,
+                     v6 ? "]" : "", req->port, req->path);
+
+    return n > 0 && (size_t)n < size;
+}
+
+/* serve_hit - send the stored response with "Age" and "X-Cache: HIT"
+ * added after its status line (RFC 9111 section 5.1: a cache MUST send
+ * Age). Returns 0, or -1 when the client is gone. */
+static int serve_hit(struct rio *client, const struct cache_object *object,
+                     int64_t now, struct forward_result *res)
+{
+    const char *data = cache_object_data(object);
+    size_t len = cache_object_size(object);
+    const char *eol = memchr(data, '\n', len);
+    size_t first = eol != NULL ? (size_t)(eol - data) + 1 : len;
+    int64_t age = now - cache_object_stored_at(object);
+    char added[64];
+    int n = snprintf(added, sizeof(added),
+                     "Age: %" PRId64 "\r\nX-Cache: HIT\r\n", age > 0 ? age : 0);
+
+    if (rio_writen(client, data, first) < 0 ||
+        rio_writen(client, added, (size_t)n) < 0 ||
+        rio_writen(client, data + first, len - first) < 0) {
+        return -1;
+    }
+    *res = (struct forward_result){ .status = 200,
+                                    .bytes = len + (uint64_t)n,
+                                    .complete = true };
+    return 0;
+}
+
+/* keep - append n bytes to the tee's copy, or give the copy up once the
+ * response is larger than the cache would store. */
+static void keep(struct tee *tee, const void *buf, size_t n)
+{
+    char *grown;
+
+    if (tee->too_big) {
+        return;
+    }
+    if (tee->len + n > tee->max) {
+        tee->too_big = true;
+        free(tee->copy);
+        tee->copy = NULL;
+        return;
+    }
+    if (tee->len + n > tee->cap) {
+        tee->cap = tee->len + n > 2 * tee->cap ? tee->len + n : 2 * tee->cap;
+        tee->cap = tee->cap < tee->max ? tee->cap : tee->max;
+        grown = realloc(tee->copy, tee->cap);
+        if (grown == NULL) {
+            tee->too_big = true; /* no memory: just do not store it */
+            free(tee->copy);
+            tee->copy = NULL;
+            return;
+        }
+        tee->copy = grown;
+    }
+    memcpy(tee->copy + tee->len, buf, n);
+    tee->len += n;
+}
+
+/* pass_on - write n bytes to the client, adding MISS_MARK after the
+ * status line's '\n', wherever the writes split the response. */
+static ssize_t pass_on(struct tee *tee, const char *buf, size_t n)
+{
+    const char *eol = tee->marked ? NULL : memchr(buf, '\n', n);
+    size_t first = eol != NULL ? (size_t)(eol - buf) + 1 : n;
+
+    if (sink_write(tee->out, buf, first) < 0) {
+        return -1;
+    }
+    if (eol != NULL) {
+        tee->marked = true;
+        if (sink_write(tee->out, MISS_MARK, strlen(MISS_MARK)) < 0 ||
+            sink_write(tee->out, buf + first, n - first) < 0) {
+            return -1;
+        }
+    }
+    return (ssize_t)n;
+}
+
+/* write_to_tee - the write callback of the tee sink. */
+static ssize_t write_to_tee(struct sink *sink, const void *buf, size_t n)
+{
+    struct tee *tee = sink->arg;
+
+    keep(tee, buf, n);
+    return pass_on(tee, buf, n);
+}
+
+/* head_length - the length of the head at the start of response (through
+ * its blank line), or 0 if the head does not end within len. */
+static size_t head_length(const char *response, size_t len)
+{
+    for (size_t i = 0; i + 1 < len; i++) {
+        if (response[i] == '\n' && (response[i + 1] == '\n' ||
+                                    (response[i + 1] == '\r' && i + 2 < len &&
+                                     response[i + 2] == '\n'))) {
+            return i + (response[i + 1] == '\n' ? 2 : 3);
+        }
+    }
+    return 0;
+}
+
+/* store - insert the tee's copy under key if the response may be stored. */
+static void store(const struct proxy_config *cfg,
+                  const struct http_request *req, const char *key,
+                  const struct tee *tee, int64_t now)
+{
+    size_t head = head_length(tee->copy, tee->len);
+    struct freshness fresh;
+
+    if (head == 0) {
+        return;
+    }
+    fresh = freshness_of(req, tee->copy, head, now, cfg->heuristic_s);
+    if (!fresh.storable) {
+        return;
+    }
+    if (cache_insert(cfg->cache, key, tee->copy, tee->len, now,
+                     now + fresh.lifetime) < 0) {
+        log_info("cache: cannot store %s:", key);
+    }
+}
+
+/* forward_and_store - a miss: forward req through a tee, then store a
+ * complete 200 response that fits. */
+static int forward_and_store(struct rio *client, const struct http_request *req,
+                             const struct proxy_config *cfg, const char *key,
+                             struct forward_result *res)
+{
+    struct sink to_client = sink_to_rio(client);
+    struct tee tee = { .out = &to_client, .max = cfg->cache_object };
+    struct sink sink = { .write = write_to_tee, .arg = &tee };
+    int rc = forward_request(req, client, &sink, &cfg->forward, res);
+
+    if (rc == 0 && res->complete && res->status == 200 && !tee.too_big) {
+        store(cfg, req, key, &tee, (int64_t)time(NULL));
+    }
+    free(tee.copy);
+    return rc;
+}
+
+int proxy_cache_exchange(struct rio *client, const struct http_request *req,
+                         const struct proxy_config *cfg,
+                         struct forward_result *res, const char **note)
+{
+    struct sink to_client = sink_to_rio(client);
+    struct cache_object *hit = NULL;
+    char key[KEY_MAX];
+    int rc;
+
+    *note = NULL;
+    if (!make_key(req, key, sizeof(key)) || strcmp(req->method, "HEAD") == 0) {
+        return forward_request(req, client, &to_client, &cfg->forward, res);
+    }
+    if (strcmp(req->method, "GET") != 0) {
+        /* An unsafe method changes what the URI names: RFC 9111 4.4. */
+        rc = forward_request(req, client, &to_client, &cfg->forward, res);
+        if (rc == 0 && res->status >= 200 && res->status < 400) {
+            cache_remove(cfg->cache, key);
+        }
+        return rc;
+    }
+    if (freshness_allows_hit(req)) {
+        hit = cache_lookup(cfg->cache, key, (int64_t)time(NULL));
+    }
+    *note = hit != NULL ? "HIT" : "MISS";
+    if (hit == NULL) {
+        return forward_and_store(client, req, cfg, key, res);
+    }
+    rc = serve_hit(client, hit, (int64_t)time(NULL), res);
+    cache_release(hit);
+    return rc;
+}

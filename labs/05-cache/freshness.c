@@ -1,0 +1,47 @@
+/*
+ * freshness.c - lab 05: decide whether the shared cache may store a
+ * response, for how long, and whether a request may be answered from it.
+ *
+ * Start at freshness_of, near the end of the file. The response head is
+ * read in place, as len bytes that need not end in a NUL, so the code works
+ * on spans (a pointer and a length) and never reads past them. Where RFC
+ * 9111 leaves a choice, the kit takes the reading that stores less: a
+ * response not stored only costs a trip to the origin, while one stored
+ * wrongly is served to everybody.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include <strings.h>
+
+#include "freshness.h"
+#include "http.h"
+#include "httpdate.h"
+#include "log.h"
+
+struct freshness freshness_of(const struct http_request *req, const char *head,
+                              size_t len, int64_t now, int64_t heuristic_s)
+{
+    /* TODO(lab5.1): store only a 200 answer to a GET that passes every
+     * rule of freshness.h; read each Cache-Control element (name in any
+     * case, max-age and s-maxage as "=digits") from request and response;
+     * take the lifetime from s-maxage, max-age, Expires - Date, else the
+     * heuristic. Never read past len; a lifetime of 0 is not storable. */
+    (void)req;
+    (void)head;
+    (void)len;
+    (void)now;
+    (void)heuristic_s;
+    log_error("TODO(lab5.1): freshness_of is not written yet");
+    return (struct freshness){ .storable = false, .lifetime = 0 };
+}
+
+bool freshness_allows_hit(const struct http_request *req)
+{
+    /* TODO(lab5.2): false when a Cache-Control header of req says no-cache
+     * or no-store, a Pragma header says no-cache, or req carries
+     * Authorization; true otherwise. */
+    (void)req;
+    log_error("TODO(lab5.2): freshness_allows_hit is not written yet");
+    return false;
+}
