@@ -20,7 +20,7 @@ command line, in a temporary directory, then answers every request with a
 known body over TLS (Python's ssl module).
 
 Every thread is a daemon and every wait is bounded (by LIFETIME, and woken
-by close()); close() wakes and joins everything within JOIN_GRACE seconds.
+by close()); close() wakes and joins everything within netutil.JOIN_GRACE s.
 """
 import contextlib
 import hashlib
@@ -28,23 +28,21 @@ import select
 import shutil
 import socket
 import ssl
-import struct
 import subprocess
 import tempfile
 import threading
-import time
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
+
+import netutil
+from netutil import LIFETIME, READ_SIZE
 
 SHUTDOWN = "shutdown"      # on the peer's end of file: half-close ours too
 CLOSE = "close"            # on the peer's end of file: close the socket
 WAIT = "wait"              # on the peer's end of file: wait to be told
 ON_EOF = (SHUTDOWN, CLOSE, WAIT)
 
-LIFETIME = 120.0           # seconds any single wait of a fixture lasts
-JOIN_GRACE = 2.0           # seconds close() waits for all its threads
-READ_SIZE = 65536          # bytes asked of each recv
 MAX_KEEP = 64 << 20        # bytes of a connection's input kept at most
 MAX_HEAD = 64 << 10        # bytes of an HTTPS request head read at most
 OPENSSL_TIMEOUT = 60.0     # seconds openssl may take to make a certificate
@@ -200,8 +198,7 @@ class Link:
                 self._note(pause_after=None)
             else:
                 if name == "reset":
-                    self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                                          struct.pack("ii", 1, 0))
+                    netutil.linger_zero(self._sock)
                 self._note(write_closed=True)
                 return False
 
@@ -261,7 +258,6 @@ class Target:
                  on_eof: str = SHUTDOWN, greeting: bytes = b"",
                  pause_after: int | None = None,
                  rcvbuf: int | None = None) -> None:
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self.host = host
         self.changed = threading.Condition()
         self.stopping = threading.Event()
@@ -269,26 +265,16 @@ class Target:
         self._sockets: set[socket.socket] = set()
         self._threads: list[threading.Thread] = []
         self.configure(echo, on_eof, greeting, pause_after)
-        self._listener = socket.socket(family, socket.SOCK_STREAM)
-        try:
-            if rcvbuf is not None:
-                self._listener.setsockopt(socket.SOL_SOCKET,
-                                          socket.SO_RCVBUF, rcvbuf)
-            self._listener.bind((host, 0))
-            self._listener.listen(128)
-            self._listener.setblocking(False)
-        except OSError:
-            self._listener.close()
-            raise
+        self._listener = netutil.listen(host, 0, 128, rcvbuf)
+        self._listener.setblocking(False)
         self.port: int = self._listener.getsockname()[1]
         self.stop_r, self._stop_w = socket.socketpair()  # readable: close()
-        self._spawn(self._accept_loop, "target accept")
+        netutil.spawn(self._threads, self._accept_loop, "target accept")
 
     @property
     def authority(self) -> str:
         """"host:port" as a CONNECT request names it ("[::1]:port")."""
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"{host}:{self.port}"
+        return netutil.authority(self.host, self.port)
 
     def configure(self, echo: bool = True, on_eof: str = SHUTDOWN,
                   greeting: bytes = b"",
@@ -341,21 +327,10 @@ class Target:
             sockets = list(self._sockets)
             self.changed.notify_all()
         self._stop_w.send(b"!")
-        for sock in sockets:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-        deadline = time.monotonic() + JOIN_GRACE
-        for thread in self._threads:   # the accept thread first
-            thread.join(max(0.0, deadline - time.monotonic()))
+        netutil.shutdown_all(sockets)
+        netutil.join_all(self._threads)   # the accept thread first
         for sock in [self._listener, *sockets, self.stop_r, self._stop_w]:
             sock.close()
-
-    def _spawn(self, target: Callable, name: str, *args: object) -> None:
-        """Start a daemon thread and track it for close()."""
-        thread = threading.Thread(target=target, args=args, name=name,
-                                  daemon=True)
-        self._threads.append(thread)
-        thread.start()
 
     def _accept_loop(self) -> None:
         """Accept connections until close(); each gets a Link and a
@@ -384,7 +359,8 @@ class Target:
                 self.changed.notify_all()
             if greeting:
                 link.send(greeting)
-            self._spawn(link.serve, f"target link {link.number}")
+            netutil.spawn(self._threads, link.serve,
+                          f"target link {link.number}")
 
 
 class CertificateError(RuntimeError):
@@ -454,7 +430,9 @@ class TlsOrigin:
             self.close()
             raise
         for listener in self._listeners:
-            self._spawn(self._accept_loop, "tls accept", listener)
+            netutil.spawn(self._threads, netutil.accept_loop, "tls accept",
+                          listener, self._stopping, self._changed,
+                          self._admit)
 
     def url(self, path: str = "/") -> str:
         """The https URL of path, by the certificate's name."""
@@ -475,50 +453,25 @@ class TlsOrigin:
         with self._changed:
             sockets = [*self._listeners, *self._sockets]
             self._changed.notify_all()
-        for sock in sockets:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-        deadline = time.monotonic() + JOIN_GRACE
-        for thread in self._threads:
-            thread.join(max(0.0, deadline - time.monotonic()))
+        netutil.shutdown_all(sockets)
+        netutil.join_all(self._threads)
         for sock in sockets:
             sock.close()
         shutil.rmtree(self._dir, ignore_errors=True)
 
     def _listen(self, host: str, port: int) -> int:
         """Listen on host:port; the port."""
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        listener = socket.socket(family, socket.SOCK_STREAM)
-        try:
-            listener.bind((host, port))
-            listener.listen(16)
-        except OSError:
-            listener.close()
-            raise
+        listener = netutil.listen(host, port, 16)
         self._listeners.append(listener)
         return listener.getsockname()[1]
 
-    def _spawn(self, target: Callable, name: str, *args: object) -> None:
-        """Start a daemon thread and track it for close()."""
-        thread = threading.Thread(target=target, args=args, name=name,
-                                  daemon=True)
-        self._threads.append(thread)
-        thread.start()
-
-    def _accept_loop(self, listener: socket.socket) -> None:
-        """Accept connections until close() shuts the listener down."""
-        while not self._stopping.is_set():
-            try:
-                conn, _ = listener.accept()
-            except OSError:
-                return
-            conn.settimeout(LIFETIME)
-            with self._changed:
-                if self._stopping.is_set():
-                    conn.close()
-                    return
-                self._sockets.add(conn)
-            self._spawn(self._serve, "tls conn", conn)
+    def _admit(self, conn: socket.socket,
+               peer: tuple) -> Callable[[], None]:
+        """Record a connection just accepted (under the lock); returns
+        what starts its thread."""
+        self._sockets.add(conn)
+        return lambda: netutil.spawn(self._threads, self._serve, "tls conn",
+                                     conn)
 
     def _serve(self, conn: socket.socket) -> None:
         """One connection: handshake, read the head, answer, close."""

@@ -28,8 +28,9 @@ from types import ModuleType
 from typing import NoReturn, Protocol, TypeVar
 
 import hints
+import netutil
 import procs
-from hints import Failure, Pending
+from hints import Failure, Pending, status_text
 
 DEFAULT_TIMEOUT = 10.0   # seconds a test may take, before any factor
 VALGRIND_FACTOR = 10     # everything is this much slower under valgrind
@@ -237,16 +238,24 @@ class Context:
         reads. bufsize, if given, sets both socket buffers (before the
         connection is made, so that the window matches).
         """
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        sock = self.open_socket(bufsize, netutil.family(host))
+        self.doing = f"connecting to {host} port {port}"
+        sock.connect((host, port))
+        self.doing = f"talking to {host} port {port}"
+        return sock
+
+    def open_socket(self, bufsize: int | None = None,
+                    family: socket.AddressFamily = socket.AF_INET) -> \
+            socket.socket:
+        """An unconnected TCP socket, closed when the test ends, whose
+        timeout is the test's limit. bufsize, if given, sets both socket
+        buffers (before it connects, so that the window matches)."""
         sock = socket.socket(family, socket.SOCK_STREAM)
         self.add_cleanup(lambda: close_socket(sock))
         if bufsize is not None:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, bufsize)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, bufsize)
         sock.settimeout(self.limit)
-        self.doing = f"connecting to {host} port {port}"
-        sock.connect((host, port))
-        self.doing = f"talking to {host} port {port}"
         return sock
 
     def expect_bytes(self, got: bytes, want: bytes, what: str) -> None:
@@ -343,12 +352,37 @@ def receive(sock: socket.socket, pending: Pending) -> None:
             raise
 
 
+def receive_to_end(sock: socket.socket, data: bytearray, most: int) -> None:
+    """Append to data what sock receives until end of file, or until data
+    holds most bytes or more. A timeout or a connection error propagates,
+    data keeping what came before it."""
+    while len(data) < most:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+
+
 def receive_quietly(sock: socket.socket, pending: Pending) -> None:
     """receive() for a background thread: keep what it raised in pending."""
     try:
         receive(sock, pending)
     except Exception as exc:
         pending.error = exc
+
+
+def expect_stop(t: Context, server: procs.Program, sig: signal.Signals,
+                when: str) -> None:
+    """Send sig to server and fail unless it exits with status 0."""
+    t.doing = f"waiting for the server to exit after {sig.name}"
+    status = server.stop(sig)
+    if status is None:
+        t.fail(hints.TIMEOUT, f"{server.name} still ran {server.grace:g} s "
+               f"after {sig.name} {when}")
+    if status != 0:
+        t.fail(hints.EXITED, f"{server.name} ended with "
+               f"{status_text(status)} after {sig.name} {when}; "
+               "expected status 0")
 
 
 def close_socket(sock: socket.socket) -> None:

@@ -14,14 +14,12 @@ import os
 import select
 import signal
 import socket
-import struct
 import time
 
 import hints
-import procs
 from bytediff import shell_printf
-from harness import Context, test
-from hints import status_text
+from harness import Context, expect_stop, test
+from netutil import abort, send_buffer_max
 
 TITLE = "echo server"
 PROGRAM = 1
@@ -30,8 +28,6 @@ MAXLINE = 8192                                 # ECHO_MAXLINE in echo.h
 TOOLONG = b"error: line longer than 8192 bytes\n"  # ECHO_TOOLONG in echo.h
 IDLE_MS = 300                                  # the -i of the idle test
 MEBIBYTE = 1 << 20
-WMEM = "/proc/sys/net/ipv4/tcp_wmem"  # min, default, max send buffer
-DEFAULT_WMEM = 4 << 20       # tcp_wmem's usual maximum
 BULK_CAP = 32 << 20          # the most the bulk test sends
 LONGEST_LINE = 4096          # the longest line of the bulk payloads
 SMALL_BUFFER = 16 << 10      # client buffers that make a server wait
@@ -104,12 +100,7 @@ def random_lines(t: Context, total: int) -> bytes:
 def bulk_size() -> int:
     """1 MiB more than a socket's send buffer can grow to (tcp_wmem's
     maximum), so that a server cannot echo it all without waiting."""
-    try:
-        with open(WMEM) as limits:
-            largest = int(limits.read().split()[2])
-    except (OSError, IndexError, ValueError):
-        largest = DEFAULT_WMEM
-    return min(largest, BULK_CAP) + MEBIBYTE
+    return send_buffer_max(BULK_CAP) + MEBIBYTE
 
 
 def session(t: Context, port: int, payload: bytes, what: str) -> None:
@@ -150,9 +141,7 @@ def vanish(t: Context, port: int) -> None:
     """A client that sends half a line and resets the connection."""
     sock = t.connect(port)
     sock.sendall(printable(t, 60))
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                    struct.pack("ii", 1, 0))
-    sock.close()
+    abort(sock)
 
 
 def listening_addresses(pid: int) -> list[str]:
@@ -345,20 +334,6 @@ def echo_stops_on_signal(t: Context) -> None:
     t.expect_reply(sock, line, "the echo of the line", eof=False)
     expect_stop(t, busy, signal.SIGTERM, "with a client connected")
     expect_stop(t, t.start(), signal.SIGINT, "while waiting for a client")
-
-
-def expect_stop(t: Context, server: procs.Program, sig: signal.Signals,
-                when: str) -> None:
-    """Send sig to server and fail unless it exits with status 0."""
-    t.doing = f"waiting for the server to exit after {sig.name}"
-    status = server.stop(sig)
-    if status is None:
-        t.fail(hints.TIMEOUT, f"{server.name} still ran {server.grace:g} s "
-               f"after {sig.name} {when}")
-    if status != 0:
-        t.fail(hints.EXITED, f"{server.name} ended with "
-               f"{status_text(status)} after {sig.name} {when}; "
-               "expected status 0")
 
 
 @test(5, "the server listens on 127.0.0.1 only, unless told otherwise",

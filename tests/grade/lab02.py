@@ -20,7 +20,6 @@ import os
 import re
 import signal
 import socket
-import struct
 import subprocess
 import threading
 import time
@@ -30,9 +29,9 @@ import harness
 import hints
 import procs
 from bytediff import quote, shell_printf
-from harness import Context, TestTimeout, test
+from harness import Context, TestTimeout, expect_stop, receive_to_end, test
 from hints import Pending
-from lab01 import expect_stop
+from netutil import abort
 from origin import (ACCEPTED, HOLD, RESET, Exchange, Origin, chunked,
                     close_delimited, field_values, head, head_end, path_of,
                     response)
@@ -318,13 +317,6 @@ def served(t: Context, proxy: procs.Program, origin: Origin,
           f"the response to {who}")
 
 
-def abort(sock: socket.socket) -> None:
-    """Close sock with a reset, as a client that crashes does."""
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                    struct.pack("ii", 1, 0))
-    sock.close()
-
-
 # Error pages.
 
 def read_all(t: Context, sock: socket.socket, what: str) -> bytes:
@@ -332,11 +324,7 @@ def read_all(t: Context, sock: socket.socket, what: str) -> bytes:
     t.pending, t.doing = None, f"waiting for {what}"
     data = bytearray()
     try:
-        while len(data) <= ERROR_PAGE_MAX:
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            data += chunk
+        receive_to_end(sock, data, ERROR_PAGE_MAX + 1)
     except TestTimeout:
         if not data:
             t.fail(hints.TIMEOUT, f"{what}: nothing came back before the "

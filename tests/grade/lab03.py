@@ -35,14 +35,14 @@ import harness
 import hints
 import procs
 from bytediff import quote
-from harness import Context, TestTimeout, test
+from harness import Context, TestTimeout, expect_stop, receive_to_end, test
 from hints import Failure, Pending
-from lab01 import expect_stop
-from lab02 import (BINARY, KIBIBYTE, MEBIBYTE, SMALL_BUFFER, TEXT, abort,
+from lab02 import (BINARY, KIBIBYTE, MEBIBYTE, SMALL_BUFFER, TEXT,
                    binary, check_error_page, drop_miss_mark,
                    expect_error, fresh_path,
                    first_line, get, read_all, receive_reply, request,
                    served, setup, text, token)
+from netutil import abort
 from origin import RECEIVED, Exchange, Origin, field_values, head_end, \
     response
 
@@ -362,18 +362,6 @@ class Client:
                                self.want, eof=True)
 
 
-def open_socket(t: Context, bufsize: int | None = None) -> socket.socket:
-    """An unconnected TCP socket, closed when the test ends, whose
-    timeout is the test's limit."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    t.add_cleanup(lambda: harness.close_socket(sock))
-    if bufsize is not None:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, bufsize)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, bufsize)
-    sock.settimeout(t.limit)
-    return sock
-
-
 def talk(port: int, client: Client, barrier: threading.Barrier,
          limit: float) -> None:
     """The body of a client's thread: connect (once every client of the
@@ -409,7 +397,7 @@ def start(t: Context, proxy: procs.Program,
     barrier = threading.Barrier(len(clients))
     threads = []
     for client in clients:
-        client.sock = open_socket(t, client.bufsize)
+        client.sock = t.open_socket(client.bufsize)
         thread = threading.Thread(target=talk, daemon=True,
                                   args=(proxy.port, client, barrier, t.limit))
         threads.append(thread)
@@ -603,7 +591,7 @@ def quiet_clients(t: Context, proxy: procs.Program, origin: Origin,
     for i, path in enumerate(paths, 1):
         client = Client(f"{label} {i} ({path})", get(origin, path),
                         origin.direct(path))
-        client.sock = open_socket(t)
+        client.sock = t.open_socket()
         client.sock.connect((proxy.host, proxy.port))
         client.sock.sendall(client.data)
         clients.append(client)
@@ -691,7 +679,7 @@ def slow_client(t: Context) -> None:
     origin.route(path, reply)
     data = get(origin, path, [("Accept", "*/*"), ("X-Token", token(t))])
     slow = Client("the silent client", data[:len(data) // 2], reply)
-    slow.sock = open_socket(t)
+    slow.sock = t.open_socket()
     slow.sock.connect((proxy.host, proxy.port))
     slow.sock.sendall(slow.data)
     accepted(t, proxy, 1, base, [slow], "waiting for the proxy to accept "
@@ -1018,7 +1006,7 @@ def refused_or_accepted(t: Context, proxy: procs.Program,
                         data: bytes) -> socket.socket | None:
     """Connect to the stopping proxy and send data: the socket, or None
     when the connection was refused (or reset at once)."""
-    sock = open_socket(t)
+    sock = t.open_socket()
     t.doing = "connecting to the proxy after it stopped accepting"
     try:
         sock.connect((proxy.host, proxy.port))
@@ -1033,11 +1021,7 @@ def read_to_end(t: Context, sock: socket.socket, what: str) -> bytes:
     t.pending, t.doing = None, f"waiting for {what}"
     data = bytearray()
     try:
-        while len(data) < MEBIBYTE:
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            data += chunk
+        receive_to_end(sock, data, MEBIBYTE)
     except TestTimeout:
         t.fail(hints.STAYS_OPEN, f"{what}: the connection was still open "
                f"when the time limit ({t.limit:g} s) was reached "

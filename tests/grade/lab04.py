@@ -31,11 +31,11 @@ import hints
 import procs
 from bytediff import quote
 from connect_target import WAIT, CertificateError, Link, Target, TlsOrigin
-from harness import Context, test
+from harness import Context, expect_stop, test
 from hints import Pending
-from lab01 import expect_stop
-from lab02 import (abort, check_error_page, closed_port, first_line,
-                   read_all, run_tool, served, tool_env)
+from lab02 import (check_error_page, closed_port, first_line, read_all,
+                   run_tool, served, tool_env)
+from netutil import abort, send_buffer_max
 from origin import Origin, head_end
 
 TITLE = "CONNECT tunnels"
@@ -49,9 +49,6 @@ PIPELINED = 20000            # bytes sent in the CONNECT request's segment
 STALL_AT = 64 << 10          # bytes the stalled target reads, then stops
 SMALL_BUFFER = 16 << 10      # socket buffers of the stalled target (its
                              # receive side) and of the bulk test's client
-WMEM = "/proc/sys/net/ipv4/tcp_wmem"  # min, default, max send buffer
-DEFAULT_WMEM = 4 << 20       # tcp_wmem's usual maximum
-WMEM_CAP = 32 << 20          # the largest send buffer planned for
 IDLE_MS = 500                # the -i of the idle test
 IDLE_WATCH = 0.5             # seconds the CPU test lets a tunnel idle
 CPU_SHARE = 0.5              # the share of those an idle proxy may burn
@@ -228,16 +225,6 @@ def expect_end(t: Context, tun: Tunnel, what: str) -> None:
         pass
     t.pending = None
     t.expect_bytes(bytes(pending.got), b"", what)
-
-
-def send_buffer_max() -> int:
-    """The largest a socket's send buffer can grow to (tcp_wmem's
-    maximum, capped at WMEM_CAP)."""
-    try:
-        with open(WMEM) as limits:
-            return min(int(limits.read().split()[2]), WMEM_CAP)
-    except (OSError, IndexError, ValueError):
-        return DEFAULT_WMEM
 
 
 def send_quietly(sock: socket.socket, data: bytes) -> None:

@@ -35,12 +35,12 @@ import harness
 import hints
 import procs
 from bytediff import quote
-from harness import Context, TestTimeout, test
+from harness import Context, TestTimeout, expect_stop, receive_to_end, test
 from hints import Pending
-from lab01 import expect_stop
 from lab02 import (BINARY, BY_HAND, CURL, HAND_ORIGIN, KIBIBYTE, MEBIBYTE,
                    MISS_MARK, SMALL_BUFFER, TEXT, binary, first_line,
                    fresh_path, get, setup, text, token)
+from netutil import send_buffer_max
 from origin import RESET, HOLD, RECEIVED, Exchange, Origin, head, path_of, \
     response
 
@@ -57,9 +57,6 @@ HELD = 64 * KIBIBYTE         # bytes a slow client reads of a hit, then stops
 ROOM = 256 * KIBIBYTE        # cache bytes besides the slow test's object
 FILLERS = 5                  # responses that overflow ROOM ...
 FILLER_SIZE = 64 * KIBIBYTE  # ... each this large
-WMEM = "/proc/sys/net/ipv4/tcp_wmem"   # min, default, max send buffer
-DEFAULT_WMEM = 4 * MEBIBYTE  # tcp_wmem's usual maximum
-WMEM_CAP = 32 * MEBIBYTE     # the largest send buffer planned for
 BURST = 50                   # clients of each wave of the concurrent test
 MIXED_ARGS = ["-m", "200000", "-o", "65536"]   # so that waves evict
 AUTHORIZATION = ("Authorization",
@@ -369,11 +366,7 @@ def read_until_end(t: Context, sock: socket.socket, most: int,
     t.pending, t.doing = None, f"waiting for {what}"
     data = bytearray()
     try:
-        while len(data) < most:
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            data += chunk
+        receive_to_end(sock, data, most)
     except TestTimeout:
         t.fail(hints.STAYS_OPEN, f"{what}: {len(data)} bytes came, then the "
                f"connection stayed open until the time limit "
@@ -803,17 +796,6 @@ class Fetcher:
     done: bool = False
 
 
-def open_socket(t: Context, bufsize: int | None = None) -> socket.socket:
-    """An unconnected TCP socket, closed when the test ends."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    t.add_cleanup(lambda: harness.close_socket(sock))
-    if bufsize is not None:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, bufsize)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, bufsize)
-    sock.settimeout(t.limit)
-    return sock
-
-
 def run_fetcher(proxy: procs.Program, fetcher: Fetcher,
                 barrier: threading.Barrier, limit: float) -> None:
     """The body of a fetcher's thread: connect once all are ready, send,
@@ -843,7 +825,7 @@ def wave(t: Context, proxy: procs.Program, fetchers: list[Fetcher],
     barrier = threading.Barrier(len(fetchers))
     threads = []
     for fetcher in fetchers:
-        fetcher.sock = open_socket(t)
+        fetcher.sock = t.open_socket()
         threads.append(threading.Thread(target=run_fetcher, daemon=True,
                                         args=(proxy, fetcher, barrier,
                                               t.limit)))
@@ -934,23 +916,13 @@ def many_clients(t: Context) -> None:
           "after it")
 
 
-def send_buffer_max() -> int:
-    """The largest a socket's send buffer can grow to (tcp_wmem's maximum,
-    capped at WMEM_CAP)."""
-    try:
-        with open(WMEM) as limits:
-            return min(int(limits.read().split()[2]), WMEM_CAP)
-    except (OSError, IndexError, ValueError):
-        return DEFAULT_WMEM
-
-
 def start_slow_hit(t: Context, proxy: procs.Program, origin: Origin,
                    path: str, want: bytes, label: str) -> \
         tuple[socket.socket, Answer]:
     """A client with small socket buffers that fetches path, reads the
     first HELD bytes (which must be the start of a hit on want), then
     stops reading: the proxy is then stuck sending the rest."""
-    sock = open_socket(t, SMALL_BUFFER)
+    sock = t.open_socket(SMALL_BUFFER)
     sock.connect((proxy.host, proxy.port))
     sock.sendall(get(origin, path))
     what = f"the first {HELD} bytes of {label}"
