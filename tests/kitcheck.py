@@ -2,9 +2,10 @@
 """kitcheck.py - check that every lab's starter is a fair place to begin.
 
 For each stage directory labs/NN-name, in order:
-  files  labs/NN-name and solutions/NN-name hold the same .c files; the
-         starter has its handout README.md and a TODO( marker in its .c
-         files; the solution has no TODO( anywhere;
+  files  labs/NN-name and solutions/NN-name hold the same .c files, each
+         pair with the same header comment and includes; the starter has
+         its handout README.md and a TODO( marker in its .c files; the
+         solution has no TODO( anywhere;
   build  `make lab LAB=N GIVEN=N-1` builds the untouched starter, with the
          earlier stages from the reference (as a student who finished them
          has them);
@@ -33,6 +34,15 @@ def c_files(directory: Path) -> set[str]:
     return {p.name for p in directory.glob("*.c")}
 
 
+def preamble(path: Path) -> list[str]:
+    """The file's header comment and its #include lines: what a starter
+    and its solution must share word for word."""
+    lines = path.read_text(errors="replace").splitlines()
+    end = next((i for i, line in enumerate(lines)
+                if line.startswith("#include")), len(lines))
+    return lines[:end] + [line for line in lines if line.startswith("#include")]
+
+
 def has_todo(files: list[Path]) -> bool:
     """True when any of files holds a TODO( marker."""
     return any("TODO(" in f.read_text(errors="replace") for f in files)
@@ -45,6 +55,10 @@ def check_files(stage: str) -> list[str]:
     if c_files(starter) != c_files(solution):
         only = sorted(c_files(starter) ^ c_files(solution))
         problems.append(f"labs/ and solutions/ differ in .c files: {only}")
+    for name in sorted(c_files(starter) & c_files(solution)):
+        if preamble(starter / name) != preamble(solution / name):
+            problems.append(f"{name}: the starter's header comment or "
+                            f"includes differ from the solution's")
     if not (starter / "README.md").is_file():
         problems.append(f"labs/{stage} has no README.md")
     if not has_todo(sorted(starter.glob("*.c"))):
