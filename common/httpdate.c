@@ -126,5 +126,5 @@ int64_t httpdate_parse(const char *text)
         return -1;
     }
     return days_from_civil(c.year, c.month, c.day) * SECONDS_PER_DAY +
-           c.hour * 3600 + c.minute * 60 + c.second;
+           (int64_t)c.hour * 3600 + (int64_t)c.minute * 60 + c.second;
 }

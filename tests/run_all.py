@@ -9,7 +9,7 @@ Steps (see docs/ARCHITECTURE.md, "What make test runs"):
   5. the last stage again under ASan+UBSan, and the threaded stages
      (03 and later) under ThreadSanitizer;
   6. the kit check: starters build, score 0 and fail fast with TODOs;
-  7. the house format (clang-format).
+  7. the house format (clang-format) and clang-tidy's checks.
 Each step's own `N passed, N failed` line is added into the totals; a step
 without one (a build, the format check) counts as one check. Every step
 runs even after a failure, so one report shows everything that is wrong.
@@ -59,6 +59,7 @@ def steps() -> list[tuple[str, list[str]]]:
                           f"LAB={n}")))
     plan.append(("kit check", make("kitcheck")))
     plan.append(("format check", make("format-check")))
+    plan.append(("clang-tidy", make("tidy")))
     return plan
 
 

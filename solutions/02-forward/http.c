@@ -620,6 +620,9 @@ static bool append(struct out *o, const char *fmt, ...)
     int n;
 
     va_start(ap, fmt);
+    /* clang-analyzer 14 wrongly reports ap as unset here
+     * (llvm/llvm-project#40656). */
+    /* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized) */
     n = vsnprintf(o->buf + o->used, room, fmt, ap);
     va_end(ap);
     if (n < 0 || (size_t)n >= room) {
