@@ -6,6 +6,7 @@
 #   make unit              build and run the unit tests
 #   make run               start the most advanced reference program on :8080
 #   make test              everything CI checks (see docs/ARCHITECTURE.md)
+#   make diff LAB=N        what the reference of stage N adds over N-1
 # Variables: SOL=1 uses solutions/ instead of labs/; SAN=asan|tsan builds a
 # sanitizer variant; V=1 makes the grader verbose; T=name runs one test;
 # STRETCH=2 doubles every time limit (a slow machine);
@@ -46,7 +47,7 @@ BIN      := $(BUILD)/bin/$(SRC)$(if $(GIVEN),-given$(GIVEN))
 STAGES   := $(notdir $(wildcard labs/[0-9][0-9]-*))
 LAST     := $(words $(STAGES))
 LAB_NAME := $(if $(LAB),$(filter $(shell printf '%02d' '$(LAB)' 2>/dev/null)-%,$(STAGES)))
-ifneq ($(filter lab path grade,$(MAKECMDGOALS)),)
+ifneq ($(filter lab path grade diff,$(MAKECMDGOALS)),)
 ifeq ($(LAB_NAME),)
 $(error say which stage: LAB=1 to LAB=$(LAST))
 endif
@@ -85,7 +86,7 @@ UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNITS      := $(patsubst tests/unit/%.c,$(BUILD)/tests/$(SRC)/%,$(UNIT_SRCS))
 module_src  = $(lastword $(wildcard $(SRC)/[0-9][0-9]-*/$(1).c))
 
-.PHONY: all lab path run unit grade test check kitcheck deps format \
+.PHONY: all lab path run unit grade test check kitcheck deps diff format \
         format-check tidy clean
 .DELETE_ON_ERROR:
 .SECONDARY:
@@ -128,6 +129,16 @@ GRADE_FLAGS = $(if $(SAN),--sanitizer $(SAN)) $(if $(VALGRIND),--valgrind) \
                   $(if $(GIVEN),GIVEN=$(GIVEN)))')
 grade: $(addprefix $(BIN)/,$(wordlist 1,$(or $(LAB),1),$(STAGES)))
 	$(PYTHON) tests/grade/grade.py --lab $(LAB) --bin-dir $(BIN) $(strip $(GRADE_FLAGS))
+
+# What the reference of stage LAB adds over the stage before: the change to
+# the stage's table (from stage 03 on), then its files, as a unified diff.
+PREV_TABLE = common/stage/stage$(shell printf '%02d' $$(($(LAB) - 1))).c
+LAB_TABLE  = common/stage/stage$(firstword $(subst -, ,$(LAB_NAME))).c
+diff:
+	@if [ -f $(PREV_TABLE) ] && [ -f $(LAB_TABLE) ]; then \
+	    diff -u $(PREV_TABLE) $(LAB_TABLE) || true; fi
+	@for f in solutions/$(LAB_NAME)/*.c; do \
+	    diff -u --label /dev/null --label $$f /dev/null $$f || true; done
 
 # Start the most advanced reference program on 127.0.0.1:8080.
 REFERENCE := $(BUILD)/bin/solutions/$(lastword $(STAGES))
