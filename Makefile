@@ -7,6 +7,7 @@
 #   make run               start the most advanced reference program on :8080
 #   make test              everything CI checks (see docs/ARCHITECTURE.md)
 #   make diff LAB=N        what the reference of stage N adds over N-1
+#   make check-grader      the grader catches every known-buggy variant
 # Variables: SOL=1 uses solutions/ instead of labs/; SAN=asan|tsan builds a
 # sanitizer variant; V=1 makes the grader verbose; T=name runs one test;
 # STRETCH=2 doubles every time limit (a slow machine);
@@ -86,7 +87,8 @@ UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNITS      := $(patsubst tests/unit/%.c,$(BUILD)/tests/$(SRC)/%,$(UNIT_SRCS))
 module_src  = $(lastword $(wildcard $(SRC)/[0-9][0-9]-*/$(1).c))
 
-.PHONY: all lab path run unit grade test check kitcheck deps diff format \
+.PHONY: all lab path run unit grade test check check-grader kitcheck deps \
+        diff format \
         format-check tidy clean
 .DELETE_ON_ERROR:
 .SECONDARY:
@@ -155,6 +157,11 @@ run: deps
 # Everything CI checks: see docs/ARCHITECTURE.md, "What make test runs".
 test: deps
 	$(PYTHON) tests/run_all.py
+
+# The grader's own check: every known-buggy variant in tests/mutants is
+# caught, and the reference passes RUNS times (default 5) without a flake.
+check-grader:
+	$(PYTHON) tests/check_grader.py $(if $(RUNS),--runs $(RUNS))
 
 # The kit check alone: starters build, score 0 and fail fast with TODOs.
 kitcheck check:

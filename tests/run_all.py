@@ -8,7 +8,9 @@ Steps (see docs/ARCHITECTURE.md, "What make test runs"):
      cumulatively (every lab's tests), all at full marks;
   5. the last stage again under ASan+UBSan, and the threaded stages
      (03 and later) under ThreadSanitizer;
-  6. the kit check: starters build, score 0 and fail fast with TODOs;
+  6. the kit check: starters build, score 0 and fail fast with TODOs; the
+     grader check: every known-buggy variant in tests/mutants is caught,
+     and the reference passes twice with a core kept busy;
   7. the house format (clang-format) and clang-tidy's checks.
 Each step's own `N passed, N failed` line is added into the totals; a step
 without one (a build, the format check) counts as one check. Every step
@@ -58,6 +60,8 @@ def steps() -> list[tuple[str, list[str]]]:
                      make("SOL=1", "SAN=tsan", "OWN=1", "FULL=1", "grade",
                           f"LAB={n}")))
     plan.append(("kit check", make("kitcheck")))
+    plan.append(("grader check: variants, 2 reference runs",
+                 make("check-grader", "RUNS=2")))
     plan.append(("format check", make("format-check")))
     plan.append(("clang-tidy", make("tidy")))
     return plan
