@@ -328,3 +328,16 @@ char *net_peer_name(const struct sockaddr *addr, socklen_t addrlen, char *buf,
     errno = saved;
     return buf;
 }
+
+char *net_peer_host(const char *peer, char *buf, size_t size)
+{
+    const char *colon = strrchr(peer, ':');
+    size_t len = colon != NULL ? (size_t)(colon - peer) : strlen(peer);
+
+    if (len >= 2 && peer[0] == '[' && peer[len - 1] == ']') {
+        peer++;
+        len -= 2;
+    }
+    snprintf(buf, size, "%.*s", (int)len, peer);
+    return buf;
+}

@@ -11,6 +11,7 @@
  *   net_accept      the next connection, or ECANCELED once a stop fd fires
  *   net_connect     a connected socket to host:port, within a deadline
  *   net_peer_name   "host:port" text of an address, for log lines
+ *   net_peer_host   the host part of such a text
  *   NET_ERR_DNS     the name did not resolve
  *
  * Errors: -1 with errno set, or NET_ERR_DNS where errno means nothing.
@@ -91,5 +92,12 @@ int net_connect(const char *host, const char *port, int64_t deadline)
  */
 char *net_peer_name(const struct sockaddr *addr, socklen_t addrlen, char *buf,
                     size_t size);
+
+/*
+ * net_peer_host - the host of a "host:port" text that net_peer_name wrote
+ * ("192.0.2.7", or "::1" from "[::1]:80"), into buf as net_peer_name
+ * writes. Returns buf.
+ */
+char *net_peer_host(const char *peer, char *buf, size_t size);
 
 #endif /* NET_H */

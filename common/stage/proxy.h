@@ -5,7 +5,8 @@
  * listens, and calls the stage's accept loop (stage.h). The accept loop
  * hands each connection to proxy_serve_client, which reads and checks the
  * request, then calls the student modules: forward_request (stage 02),
- * and, as later stages arrive, the tunnel, the cache and the policy.
+ * and, as later stages arrive, the tunnel, the cache and the policy
+ * (blocklist, access log, anonymity).
  *
  * Interface:
  *   struct proxy_config
@@ -20,13 +21,17 @@
 #ifndef PROXY_H
 #define PROXY_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "forward.h"
 #include "rio.h"
 #include "tunnel.h"
 
+struct accesslog;
 struct cache;
+struct filter;
 
 struct proxy_config {
     const char *address; /* where to listen: 127.0.0.1 unless asked */
@@ -40,12 +45,20 @@ struct proxy_config {
     int queue_size;    /* accepted connections waiting for a worker */
     int queue_wait_ms; /* a client waits this long for room in the queue
                           before it is answered 503 */
-    struct tunnel_config tunnel; /* CONNECT's allow-list and timeouts */
-    struct cache *cache;         /* stage 05 on: the shared cache (thread-safe;
-                                    made by stage.start) */
-    size_t cache_bytes;          /* the cache's total size */
-    size_t cache_object;         /* the largest response the cache stores */
-    int heuristic_s;             /* lifetime of a response that gives none */
+    struct tunnel_config tunnel;  /* CONNECT's allow-list and timeouts */
+    struct cache *cache;          /* stage 05 on: the shared cache (thread-safe;
+                                     made by stage.start) */
+    size_t cache_bytes;           /* the cache's total size */
+    size_t cache_object;          /* the largest response the cache stores */
+    int heuristic_s;              /* lifetime of a response that gives none */
+    const char *blocklist_path;   /* stage 06: hosts to refuse (-f), or NULL */
+    const char *access_log_path;  /* stage 06: the access log (-a), or NULL */
+    bool anonymous;               /* stage 06: strip identifying headers */
+    bool strip_cookies;           /* ... and Cookie too */
+    struct filter *filter;        /* stage 06: the blocklist, if one was given
+                                     (thread-safe; made by stage.start) */
+    struct accesslog *access_log; /* stage 06: the log, if one was given
+                                     (thread-safe; made by stage.start) */
 };
 
 /*
@@ -66,10 +79,13 @@ int proxy_serve_sequential(int listenfd, const struct proxy_config *cfg);
 /*
  * proxy_send_error - send the client a complete response with this status
  * (400, 403, 408, 414, 431, 501, 502, 503, 504, 505) and a short page that
- * explains it. Nothing from the request is echoed in it.
- * Returns 0, or -1 with errno set when the client is gone.
+ * explains it. Nothing from the request is echoed in it. detail, when not
+ * NULL, is one more line on the page from the proxy's own configuration
+ * (the blocklist rule behind a 403); characters outside those of host
+ * patterns show as '?'.
+ * Returns the bytes sent, or -1 with errno set when the client is gone.
  */
-int proxy_send_error(struct rio *client, int status);
+ssize_t proxy_send_error(struct rio *client, int status, const char *detail);
 
 /*
  * proxy_refuse - answer the client on connfd with an error page (503 when

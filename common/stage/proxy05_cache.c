@@ -202,6 +202,9 @@ static int forward_and_store(struct rio *client, const struct http_request *req,
     struct sink sink = { .write = write_to_tee, .arg = &tee };
     int rc = forward_request(req, client, &sink, &cfg->forward, res);
 
+    if (tee.marked) {
+        res->bytes += strlen(MISS_MARK); /* what the client received */
+    }
     if (rc == 0 && res->complete && res->status == 200 && !tee.too_big) {
         store(cfg, req, key, &tee, (int64_t)time(NULL));
     }

@@ -2,21 +2,28 @@
  * proxy_client.c - serve one client connection (given glue, stages 02-06).
  *
  * Reads the request head under a deadline, checks it with the student's
- * parser (http.c), decides what to do with it, and hands it to the
- * student's forwarding code (forward.c). Any failure ends with an error
+ * parser (http.c), decides what to do with it (and, from stage 06, asks
+ * the policy whether it may), and hands it to the student's forwarding
+ * code (forward.c) or tunnel (tunnel.c). Any failure ends with an error
  * page when the client can still be answered, and always with a close.
+ * What became of the request is kept in a struct outcome, for the access
+ * log of stage 06.
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "accesslog.h"
+#include "blocklist.h"
 #include "deadline.h"
 #include "forward.h"
 #include "http.h"
 #include "log.h"
+#include "net.h"
 #include "proxy.h"
 #include "rio.h"
 #include "sink.h"
@@ -32,6 +39,20 @@
  * and OPTIONS would need Max-Forwards handling (RFC 9110 section 7.6.2). */
 static const char *const forwarded_methods[] = {
     "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH",
+};
+
+/* What became of one request: for its error page and the access log. */
+struct outcome {
+    const struct http_request *req; /* set once its request line is read */
+    int64_t arrived_ms;             /* wall clock, for the log's date */
+    int64_t arrived;                /* monotonic clock, for its duration */
+    int status;                     /* the status answered; 499: the client
+                                       left before its answer was out */
+    uint64_t bytes;                 /* sent to the client */
+    const char *cache;              /* "HIT", "MISS" or NULL */
+    bool tunnel;                    /* a CONNECT tunnel ran: up counts */
+    uint64_t up;                    /* tunnel bytes from the client */
+    char rule[BLOCKLIST_MAXRULE];   /* the blocklist rule of a 403, or "" */
 };
 
 /* status_for_read_error - what to answer when reading the head failed
@@ -57,9 +78,11 @@ static bool is_blank(const char *line, ssize_t n)
            (n == 1 && line[0] == '\n');
 }
 
-/* read_request - read the request line and the header lines into req.
+/* read_request - read the request line and the header lines into req,
+ * and point out->req to it once the request line is read.
  * Returns 0, the status to answer with, or -1 when the client is gone. */
-static int read_request(struct rio *client, struct http_request *req)
+static int read_request(struct rio *client, struct http_request *req,
+                        struct outcome *out)
 {
     char line[HTTP_MAXLINE + 1];
     ssize_t n = rio_readline(client, line, sizeof(line));
@@ -69,6 +92,9 @@ static int read_request(struct rio *client, struct http_request *req)
         return status_for_read_error(n, 414);
     }
     rc = http_parse_request_line(req, line, (size_t)n);
+    if (rc == 0) {
+        out->req = req;
+    }
     while (rc == 0) {
         n = rio_readline(client, line, sizeof(line));
         if (n <= 0) {
@@ -124,23 +150,40 @@ static int exchange(struct rio *client, const struct http_request *req,
     return forward_request(req, client, &sink, &cfg->forward, res);
 }
 
+/* admit - ask the stage's policy, if it has one, whether req may go on.
+ * Returns 0, or the status to answer with. */
+static int admit(struct http_request *req, const struct proxy_config *cfg,
+                 struct outcome *out)
+{
+    return stage.admit != NULL ? stage.admit(req, cfg, out->rule) : 0;
+}
+
 /* serve_tunnel - serve a CONNECT request with the stage's tunnel, if it
  * has one yet (stage 04). Returns as serve_request does. */
 static int serve_tunnel(struct rio *client, struct http_request *req,
-                        const char *peer, const struct proxy_config *cfg)
+                        const char *peer, const struct proxy_config *cfg,
+                        struct outcome *out)
 {
     struct tunnel_result res;
-    int64_t started = deadline_now();
     int rc;
 
     if (stage.tunnel == NULL) {
         return 501;
     }
+    rc = admit(req, cfg, out);
+    if (rc != 0) {
+        return rc;
+    }
     rc = stage.tunnel(client, req, &cfg->tunnel, &res);
     if (rc == 0) {
         log_info("%s \"CONNECT %s\" tunnel: %" PRIu64 " bytes up, %" PRIu64
                  " down, %" PRId64 " ms",
-                 peer, req->target, res.up, res.down, deadline_now() - started);
+                 peer, req->target, res.up, res.down,
+                 deadline_now() - out->arrived);
+        out->status = 200;
+        out->tunnel = true;
+        out->up = res.up;
+        out->bytes = res.down;
     }
     return rc;
 }
@@ -148,24 +191,31 @@ static int serve_tunnel(struct rio *client, struct http_request *req,
 /* serve_request - act on a request whose head has been read.
  * Returns 0, the status to answer with, or -1 when the client is gone. */
 static int serve_request(struct rio *client, struct http_request *req,
-                         const char *peer, const struct proxy_config *cfg)
+                         const char *peer, const struct proxy_config *cfg,
+                         struct outcome *out)
 {
     struct forward_result res;
-    const char *note;
     int rc;
 
     if (strcmp(req->method, "CONNECT") == 0) {
-        return serve_tunnel(client, req, peer, cfg);
+        return serve_tunnel(client, req, peer, cfg, out);
     }
     if (!is_forwarded(req->method)) {
         return 501;
     }
     rc = http_parse_target(req);
+    if (rc == 0) {
+        rc = admit(req, cfg, out);
+    }
     if (rc != 0) {
         return rc;
     }
-    rc = exchange(client, req, cfg, &res, &note);
-    log_exchange(peer, req, rc, &res, note);
+    rc = exchange(client, req, cfg, &res, &out->cache);
+    log_exchange(peer, req, rc, &res, out->cache);
+    if (rc == 0) {
+        out->status = res.status;
+        out->bytes = res.bytes;
+    }
     return rc;
 }
 
@@ -174,18 +224,24 @@ static int serve_request(struct rio *client, struct http_request *req,
  * rejected request may still be on its way, and closing before it arrives
  * would reset the connection and destroy the page. The client's earlier
  * deadline (the one a 408 is about) no longer applies. */
-static void answer_error(struct rio *client, int status, const char *peer)
+static void answer_error(struct rio *client, int status, const char *peer,
+                         struct outcome *out)
 {
     char scratch[RIO_BUFSIZE];
     size_t drained = 0;
     ssize_t n;
 
-    log_info("%s: answered %d", peer, status);
+    log_info("%s: answered %d%s%s", peer, status,
+             out->rule[0] != '\0' ? ", rule " : "", out->rule);
+    out->status = status;
     rio_set_idle_timeout(client, 0);
     rio_set_deadline(client, deadline_after(LINGER_MS));
-    if (proxy_send_error(client, status) < 0) {
+    n = proxy_send_error(client, status,
+                         out->rule[0] != '\0' ? out->rule : NULL);
+    if (n < 0) {
         return;
     }
+    out->bytes = (uint64_t)n;
     shutdown(client->fd, SHUT_WR);
     while (drained < LINGER_BYTES &&
            (n = rio_read(client, scratch, sizeof(scratch))) > 0) {
@@ -193,27 +249,65 @@ static void answer_error(struct rio *client, int status, const char *peer)
     }
 }
 
+/* wall_clock_ms - the time of day, in ms since 1970, for the log. */
+static int64_t wall_clock_ms(void)
+{
+    struct timespec now;
+
+    clock_gettime(CLOCK_REALTIME, &now);
+    return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+/* account - hand what became of a request to the stage's access log. */
+static void account(const char *peer, const struct outcome *out,
+                    const struct proxy_config *cfg)
+{
+    char client[NET_PEER_MAX];
+    const struct http_request *req = out->req;
+    struct access_entry entry = {
+        .client = net_peer_host(peer, client, sizeof(client)),
+        .started_ms = out->arrived_ms,
+        .method = req != NULL ? req->method : NULL,
+        .target = req != NULL ? req->target : NULL,
+        .minor_version = req != NULL ? req->minor_version : 0,
+        .status = out->status,
+        .bytes = out->bytes,
+        .duration_ms = deadline_now() - out->arrived,
+        .cache = out->cache,
+        .up = out->tunnel ? &out->up : NULL,
+    };
+
+    stage.account(&entry, cfg);
+}
+
 void proxy_serve_client(int connfd, const char *peer,
                         const struct proxy_config *cfg)
 {
     struct rio client;
     struct http_request req;
-    int status;
+    struct outcome out = { .arrived_ms = wall_clock_ms(),
+                           .arrived = deadline_now() };
+    int rc;
 
     rio_init(&client, connfd);
     rio_set_cancel(&client, cfg->forward.cancel_fd);
     rio_set_deadline(&client, deadline_after(cfg->header_ms));
     http_request_init(&req);
 
-    status = read_request(&client, &req);
-    if (status == 0) {
+    rc = read_request(&client, &req, &out);
+    if (rc == 0) {
         /* The head is in: from now on the client need only keep moving. */
         rio_set_deadline(&client, DEADLINE_NONE);
         rio_set_idle_timeout(&client, cfg->client_idle_ms);
-        status = serve_request(&client, &req, peer, cfg);
+        rc = serve_request(&client, &req, peer, cfg, &out);
     }
-    if (status > 0) {
-        answer_error(&client, status, peer);
+    if (rc > 0) {
+        answer_error(&client, rc, peer, &out);
+    } else if (rc < 0) {
+        out.status = 499; /* nginx's code: the client closed first */
     }
     proxy_close(connfd);
+    if (stage.account != NULL && (out.req != NULL || rc > 0)) {
+        account(peer, &out, cfg);
+    }
 }

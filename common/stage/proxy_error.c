@@ -1,12 +1,16 @@
 /*
  * proxy_error.c - the error pages the proxy answers with.
  *
- * Every page comes from one fixed template and a fixed sentence per status.
- * Nothing from the request is copied into it, so a hostile request cannot
- * inject markup or headers through an error page. Also here: closing a
+ * Every page comes from one fixed template and a fixed sentence per status,
+ * plus at most one line from the proxy's configuration (stage 06 names the
+ * blocklist rule behind a 403). Nothing from the request is copied into
+ * it, so a hostile request cannot inject markup or headers through an
+ * error page. Also here: closing a
  * client connection once its answer is out (proxy_close).
  */
+#include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -14,7 +18,8 @@
 #include "rio.h"
 
 #define CLOSE_DRAIN_ROUNDS \
-    128 /* reads of RIO_BUFSIZE before a close, at most */
+    128                /* reads of RIO_BUFSIZE before a close, at most */
+#define DETAIL_MAX 300 /* a detail line on a page, NUL included */
 
 struct error_page {
     int status;
@@ -57,20 +62,39 @@ static const struct error_page *find_page(int status)
     return &internal_error;
 }
 
-int proxy_send_error(struct rio *client, int status)
+/* copy_detail - detail as it may appear in a page: only the characters of
+ * host patterns, anything else as '?', and "" for none. */
+static void copy_detail(const char *detail, char *out, size_t size)
+{
+    size_t used = 0;
+
+    for (; detail != NULL && detail[used] != '\0' && used + 1 < size; used++) {
+        char c = detail[used];
+        bool safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                    (c >= '0' && c <= '9') || strchr(".:*_-[]", c) != NULL;
+
+        out[used] = safe ? c : '?';
+    }
+    out[used] = '\0';
+}
+
+ssize_t proxy_send_error(struct rio *client, int status, const char *detail)
 {
     const struct error_page *page = find_page(status);
-    char body[512];
-    char response[1024];
+    char safe[DETAIL_MAX];
+    char body[1024];
+    char response[1536];
     int body_len;
     int len;
 
+    copy_detail(detail, safe, sizeof(safe));
     body_len = snprintf(body, sizeof(body),
                         "<!DOCTYPE html>\n<html><head><title>%d %s</title>"
-                        "</head>\n<body><h1>%d %s</h1>\n<p>%s</p></body>"
-                        "</html>\n",
+                        "</head>\n<body><h1>%d %s</h1>\n<p>%s</p>\n%s%s%s"
+                        "</body></html>\n",
                         page->status, page->reason, page->status, page->reason,
-                        page->explanation);
+                        page->explanation, safe[0] != '\0' ? "<p><code>" : "",
+                        safe, safe[0] != '\0' ? "</code></p>\n" : "");
     len = snprintf(response, sizeof(response),
                    "HTTP/1.1 %d %s\r\n"
                    "Content-Type: text/html; charset=utf-8\r\n"
@@ -80,7 +104,7 @@ int proxy_send_error(struct rio *client, int status)
                    "\r\n%s",
                    page->status, page->reason, body_len,
                    page->status == 503 ? "Retry-After: 1\r\n" : "", body);
-    return rio_writen(client, response, (size_t)len) < 0 ? -1 : 0;
+    return rio_writen(client, response, (size_t)len) < 0 ? -1 : len;
 }
 
 void proxy_close(int connfd)
@@ -101,6 +125,6 @@ void proxy_refuse(int connfd, int status)
     struct rio client;
 
     rio_init(&client, connfd);
-    (void)proxy_send_error(&client, status);
+    (void)proxy_send_error(&client, status, NULL);
     proxy_close(connfd);
 }

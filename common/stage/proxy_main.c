@@ -2,7 +2,7 @@
  * proxy_main.c - main() of the proxy stages 02-06 (given code).
  *
  * Usage: PROGRAM [-b ADDRESS] [-l LEVEL] [-t HEADER_MS] [-c CONNECT_MS]
- *                [-i IDLE_MS] PORT
+ *                [-i IDLE_MS] [...] PORT   (PROGRAM -h lists every option)
  * (options come before the port, as POSIX getopt wants).
  * As in the CS:APP Proxy Lab, the port is the only argument a grader
  * needs. Listens on 127.0.0.1 unless -b says otherwise (an open proxy on a
@@ -53,7 +53,14 @@ static const char *const help =
     "  -m CACHE_BYTES   the cache's size, stage 05 on (default 1048576)\n"
     "  -o OBJECT_BYTES  the largest response cached (default 102400)\n"
     "  -e HEURISTIC_S   how long a response that says nothing stays fresh "
-    "(default 300)\n";
+    "(default 300)\n"
+    "  -f BLOCKLIST  refuse hosts this file names, stage 06 (SIGHUP reloads "
+    "it)\n"
+    "  -a ACCESS_LOG append a line per request to this file, stage 06 "
+    "(SIGHUP reopens it)\n"
+    "  -A            anonymous: strip headers that identify the user, stage "
+    "06\n"
+    "  -C            with -A, remove Cookie headers too (implies -A)\n";
 
 /* parse_ports - fill the CONNECT allow-list from "443,8443" or die. */
 static void parse_ports(const char *list, struct tunnel_config *tunnel)
@@ -128,6 +135,19 @@ static bool parse_option(int opt, const char *arg, struct proxy_config *cfg)
     case 'e':
         cfg->heuristic_s = int_arg(arg, 1, MAX_MS / 1000, "-e HEURISTIC_S");
         return true;
+    case 'f':
+        cfg->blocklist_path = arg;
+        return true;
+    case 'a':
+        cfg->access_log_path = arg;
+        return true;
+    case 'C':
+        cfg->strip_cookies = true;
+        cfg->anonymous = true;
+        return true;
+    case 'A':
+        cfg->anonymous = true;
+        return true;
     default:
         return false;
     }
@@ -138,7 +158,8 @@ static void parse_args(int argc, char **argv, struct proxy_config *cfg)
 {
     int opt;
 
-    while ((opt = getopt(argc, argv, "b:l:t:c:i:g:n:q:w:p:m:o:e:")) != -1) {
+    while ((opt = getopt(argc, argv, "b:l:t:c:i:g:n:q:w:p:m:o:e:f:a:AC")) !=
+           -1) {
         if (!parse_option(opt, optarg, cfg)) {
             usage(argv[0], ARGS, help);
         }

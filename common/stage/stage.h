@@ -14,6 +14,7 @@
 #ifndef STAGE_H
 #define STAGE_H
 
+#include "accesslog.h"
 #include "forward.h"
 #include "http.h"
 #include "proxy.h"
@@ -45,6 +46,20 @@ struct stage {
     int (*exchange)(struct rio *client, const struct http_request *req,
                     const struct proxy_config *cfg, struct forward_result *res,
                     const char **note);
+
+    /* Decide whether a request may reach its origin (a CONNECT request:
+     * its target), and rewrite it (the anonymity option) before it goes:
+     * stage 06's policy. Called after http_parse_target, except for
+     * CONNECT. Returns 0, or the status to answer with: 403, with the
+     * rule that matched copied into rule (BLOCKLIST_MAXRULE bytes), 400
+     * or 431. NULL: every request goes as it is. */
+    int (*admit)(struct http_request *req, const struct proxy_config *cfg,
+                 char *rule);
+
+    /* Account for a request whose answer is over (stage 06's access
+     * log). NULL: the log lines on stderr are all. */
+    void (*account)(const struct access_entry *entry,
+                    const struct proxy_config *cfg);
 };
 
 extern const struct stage stage;

@@ -203,7 +203,7 @@ class Context:
         path = procs.find_program(self.options.bin_dir, stage or self._stage())
         memcheck = self.options.valgrind if valgrind is None else valgrind
         memcheck = memcheck and not self.options.sanitizer
-        log = self._tmpdir() / f"valgrind.{len(self.programs)}" \
+        log = self.tmpdir() / f"valgrind.{len(self.programs)}" \
             if memcheck else None
         grace = STOP_GRACE * self.options.stretch * (
             VALGRIND_FACTOR if memcheck else 1)
@@ -224,7 +224,7 @@ class Context:
             return self.test.lab
         return int(self.test.program)
 
-    def _tmpdir(self) -> Path:
+    def tmpdir(self) -> Path:
         """A scratch directory for this test, removed when it ends."""
         if self._tmp is None:
             self._tmp = Path(tempfile.mkdtemp(prefix="grade-"))

@@ -140,6 +140,13 @@ class Program:
         with self._changed:
             return self._output.decode(errors="replace")
 
+    def wait_output_end(self, timeout: float) -> str:
+        """Wait up to timeout seconds for the program to close its stderr
+        (it has exited, say); everything it wrote."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._eof, timeout)
+        return self.stderr()
+
     def stderr_tail(self, lines: int = 15) -> str:
         """The last lines of the program's stderr."""
         return "\n".join(self.stderr().splitlines()[-lines:])

@@ -377,6 +377,17 @@ static void test_net_peer_name_bad_length(void)
     ASSERT_EQ_STR(buf, "?");
 }
 
+static void test_net_peer_host_drops_the_port(void)
+{
+    char buf[NET_PEER_MAX];
+
+    ASSERT_EQ_STR(net_peer_host("192.0.2.7:8080", buf, sizeof(buf)),
+                  "192.0.2.7");
+    ASSERT_EQ_STR(net_peer_host("[::1]:80", buf, sizeof(buf)), "::1");
+    ASSERT_EQ_STR(net_peer_host("?", buf, sizeof(buf)), "?");
+    ASSERT_EQ_STR(net_peer_host("192.0.2.7:8080", buf, 4), "192");
+}
+
 static void test_net_local_name_not_a_socket(void)
 {
     char buf[NET_PEER_MAX];
@@ -431,6 +442,8 @@ static CU_TestInfo net_tests[] = {
       test_net_peer_name_unknown_family },
     { "peer_name prints ? when the address is too short",
       test_net_peer_name_bad_length },
+    { "peer_host drops the port and IPv6 brackets",
+      test_net_peer_host_drops_the_port },
     { "local_name fails on a non-socket with ENOTSOCK",
       test_net_local_name_not_a_socket },
     CU_TEST_INFO_NULL,
