@@ -83,6 +83,8 @@ COMMON_OBJ := $(call objs,$(wildcard common/*.c))
 # X.c of the latest stage that has one (from labs/ or solutions/), plus the
 # modules named in test_X_needs.
 test_freshness_needs := http
+test_filter_needs    := blocklist
+test_anonymity_needs := http
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNITS      := $(patsubst tests/unit/%.c,$(BUILD)/tests/$(SRC)/%,$(UNIT_SRCS))
 module_src  = $(lastword $(wildcard $(SRC)/[0-9][0-9]-*/$(1).c))

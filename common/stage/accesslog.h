@@ -12,7 +12,8 @@
  * bytes is what went to the client, head and body ("-" for none); ms the
  * time from the request's arrival to the end of its answer; cache is HIT,
  * MISS or "-"; up is, for a CONNECT tunnel, the bytes that went from the
- * client to the target ("-" otherwise, when bytes counts the other way).
+ * client to the target, 0 included ("-" for other requests; bytes counts
+ * the other way).
  * The two "-" after the client are CLF's identity and user fields, which a
  * proxy never knows. The request line is "-" when none could be read
  * (a 408 or 414), and bytes in it other than printable ASCII, '"' and '\'

@@ -40,7 +40,8 @@ struct blocklist;
 /*
  * blocklist_normalize_host - write host in the form patterns are compared
  * in: lower case, without one trailing dot, an IPv6 literal without its
- * brackets and in the canonical text of RFC 5952 ("0:0::1" is "::1").
+ * brackets and in the canonical text of RFC 5952 as inet_ntop writes
+ * it ("0:0::1" is "::1").
  * Returns 0, or -1 when host is empty, does not fit in size bytes, or has
  * a byte no host name has (anything but letters, digits, '-', '.', '_',
  * and ':' in an IPv6 literal).
@@ -66,8 +67,9 @@ struct blocklist *blocklist_load(const char *path, size_t *bad_line);
 /*
  * blocklist_match - the rule of bl that blocks host (as a request names
  * it; normalised here) on port (decimal digits), or NULL when none does.
- * An exact host rule is preferred to a "*." one, and a longer suffix to a
- * shorter one. The rule is written as a pattern in normal form
+ * An exact host rule is preferred to a "*." one, a longer suffix to a
+ * shorter one, and a rule for any port to one for this port. The rule is
+ * written as a pattern in normal form
  * ("*.example.com:8080", "[::1]:443") and lives as long as bl. A host that
  * cannot be normalised matches nothing.
  */

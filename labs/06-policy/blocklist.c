@@ -73,22 +73,27 @@ struct blocklist *blocklist_parse(const char *text, size_t n, size_t *bad_line)
     return NULL;
 }
 
-/* grow - make room for LOAD_CHUNK more bytes in *text, unless it already
- * holds more than a file may. Returns 0, or -1 with errno set. */
+/* grow - double the room in *text (LOAD_CHUNK at first; doubling keeps
+ * the copying of a large file linear), up to one byte more than a file
+ * may hold. Returns 0, or -1 with errno set. */
 static int grow(char **text, size_t *cap)
 {
-    char *bigger;
+    size_t bigger = *cap == 0 ? LOAD_CHUNK : 2 * *cap;
+    char *moved;
 
     if (*cap > BLOCKLIST_MAXFILE) {
         errno = EFBIG;
         return -1;
     }
-    bigger = realloc(*text, *cap + LOAD_CHUNK);
-    if (bigger == NULL) {
+    if (bigger > BLOCKLIST_MAXFILE + 1) {
+        bigger = BLOCKLIST_MAXFILE + 1;
+    }
+    moved = realloc(*text, bigger);
+    if (moved == NULL) {
         return -1;
     }
-    *text = bigger;
-    *cap += LOAD_CHUNK;
+    *text = moved;
+    *cap = bigger;
     return 0;
 }
 

@@ -287,6 +287,15 @@ static int compare_rules(const void *a, const void *b)
     return (x->port > y->port) - (x->port < y->port);
 }
 
+/* sort_rules - put rules in compare_rules's order (qsort may not be
+ * given the NULL array of an empty list). */
+static void sort_rules(struct rules *rules)
+{
+    if (rules->n > 1) {
+        qsort(rules->v, rules->n, sizeof(*rules->v), compare_rules);
+    }
+}
+
 struct blocklist *blocklist_parse(const char *text, size_t n, size_t *bad_line)
 {
     struct blocklist *bl = calloc(1, sizeof(*bl));
@@ -309,27 +318,32 @@ struct blocklist *blocklist_parse(const char *text, size_t n, size_t *bad_line)
         }
         p += len + 1;
     }
-    qsort(bl->exact.v, bl->exact.n, sizeof(struct rule), compare_rules);
-    qsort(bl->suffix.v, bl->suffix.n, sizeof(struct rule), compare_rules);
+    sort_rules(&bl->exact);
+    sort_rules(&bl->suffix);
     return bl;
 }
 
-/* grow - make room for LOAD_CHUNK more bytes in *text, unless it already
- * holds more than a file may. Returns 0, or -1 with errno set. */
+/* grow - double the room in *text (LOAD_CHUNK at first; doubling keeps
+ * the copying of a large file linear), up to one byte more than a file
+ * may hold. Returns 0, or -1 with errno set. */
 static int grow(char **text, size_t *cap)
 {
-    char *bigger;
+    size_t bigger = *cap == 0 ? LOAD_CHUNK : 2 * *cap;
+    char *moved;
 
     if (*cap > BLOCKLIST_MAXFILE) {
         errno = EFBIG;
         return -1;
     }
-    bigger = realloc(*text, *cap + LOAD_CHUNK);
-    if (bigger == NULL) {
+    if (bigger > BLOCKLIST_MAXFILE + 1) {
+        bigger = BLOCKLIST_MAXFILE + 1;
+    }
+    moved = realloc(*text, bigger);
+    if (moved == NULL) {
         return -1;
     }
-    *text = bigger;
-    *cap += LOAD_CHUNK;
+    *text = moved;
+    *cap = bigger;
     return 0;
 }
 
