@@ -231,7 +231,7 @@ def blocked_ip_literals(t: Context) -> None:
         expect_blocked(t, proxy, origin, at(origin, host, "/c"), "[::1]")
 
 
-@test(7, "CONNECT is filtered too: a blocked host gets 403 and no "
+@test(6, "CONNECT is filtered too: a blocked host gets 403 and no "
          "connection is made, while an allowed one tunnels")
 def blocked_connect(t: Context) -> None:
     target = t.use(Target())
@@ -390,7 +390,7 @@ def fetch_as(t: Context, proxy: procs.Program, origin: Origin, path: str,
     return answer.raw
 
 
-@test(8, "the access log has one line per request in the Common Log Format "
+@test(7, "the access log has one line per request in the Common Log Format "
          "with duration, cache result and upload count: a miss, a hit, a "
          "404, a 403 and a 400, each field as accesslog.h says")
 def log_fields(t: Context) -> None:
