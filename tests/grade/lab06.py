@@ -48,6 +48,8 @@ TITLE = "policy: filtering, monitoring and anonymity"
 PROGRAM = "graded"
 
 RELOADED = "SIGHUP: reload done"   # the glue logs it after each reload
+WRITE_FAILED = "cannot write the access log"  # ... and this when
+                                   # accesslog_write fails
 POLL_PAUSE = 0.02                  # seconds between looks at a file or log
 CONCURRENT = 100                   # clients of the concurrent log test
 FIXED_AGENT = "Mozilla/5.0 (Windows NT 10.0; rv:128.0) Gecko/20100101 " \
@@ -320,12 +322,14 @@ def reload_invalid_keeps_list(t: Context) -> None:
 
 # Monitoring.
 
-def wait_lines(t: Context, path: Path, count: int) -> list[str]:
-    """The first count lines of the log at path, waiting for them."""
+def wait_lines(t: Context, proxy: procs.Program, path: Path,
+               count: int) -> list[str]:
+    """The first count lines of the log at path, waiting for them (a
+    failed write ends the wait: the glue logs WRITE_FAILED)."""
     t.doing = f"waiting for {count} lines in the access log"
     deadline = time.monotonic() + t.limit
     data = b""
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and WRITE_FAILED not in proxy.stderr():
         data = path.read_bytes() if path.exists() else b""
         if data.count(b"\n") >= count:
             break
@@ -416,7 +420,7 @@ def log_fields(t: Context) -> None:
     bad.sendall(b"GET http://x/ HTTP/1.1\r\nBad Header\r\n\r\n")
     refused = read_all(t, bad, "the 400 answer")
 
-    lines = wait_lines(t, log, 5)
+    lines = wait_lines(t, proxy, log, 5)
     url = origin.url(path)
     expect_line(t, lines[0], "the first fetch", started,
                 request=f"GET {url} HTTP/1.1", status="200",
@@ -455,7 +459,7 @@ def log_tunnel_and_escapes(t: Context) -> None:
            "the tunnel")
     end_session(t, tun, link)
     harness.close_socket(tun.sock)
-    tunnel_line = wait_lines(t, log, 1)[0]
+    tunnel_line = wait_lines(t, proxy, log, 1)[0]
     expect_line(t, tunnel_line, "the tunnel", started,
                 request=f"CONNECT {target.authority} HTTP/1.1",
                 status="200", bytes=str(len(greeting) + len(upload)),
@@ -466,7 +470,7 @@ def log_tunnel_and_escapes(t: Context) -> None:
     odd.sendall(b'GET ' + origin.url('/"q\\').encode() +
                 b'\xe9 HTTP/1.1\r\n\r\n')
     read_all(t, odd, "the answer to a request with odd bytes")
-    line = wait_lines(t, log, 2)[1]
+    line = wait_lines(t, proxy, log, 2)[1]
     expect_line(t, line, "the request with odd bytes", started,
                 request=f"GET {origin.url('/')}\\x22q\\x5C\\xE9 HTTP/1.1")
 
@@ -487,7 +491,7 @@ def log_concurrent(t: Context) -> None:
     for sock, path in zip(socks, paths):
         receive_reply(t, sock, origin.direct(path), f"the reply to {path}")
         harness.close_socket(sock)
-    lines = wait_lines(t, log, CONCURRENT)
+    lines = wait_lines(t, proxy, log, CONCURRENT)
     seen = []
     for line in lines:
         fields = parse_line(t, line, "a line of the concurrent requests")
@@ -513,14 +517,14 @@ def log_reopened(t: Context) -> None:
     origin.route(first, response(200, text(t, 100), TEXT))
     relay(t, proxy, origin, get(origin, first), origin.direct(first),
           "the reply before the rotation")
-    wait_lines(t, log, 1)
+    wait_lines(t, proxy, log, 1)
     log.rename(old)
     wait_reload(t, proxy)
     second = fresh_path(t, "after", ".txt")
     origin.route(second, response(200, text(t, 100), TEXT))
     relay(t, proxy, origin, get(origin, second), origin.direct(second),
           "the reply after the rotation")
-    line = wait_lines(t, log, 1)[0]
+    line = wait_lines(t, proxy, log, 1)[0]
     expect_line(t, line, "the new file's line", started,
                 request=f"GET {origin.url(second)} HTTP/1.1")
     kept = old.read_text("latin-1").splitlines()
@@ -582,10 +586,10 @@ def expect_absent(t: Context, received: dict[str, list],
                "case)")
 
 
-@test(8, "with -A the origin receives none of the headers that identify "
-         "the user (Forwarded, X-Forwarded-*, X-Real-IP, Via from others, "
-         "From, Referer), exactly one User-Agent, the fixed one, and the "
-         "others unchanged in order")
+@test(11, "with -A the origin receives none of the headers that identify "
+          "the user (Forwarded, X-Forwarded-*, X-Real-IP, Via from others, "
+          "From, Referer), exactly one User-Agent, the fixed one, and the "
+          "others unchanged in order; without -A all arrive as sent")
 def anonymous_mode(t: Context) -> None:
     received = anonymous_request(t, ["-A"])
     expect_absent(t, received, IDENTIFYING[:5] + ("From", "Referer"))
@@ -600,17 +604,6 @@ def anonymous_mode(t: Context) -> None:
     if received.get("cookie") != ["session=alice-1234"]:
         t.fail(hints.DIFFERS, "-A alone keeps Cookie (only -C removes it), "
                f"but the origin received {received.get('cookie')}")
-
-
-@test(4, "with -C the Cookie header goes too")
-def anonymous_cookies(t: Context) -> None:
-    received = anonymous_request(t, ["-C"])
-    expect_absent(t, received, ("Cookie", "Referer", "From"))
-
-
-@test(3, "without -A the proxy leaves Referer, From, User-Agent and Cookie "
-         "as the client sent them")
-def not_anonymous_by_default(t: Context) -> None:
     received = anonymous_request(t, [])
     for name, value in IDENTITY[6:]:
         if received.get(name.lower()) != [value]:
@@ -618,6 +611,12 @@ def not_anonymous_by_default(t: Context) -> None:
                    f"'{name}: {value}', as the client sent it, but got "
                    f"{received.get(name.lower())}: anonymity applies only "
                    "when cfg->anonymous is set")
+
+
+@test(4, "with -C the Cookie header goes too")
+def anonymous_cookies(t: Context) -> None:
+    received = anonymous_request(t, ["-C"])
+    expect_absent(t, received, ("Cookie", "Referer", "From"))
 
 
 @test(5, "under valgrind: blocked and allowed requests, a reload, a "
@@ -636,5 +635,5 @@ def valgrind_clean(t: Context) -> None:
                        "an allowed GET")
         rules.write_text(f"localhost\n*.test\n# reload {n}\n")
         wait_reload(t, proxy)
-    wait_lines(t, log, 6)
+    wait_lines(t, proxy, log, 6)
     expect_stop(t, proxy, signal.SIGTERM, "a session of every policy")
