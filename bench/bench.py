@@ -174,6 +174,10 @@ METHOD = f"""\
   the end of the TLS handshake; throughput is curl downloading for at most
   {tunnel.TRANSFER_S} s per tunnel, one tunnel, then {tunnel.PARALLEL} at
   once.
+- Errors: tinyproxy answers a request with `Connection: close` but
+  leaves that header out of its response and then closes, so wrk's next
+  request on the connection fails and counts as a read error: a
+  reconnect, not a lost response.
 - The numbers are only comparable within one run on one machine; compare
   the ratios.
 """
