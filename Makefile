@@ -8,6 +8,9 @@
 #   make test              everything CI checks (see docs/ARCHITECTURE.md)
 #   make diff LAB=N        what the reference of stage N adds over N-1
 #   make check-grader      the grader catches every known-buggy variant
+#   make bench             the reference against direct, tinyproxy and squid
+#                          (docs/performance.md; FULL=1 adds 1 and 128
+#                          connections); make bench-deps installs what it uses
 # Variables: SOL=1 uses solutions/ instead of labs/; SAN=asan|tsan builds a
 # sanitizer variant; V=1 makes the grader verbose; T=name runs one test;
 # STRETCH=2 doubles every time limit (a slow machine);
@@ -90,7 +93,7 @@ UNITS      := $(patsubst tests/unit/%.c,$(BUILD)/tests/$(SRC)/%,$(UNIT_SRCS))
 module_src  = $(lastword $(wildcard $(SRC)/[0-9][0-9]-*/$(1).c))
 
 .PHONY: all lab path run unit grade test check check-grader kitcheck deps \
-        diff format \
+        bench bench-deps diff format \
         format-check tidy clean
 .DELETE_ON_ERROR:
 .SECONDARY:
@@ -171,6 +174,14 @@ kitcheck check:
 
 deps:
 	@sh tests/deps.sh
+
+# The benchmark: wrk, nginx, tinyproxy and squid, then about 7 minutes of
+# measuring on two cores; it rewrites docs/performance.md and .svg.
+bench-deps:
+	@sh tests/deps.sh bench
+
+bench:
+	$(PYTHON) bench/bench.py $(if $(FULL),--full)
 
 C_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null || find common labs solutions tests -name '*.[ch]')
 

@@ -204,10 +204,12 @@ static bool accept_again(int err)
            err == ECONNABORTED || err == EPROTO;
 }
 
-/* accept_one - accept a client; the socket is blocking and close-on-exec
- * (accept4 would do it in one call, but it is not POSIX). */
+/* accept_one - accept a client; the socket is blocking, close-on-exec
+ * (accept4 would do it in one call, but it is not POSIX) and sends small
+ * writes at once (TCP_NODELAY). */
 static int accept_one(int listenfd, struct sockaddr_storage *ss, socklen_t *len)
 {
+    int on = 1;
     int fd;
 
     *len = sizeof(*ss);
@@ -215,7 +217,10 @@ static int accept_one(int listenfd, struct sockaddr_storage *ss, socklen_t *len)
     if (fd < 0) {
         return -1;
     }
-    if (set_cloexec(fd) < 0 || set_nonblocking(fd, false) < 0) {
+    /* Without TCP_NODELAY, Nagle holds a response's second small write
+     * until the client ACKs the first, which a delayed ACK puts off. */
+    if (set_cloexec(fd) < 0 || set_nonblocking(fd, false) < 0 ||
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) < 0) {
         close_keeping_errno(fd);
         return -1;
     }

@@ -1,11 +1,12 @@
 /*
  * rio.c - robust buffered I/O on one connection.
  *
- * Every read and every write first waits in wait_ready(), the one place
- * where the deadline, the idle timeout and the cancel fd apply. Reads
- * refill rp->buf with one read(2) (refill) and hand bytes out from there
- * (take, take_line); writes send what the peer accepts without blocking,
- * then wait for room again.
+ * Every read and every write first tries without blocking and waits in
+ * wait_ready(), the one place where the idle timeout and the cancel fd
+ * apply, only when the peer is not ready; the deadline is checked before
+ * each try. Reads refill rp->buf with one recv(2) (refill) and hand bytes
+ * out from there (take, take_line); writes send what the peer accepts
+ * without blocking, then wait for room again.
  */
 #include <errno.h>
 #include <limits.h>
@@ -54,6 +55,25 @@ static bool transient(int err)
     return err == EINTR || err == EAGAIN || err == EWOULDBLOCK;
 }
 
+/* expired - whether rp's deadline has passed (errno ETIMEDOUT): then
+ * every call fails, even if the peer happens to be ready. */
+static bool expired(const struct rio *rp)
+{
+    if (deadline_poll_ms(rp->deadline) == 0) {
+        errno = ETIMEDOUT;
+        return true;
+    }
+    return false;
+}
+
+/* not_ready - whether a try without blocking failed only because the peer
+ * is not ready, or because fd is not a socket (a pipe: poll, then read or
+ * write). */
+static bool not_ready(ssize_t n)
+{
+    return n < 0 && (transient(errno) || errno == ENOTSOCK);
+}
+
 /* wait_ready - poll until rp->fd is ready for events, within rp's limits.
  * Returns 0, or -1 with errno ETIMEDOUT, ECANCELED or poll()'s error. */
 static int wait_ready(struct rio *rp, short events)
@@ -65,9 +85,7 @@ static int wait_ready(struct rio *rp, short events)
     };
     int n;
 
-    /* Past the deadline, fail even if the peer happens to be ready. */
-    if (deadline_poll_ms(rp->deadline) == 0) {
-        errno = ETIMEDOUT;
+    if (expired(rp)) {
         return -1;
     }
     do {
@@ -87,6 +105,28 @@ static int wait_ready(struct rio *rp, short events)
     return 0;
 }
 
+/* read_once - read up to size bytes from rp->fd into dst with one
+ * successful read, within rp's limits. Returns the count, 0 at end of
+ * file, or -1. */
+static ssize_t read_once(struct rio *rp, void *dst, size_t size)
+{
+    ssize_t n;
+
+    if (expired(rp)) {
+        return -1;
+    }
+    /* Read first, poll only when nothing has come: on a busy proxy the
+     * bytes usually are there, and a poll() per read is a wasted call. */
+    n = recv(rp->fd, dst, size, MSG_DONTWAIT);
+    while (not_ready(n)) {
+        if (wait_ready(rp, POLLIN) < 0) {
+            return -1;
+        }
+        n = read(rp->fd, dst, size);
+    }
+    return n;
+}
+
 /* refill - make sure rp's buffer holds unread bytes, reading once if it is
  * empty. Returns how many it holds, 0 at end of file, or -1. */
 static ssize_t refill(struct rio *rp)
@@ -96,12 +136,7 @@ static ssize_t refill(struct rio *rp)
     if (rp->count > 0) {
         return (ssize_t)rp->count;
     }
-    do {
-        if (wait_ready(rp, POLLIN) < 0) {
-            return -1;
-        }
-        n = read(rp->fd, rp->buf, sizeof(rp->buf));
-    } while (n < 0 && transient(errno));
+    n = read_once(rp, rp->buf, sizeof(rp->buf));
     if (n > 0) {
         rp->next = rp->buf;
         rp->count = (size_t)n;
@@ -191,6 +226,11 @@ ssize_t rio_read(struct rio *rp, void *buf, size_t size)
         errno = EINVAL;
         return -1;
     }
+    /* A large read with nothing buffered goes straight to buf: through
+     * rp->buf it would cost a copy and come in RIO_BUFSIZE pieces. */
+    if (rp->count == 0 && size >= sizeof(rp->buf)) {
+        return read_once(rp, buf, size);
+    }
     n = refill(rp);
     if (n <= 0) {
         return n;
@@ -216,13 +256,20 @@ ssize_t rio_writen(struct rio *rp, const void *buf, size_t n)
     const char *p = buf;
     size_t left = n;
 
+    if (expired(rp)) {
+        return -1;
+    }
     while (left > 0) {
-        ssize_t sent;
+        /* Send first, poll only when the peer's buffer is full (as in
+         * refill); a pipe (ENOTSOCK) is always polled first. */
+        ssize_t sent = send(rp->fd, p, left, MSG_NOSIGNAL | MSG_DONTWAIT);
 
-        if (wait_ready(rp, POLLOUT) < 0) {
-            return -1;
+        if (not_ready(sent)) {
+            if (wait_ready(rp, POLLOUT) < 0) {
+                return -1;
+            }
+            sent = send_some(rp->fd, p, left);
         }
-        sent = send_some(rp->fd, p, left);
         if (sent < 0 && !transient(errno)) {
             return -1;
         }

@@ -7,8 +7,9 @@
  * to a tunnel). Writes go straight out with rio_writen.
  *
  * Every call is bounded: EINTR is retried, short reads and writes are
- * continued, and each wait for the peer goes through poll() so that three
- * limits apply to all of them without changing any call site:
+ * continued, and a call waits for the peer (in poll()) only when the peer
+ * is not ready, so that three limits apply to all of them without changing
+ * any call site:
  *   - the deadline (rio_set_deadline): the exchange must end by then;
  *   - the idle timeout (rio_set_idle_timeout): the peer must not stay silent
  *     longer than this in any one wait;
@@ -64,8 +65,10 @@ void rio_set_deadline(struct rio *rp, int64_t deadline);
 void rio_set_idle_timeout(struct rio *rp, int ms);
 
 /*
- * rio_set_cancel - a later call fails with ECANCELED as soon as fd is
- * readable; -1 removes it. Pass stop_fd() to end connections on shutdown.
+ * rio_set_cancel - a later call that has to wait for the peer fails with
+ * ECANCELED as soon as fd is readable (what the peer has already sent, or
+ * room it already has, is still used); -1 removes it. Pass stop_fd() to
+ * end connections on shutdown.
  */
 void rio_set_cancel(struct rio *rp, int fd);
 

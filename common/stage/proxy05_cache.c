@@ -29,16 +29,23 @@
     (HTTP_MAXLINE + HTTP_MAXHOST + 16) /* "http://host:port" + path */
 #define MISS_MARK "X-Cache: MISS\r\n"
 
+#define JOIN_MAX 16384 /* a chunk this small goes out marked in one write */
+
 /* A sink that passes a response on to the client, marked as a miss, and
- * keeps a copy of it as long as it fits the cache's object size. */
+ * keeps a copy of it while it may still be stored: until it outgrows the
+ * cache's object size, or its head says no cache may keep it. */
 struct tee {
-    struct sink *out; /* the client */
-    char *copy;       /* the response so far; NULL once it grew too big */
-    size_t len;       /* bytes in copy */
-    size_t cap;       /* bytes allocated for copy */
-    size_t max;       /* the largest response the cache stores */
-    bool too_big;     /* the response outgrew max: nothing to store */
-    bool marked;      /* MISS_MARK went out after the status line */
+    struct sink *out;               /* the client */
+    const struct http_request *req; /* what the response answers */
+    int64_t heuristic_s;            /* for freshness_of */
+    char *copy;                     /* the response so far, or NULL */
+    size_t len;                     /* bytes in copy */
+    size_t cap;                     /* bytes allocated for copy */
+    size_t max;                     /* the largest response stored */
+    size_t head;                    /* the head's length, 0 until whole */
+    struct freshness fresh;         /* what freshness_of said of the head */
+    bool dropped;                   /* nothing to store: copy freed */
+    bool marked;                    /* MISS_MARK went out */
 };
 
 int proxy_cache_start(struct proxy_config *cfg)
@@ -70,6 +77,35 @@ static bool make_key(const struct http_request *req, char *key, size_t size)
     return n > 0 && (size_t)n < size;
 }
 
+/* write_inserted - write the n bytes of buf to out with ins (ins_len
+ * bytes) inserted after the first at: as few writes as JOIN_MAX allows,
+ * since each write is a packet the client must wake up for. Returns 0, or
+ * -1 when the client is gone. */
+static int write_inserted(struct sink *out, const char *buf, size_t at,
+                          size_t n, const char *ins, size_t ins_len)
+{
+    char joined[JOIN_MAX];
+    size_t start = at + ins_len;
+    size_t more;
+
+    if (start > sizeof(joined)) {
+        if (sink_write(out, buf, at) < 0 || sink_write(out, ins, ins_len) < 0 ||
+            sink_write(out, buf + at, n - at) < 0) {
+            return -1;
+        }
+        return 0;
+    }
+    more = n - at < sizeof(joined) - start ? n - at : sizeof(joined) - start;
+    memcpy(joined, buf, at);
+    memcpy(joined + at, ins, ins_len);
+    memcpy(joined + start, buf + at, more);
+    if (sink_write(out, joined, start + more) < 0 ||
+        sink_write(out, buf + at + more, n - at - more) < 0) {
+        return -1;
+    }
+    return 0;
+}
+
 /* serve_hit - send the stored response with "Age" and "X-Cache: HIT"
  * added after its status line (RFC 9111 section 5.1: a cache MUST send
  * Age). Returns 0, or -1 when the client is gone. */
@@ -81,79 +117,18 @@ static int serve_hit(struct rio *client, const struct cache_object *object,
     const char *eol = memchr(data, '\n', len);
     size_t first = eol != NULL ? (size_t)(eol - data) + 1 : len;
     int64_t age = now - cache_object_stored_at(object);
+    struct sink to_client = sink_to_rio(client);
     char added[64];
     int n = snprintf(added, sizeof(added),
                      "Age: %" PRId64 "\r\nX-Cache: HIT\r\n", age > 0 ? age : 0);
 
-    if (rio_writen(client, data, first) < 0 ||
-        rio_writen(client, added, (size_t)n) < 0 ||
-        rio_writen(client, data + first, len - first) < 0) {
+    if (write_inserted(&to_client, data, first, len, added, (size_t)n) < 0) {
         return -1;
     }
     *res = (struct forward_result){ .status = 200,
                                     .bytes = len + (uint64_t)n,
                                     .complete = true };
     return 0;
-}
-
-/* keep - append n bytes to the tee's copy, or give the copy up once the
- * response is larger than the cache would store. */
-static void keep(struct tee *tee, const void *buf, size_t n)
-{
-    char *grown;
-
-    if (tee->too_big) {
-        return;
-    }
-    if (tee->len + n > tee->max) {
-        tee->too_big = true;
-        free(tee->copy);
-        tee->copy = NULL;
-        return;
-    }
-    if (tee->len + n > tee->cap) {
-        tee->cap = tee->len + n > 2 * tee->cap ? tee->len + n : 2 * tee->cap;
-        tee->cap = tee->cap < tee->max ? tee->cap : tee->max;
-        grown = realloc(tee->copy, tee->cap);
-        if (grown == NULL) {
-            tee->too_big = true; /* no memory: just do not store it */
-            free(tee->copy);
-            tee->copy = NULL;
-            return;
-        }
-        tee->copy = grown;
-    }
-    memcpy(tee->copy + tee->len, buf, n);
-    tee->len += n;
-}
-
-/* pass_on - write n bytes to the client, adding MISS_MARK after the
- * status line's '\n', wherever the writes split the response. */
-static ssize_t pass_on(struct tee *tee, const char *buf, size_t n)
-{
-    const char *eol = tee->marked ? NULL : memchr(buf, '\n', n);
-    size_t first = eol != NULL ? (size_t)(eol - buf) + 1 : n;
-
-    if (sink_write(tee->out, buf, first) < 0) {
-        return -1;
-    }
-    if (eol != NULL) {
-        tee->marked = true;
-        if (sink_write(tee->out, MISS_MARK, strlen(MISS_MARK)) < 0 ||
-            sink_write(tee->out, buf + first, n - first) < 0) {
-            return -1;
-        }
-    }
-    return (ssize_t)n;
-}
-
-/* write_to_tee - the write callback of the tee sink. */
-static ssize_t write_to_tee(struct sink *sink, const void *buf, size_t n)
-{
-    struct tee *tee = sink->arg;
-
-    keep(tee, buf, n);
-    return pass_on(tee, buf, n);
 }
 
 /* head_length - the length of the head at the start of response (through
@@ -170,23 +145,92 @@ static size_t head_length(const char *response, size_t len)
     return 0;
 }
 
-/* store - insert the tee's copy under key if the response may be stored. */
-static void store(const struct proxy_config *cfg,
-                  const struct http_request *req, const char *key,
+/* drop - give the tee's copy up: the response will not be stored. */
+static void drop(struct tee *tee)
+{
+    tee->dropped = true;
+    free(tee->copy);
+    tee->copy = NULL;
+}
+
+/* judge_head - once the copy holds the whole head, ask freshness_of about
+ * it, and drop the copy at once if the response may not be stored: the
+ * rest of it is then never copied. */
+static void judge_head(struct tee *tee)
+{
+    if (tee->head > 0) {
+        return;
+    }
+    tee->head = head_length(tee->copy, tee->len);
+    if (tee->head > 0) {
+        tee->fresh = freshness_of(tee->req, tee->copy, tee->head,
+                                  (int64_t)time(NULL), tee->heuristic_s);
+        if (!tee->fresh.storable) {
+            drop(tee);
+        }
+    }
+}
+
+/* keep - append n bytes to the tee's copy, or give the copy up once the
+ * response is larger than the cache would store. */
+static void keep(struct tee *tee, const void *buf, size_t n)
+{
+    char *grown;
+
+    if (tee->dropped) {
+        return;
+    }
+    if (tee->len + n > tee->max) {
+        drop(tee);
+        return;
+    }
+    if (tee->len + n > tee->cap) {
+        tee->cap = tee->len + n > 2 * tee->cap ? tee->len + n : 2 * tee->cap;
+        tee->cap = tee->cap < tee->max ? tee->cap : tee->max;
+        grown = realloc(tee->copy, tee->cap);
+        if (grown == NULL) {
+            drop(tee); /* no memory: just do not store it */
+            return;
+        }
+        tee->copy = grown;
+    }
+    memcpy(tee->copy + tee->len, buf, n);
+    tee->len += n;
+    judge_head(tee);
+}
+
+/* pass_on - write n bytes to the client, adding MISS_MARK after the
+ * status line's '\n', wherever the writes split the response. */
+static ssize_t pass_on(struct tee *tee, const char *buf, size_t n)
+{
+    const char *eol = tee->marked ? NULL : memchr(buf, '\n', n);
+    int rc;
+
+    if (eol == NULL) {
+        rc = sink_write(tee->out, buf, n) < 0 ? -1 : 0;
+    } else {
+        tee->marked = true;
+        rc = write_inserted(tee->out, buf, (size_t)(eol - buf) + 1, n,
+                            MISS_MARK, strlen(MISS_MARK));
+    }
+    return rc < 0 ? -1 : (ssize_t)n;
+}
+
+/* write_to_tee - the write callback of the tee sink. */
+static ssize_t write_to_tee(struct sink *sink, const void *buf, size_t n)
+{
+    struct tee *tee = sink->arg;
+
+    keep(tee, buf, n);
+    return pass_on(tee, buf, n);
+}
+
+/* store - insert the tee's copy under key: its head was judged storable. */
+static void store(const struct proxy_config *cfg, const char *key,
                   const struct tee *tee, int64_t now)
 {
-    size_t head = head_length(tee->copy, tee->len);
-    struct freshness fresh;
-
-    if (head == 0) {
-        return;
-    }
-    fresh = freshness_of(req, tee->copy, head, now, cfg->heuristic_s);
-    if (!fresh.storable) {
-        return;
-    }
     if (cache_insert(cfg->cache, key, tee->copy, tee->len, now,
-                     now + fresh.lifetime) < 0) {
+                     now + tee->fresh.lifetime) < 0) {
         log_info("cache: cannot store %s:", key);
     }
 }
@@ -198,15 +242,19 @@ static int forward_and_store(struct rio *client, const struct http_request *req,
                              struct forward_result *res)
 {
     struct sink to_client = sink_to_rio(client);
-    struct tee tee = { .out = &to_client, .max = cfg->cache_object };
+    struct tee tee = { .out = &to_client,
+                       .req = req,
+                       .heuristic_s = cfg->heuristic_s,
+                       .max = cfg->cache_object };
     struct sink sink = { .write = write_to_tee, .arg = &tee };
     int rc = forward_request(req, client, &sink, &cfg->forward, res);
 
     if (tee.marked) {
         res->bytes += strlen(MISS_MARK); /* what the client received */
     }
-    if (rc == 0 && res->complete && res->status == 200 && !tee.too_big) {
-        store(cfg, req, key, &tee, (int64_t)time(NULL));
+    if (rc == 0 && res->complete && res->status == 200 && !tee.dropped &&
+        tee.head > 0) {
+        store(cfg, key, &tee, (int64_t)time(NULL));
     }
     free(tee.copy);
     return rc;
