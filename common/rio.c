@@ -25,6 +25,7 @@ void rio_init(struct rio *rp, int fd)
     rp->cancel_fd = -1;
     rp->idle_ms = 0;
     rp->deadline = DEADLINE_NONE;
+    rp->unpolled = 0;
     rp->count = 0;
     rp->next = rp->buf;
 }
@@ -55,12 +56,31 @@ static bool transient(int err)
     return err == EINTR || err == EAGAIN || err == EWOULDBLOCK;
 }
 
-/* expired - whether rp's deadline has passed (errno ETIMEDOUT): then
- * every call fails, even if the peer happens to be ready. */
-static bool expired(const struct rio *rp)
+/* cancelled - whether rp's cancel fd is readable, looked at without
+ * waiting once every RIO_CANCEL_EVERY calls: a peer that is always ready
+ * never makes a call wait, yet a stop must still end the connection. */
+static bool cancelled(struct rio *rp)
+{
+    struct pollfd pfd = { .fd = rp->cancel_fd, .events = POLLIN };
+
+    if (rp->cancel_fd < 0 || ++rp->unpolled < RIO_CANCEL_EVERY) {
+        return false;
+    }
+    rp->unpolled = 0;
+    return poll(&pfd, 1, 0) > 0;
+}
+
+/* expired - whether rp's deadline has passed (errno ETIMEDOUT) or its
+ * cancel fd has fired (ECANCELED): then every call fails, even if the
+ * peer happens to be ready. */
+static bool expired(struct rio *rp)
 {
     if (deadline_poll_ms(rp->deadline) == 0) {
         errno = ETIMEDOUT;
+        return true;
+    }
+    if (cancelled(rp)) {
+        errno = ECANCELED;
         return true;
     }
     return false;

@@ -14,7 +14,8 @@
  *   - the idle timeout (rio_set_idle_timeout): the peer must not stay silent
  *     longer than this in any one wait;
  *   - the cancel fd (rio_set_cancel): when it becomes readable (a stop
- *     signal arrived), every wait ends at once.
+ *     signal arrived), every wait ends at once, and a connection whose
+ *     peer is always ready notices it within RIO_CANCEL_EVERY calls.
  * They end a call with -1 and errno ETIMEDOUT or ECANCELED.
  *
  * Interface:
@@ -34,14 +35,18 @@
 #include <sys/types.h>
 
 #define RIO_BUFSIZE 8192 /* bytes read ahead at most */
+#define RIO_CANCEL_EVERY                             \
+    16 /* calls that need not wait, between looks at \
+          the cancel fd */
 
 struct rio {
-    int fd;           /* the connection; rio never closes it */
-    int cancel_fd;    /* readable means "give up now"; -1 for none */
-    int idle_ms;      /* longest silence in one wait; 0 for no limit */
-    int64_t deadline; /* end of the exchange; DEADLINE_NONE for none */
-    size_t count;     /* unread bytes in buf */
-    char *next;       /* the next unread byte in buf */
+    int fd;            /* the connection; rio never closes it */
+    int cancel_fd;     /* readable means "give up now"; -1 for none */
+    int idle_ms;       /* longest silence in one wait; 0 for no limit */
+    int64_t deadline;  /* end of the exchange; DEADLINE_NONE for none */
+    unsigned unpolled; /* calls since cancel_fd was last looked at */
+    size_t count;      /* unread bytes in buf */
+    char *next;        /* the next unread byte in buf */
     char buf[RIO_BUFSIZE];
 };
 
@@ -66,8 +71,9 @@ void rio_set_idle_timeout(struct rio *rp, int ms);
 
 /*
  * rio_set_cancel - a later call that has to wait for the peer fails with
- * ECANCELED as soon as fd is readable (what the peer has already sent, or
- * room it already has, is still used); -1 removes it. Pass stop_fd() to
+ * ECANCELED as soon as fd is readable, and so does every RIO_CANCEL_EVERY-th
+ * call that need not wait (what the peer has already sent, or room it
+ * already has, may be used until then); -1 removes it. Pass stop_fd() to
  * end connections on shutdown.
  */
 void rio_set_cancel(struct rio *rp, int fd);

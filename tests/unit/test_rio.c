@@ -592,6 +592,30 @@ static void test_rio_cancel_ends_wait_not_data(void)
     conn_close(&c);
 }
 
+static void test_rio_cancel_seen_when_never_waiting(void)
+{
+    struct conn c;
+    int cancel[2];
+    int calls = 0;
+
+    conn_open(&c);
+    CU_ASSERT_FATAL(pipe(cancel) == 0);
+    ASSERT_EQ_INT(write(cancel[1], "x", 1), 1);
+    rio_set_cancel(&c.rio, cancel[0]);
+    /* The socket buffer always has room for a byte: no write waits. */
+    while (calls < 2 * RIO_CANCEL_EVERY && rio_writen(&c.rio, "x", 1) == 1) {
+        calls++;
+    }
+    UNIT_CHECK(calls < RIO_CANCEL_EVERY,
+               "%d writes went through after the cancel fd fired; at most "
+               "%d may",
+               calls, RIO_CANCEL_EVERY - 1);
+    ASSERT_EQ_INT(errno, ECANCELED);
+    close(cancel[0]);
+    close(cancel[1]);
+    conn_close(&c);
+}
+
 static atomic_int interrupts; /* SIGUSR1s that on_usr1 has seen */
 
 static void on_usr1(int sig)
@@ -688,6 +712,9 @@ static CU_TestInfo rio_tests[] = {
       test_rio_cancel_ends_wait },
     { "a readable cancel fd ends a wait, not ready data",
       test_rio_cancel_ends_wait_not_data },
+    { "a peer that never makes rio wait still sees the cancel within "
+      "RIO_CANCEL_EVERY calls",
+      test_rio_cancel_seen_when_never_waiting },
     { "a signal (EINTR) does not end the wait", test_rio_retries_eintr },
     CU_TEST_INFO_NULL,
 };
