@@ -114,14 +114,20 @@ def at(origin: Origin, host: str, path: str) -> str:
 
 # Filtering.
 
+def send_get(t: Context, proxy: procs.Program, target: str) -> socket.socket:
+    """A new client of the proxy that has sent GET target, with its Host."""
+    sock = t.connect(proxy.port)
+    sock.sendall(request("GET", target, [("Host", target.split("/")[2])]))
+    return sock
+
+
 def expect_blocked(t: Context, proxy: procs.Program, origin: Origin,
                    target: str, rule: str) -> None:
     """GET target through the proxy: expect a complete 403 page that
     names rule, and no connection at the origin."""
     before = origin.connections
     what = f"the answer to GET {target}"
-    sock = t.connect(proxy.port)
-    sock.sendall(request("GET", target, [("Host", target.split("/")[2])]))
+    sock = send_get(t, proxy, target)
     page = read_all(t, sock, what)
     harness.close_socket(sock)
     reached = origin.connections > before
@@ -152,8 +158,7 @@ def expect_allowed(t: Context, proxy: procs.Program, origin: Origin,
     reply = response(200, text(t, 200), TEXT)
     origin.route(path, reply)
     before = origin.connections
-    sock = t.connect(proxy.port)
-    sock.sendall(request("GET", target, [("Host", target.split("/")[2])]))
+    sock = send_get(t, proxy, target)
     receive_reply(t, sock, reply, what, origin,
                   if_rejected="no rule blocks this host")
     harness.close_socket(sock)
@@ -408,32 +413,31 @@ def log_fields(t: Context) -> None:
     reply = response(200, text(t, 500), [*TEXT, ("Cache-Control",
                                                   "max-age=600")])
     origin.route(path, reply)
-    sizes = [len(fetch_as(t, proxy, origin, path, kind)) for kind in
-             (MISS, HIT)]
-    lost = at(origin, "127.0.0.1", "/lost")
-    sock = t.connect(proxy.port)
-    sock.sendall(request("GET", lost, [("Host", origin.authority)]))
-    missing = read_all(t, sock, "the 404 of /lost")
-    expect_blocked(t, proxy, origin, at(origin, "localhost", "/no"),
-                   "localhost")
-    bad = t.connect(proxy.port)
-    bad.sendall(b"GET http://x/ HTTP/1.1\r\nBad Header\r\n\r\n")
-    refused = read_all(t, bad, "the 400 answer")
-
-    lines = wait_lines(t, proxy, log, 5)
     url = origin.url(path)
-    expect_line(t, lines[0], "the first fetch", started,
-                request=f"GET {url} HTTP/1.1", status="200",
-                bytes=str(sizes[0]), cache="MISS", up="-")
-    expect_line(t, lines[1], "the second fetch", started,
-                request=f"GET {url} HTTP/1.1", status="200",
-                bytes=str(sizes[1]), cache="HIT", up="-")
-    expect_line(t, lines[2], "the 404", started,
+    # A line is written after its connection closes, so each request waits
+    # for its line before the next: the order of the lines is then known.
+    size = len(fetch_as(t, proxy, origin, path, MISS))
+    expect_line(t, wait_lines(t, proxy, log, 1)[0], "the first fetch",
+                started, request=f"GET {url} HTTP/1.1", status="200",
+                bytes=str(size), cache="MISS", up="-")
+    size = len(fetch_as(t, proxy, origin, path, HIT))
+    expect_line(t, wait_lines(t, proxy, log, 2)[1], "the second fetch",
+                started, request=f"GET {url} HTTP/1.1", status="200",
+                bytes=str(size), cache="HIT", up="-")
+    lost = at(origin, "127.0.0.1", "/lost")
+    missing = read_all(t, send_get(t, proxy, lost), "the 404 of /lost")
+    expect_line(t, wait_lines(t, proxy, log, 3)[2], "the 404", started,
                 request=f"GET {lost} HTTP/1.1", status="404",
                 bytes=str(len(missing)), cache="MISS")
     blocked = at(origin, "localhost", "/no")
-    expect_line(t, lines[3], "the blocked request", started,
-                request=f"GET {blocked} HTTP/1.1", status="403", cache="-")
+    expect_blocked(t, proxy, origin, blocked, "localhost")
+    expect_line(t, wait_lines(t, proxy, log, 4)[3], "the blocked request",
+                started, request=f"GET {blocked} HTTP/1.1", status="403",
+                cache="-")
+    bad = t.connect(proxy.port)
+    bad.sendall(b"GET http://x/ HTTP/1.1\r\nBad Header\r\n\r\n")
+    refused = read_all(t, bad, "the 400 answer")
+    lines = wait_lines(t, proxy, log, 5)
     expect_line(t, lines[4], "the bad request", started,
                 request="GET http://x/ HTTP/1.1", status="400",
                 bytes=str(len(refused)), cache="-")
