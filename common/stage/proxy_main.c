@@ -169,6 +169,12 @@ static void parse_args(int argc, char **argv, struct proxy_config *cfg)
     }
     cfg->port = argv[optind];
     (void)int_arg(cfg->port, 0, 65535, "PORT");
+    if ((cfg->blocklist_path != NULL || cfg->access_log_path != NULL ||
+         cfg->anonymous) &&
+        stage.admit == NULL) {
+        die("-f, -a, -A and -C need the policy of stage 06; this is stage %s",
+            stage.name);
+    }
 }
 
 /* listen_or_die - open the listening socket and log where it is. */
