@@ -22,6 +22,8 @@
 #   make gradescope LAB=N  Gradescope's autograder zip for lab N
 #   make batch DIR=d [LAB=N] [JOBS=2]   grade a folder of submissions to a CSV
 #   make check-handout     the handout holds no solution, builds, scores 0
+#   make check-gradescope  run_autograder on sample submissions (LAB=2 default)
+#   make check-batch       batch grading of samples, sandboxed (as root)
 
 ifneq ($(shell uname -s),Linux)
 $(error the kit needs Linux (sockets, /proc, Debian packages); this is $(shell uname -s))
@@ -64,7 +66,8 @@ endif
 # What needs the reference in solutions/. A handout has none: students get
 # stages 1..K of it from an instructor's `make release LAB=K`.
 INSTRUCTOR_GOALS := run test check-grader kitcheck check handout release \
-                    gradescope batch check-handout
+                    gradescope batch check-handout check-gradescope \
+                    check-batch
 sol_upto    = $(wordlist 1,$(or $(1),$(LAST)),$(STAGES))
 SOL_NEEDED := $(sort $(if $(filter $(INSTRUCTOR_GOALS),$(MAKECMDGOALS)),$(STAGES)) \
                 $(if $(SOL),$(call sol_upto,$(LAB))) \
@@ -110,6 +113,7 @@ module_src  = $(lastword $(wildcard $(SRC)/[0-9][0-9]-*/$(1).c))
 
 .PHONY: all lab path run unit grade test check check-grader kitcheck deps \
         diff format handin handout release gradescope batch check-handout \
+        check-gradescope check-batch \
         format-check tidy clean
 .DELETE_ON_ERROR:
 .SECONDARY:
@@ -211,6 +215,12 @@ batch:
 
 check-handout:
 	$(PYTHON) tests/check_handout.py
+
+check-gradescope:
+	$(PYTHON) tests/check_gradescope.py $(if $(LAB),--lab $(LAB))
+
+check-batch:
+	$(PYTHON) tests/check_batch.py $(if $(LAB),--lab $(LAB))
 
 C_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null || find common labs solutions tests -name '*.[ch]')
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 STAGE = re.compile(r"^(\d\d)-")
+TARBALLS = (".tar.gz", ".tgz", ".tar")   # how a tarball's name ends
 # A stage's own file elsewhere: slides/05-cache.md, tests/grade/lab05.py,
 # common/stage/stage05.c, common/stage/proxy05_cache.c.
 STAGE_FILE = re.compile(r"^(?:lab|stage|proxy)?(\d\d)(?=[-_.])")
@@ -24,7 +25,8 @@ PRIVATE = ("solutions/", "tests/mutants/", ".ci/", "tests/check_grader.py",
            "tests/kitcheck.py", "tests/run_all.py", "tests/handout.py",
            "tests/release.py", "tests/ctokens.py", "tests/check_handout.py",
            "tests/gradescope_zip.py", "tests/gradescope/",
-           "tests/check_gradescope.py", "tests/batch.py", "tests/sandbox.py")
+           "tests/check_gradescope.py", "tests/batch.py", "tests/sandbox.py",
+           "tests/samples.py", "tests/check_batch.py")
 
 
 def stages(root: Path = ROOT) -> list[str]:

@@ -15,15 +15,13 @@ from pathlib import Path
 
 import kitfiles
 
-TARBALLS = ("*.tar.gz", "*.tgz", "*.tar")
-
 
 def unpack(submission: Path, scratch: Path) -> list[Path]:
     """The folders to search: the submission (or its tarball unpacked) and
     every tarball directly inside it, unpacked under scratch."""
     tarballs = [submission] if submission.is_file() else \
-        sorted(p for pattern in TARBALLS for p in submission.glob(pattern)
-               if p.is_file() and not p.is_symlink())
+        sorted(p for p in submission.iterdir() if p.is_file() and
+               not p.is_symlink() and p.name.endswith(kitfiles.TARBALLS))
     roots = [] if submission.is_file() else [submission]
     for i, tarball in enumerate(tarballs):
         dest = scratch / f"tarball{i}"
