@@ -11,7 +11,8 @@
 # Variables: SOL=1 uses solutions/ instead of labs/; SAN=asan|tsan builds a
 # sanitizer variant; V=1 makes the grader verbose; T=name runs one test;
 # STRETCH=2 doubles every time limit (a slow machine);
-# JSON=file writes Gradescope results; VALGRIND=1 grades under memcheck;
+# JSON=file writes Gradescope results; AUTOLAB=1 ends with Autolab's score
+# line; VALGRIND=1 grades under memcheck;
 # GIVEN=K builds stages 1..K from solutions/ and the later ones from labs/
 # (an instructor releasing the reference of stages a student missed).
 # `make -s path LAB=N [SOL=1] [SAN=...]` prints the program's path.
@@ -151,6 +152,7 @@ unit: $(UNITS)
 GRADE_FLAGS = $(if $(SAN),--sanitizer $(SAN)) $(if $(VALGRIND),--valgrind) \
               $(if $(T),--only $(T)) $(if $(JSON),--json $(JSON)) \
               $(if $(OWN),--own) $(if $(FULL),--require-full) $(if $(V),-v) \
+              $(if $(AUTOLAB),--autolab) \
               $(if $(STRETCH),--stretch $(STRETCH)) \
               $(if $(SOL)$(GIVEN),--make-flags '$(strip $(if $(SOL),SOL=1) \
                   $(if $(GIVEN),GIVEN=$(GIVEN)))')

@@ -15,6 +15,8 @@ checks, each a row of the table:
   planted   the leak check fails on a handout with a solution file planted
             in labs/, and on one solution function pasted, re-indented and
             commented, into a Markdown file;
+  hidden    no test marked hidden is left in the handout's lab modules,
+            and removing them from a sample module keeps the visible one;
   cut       the handout of stage 01 only holds no later stage's files;
   build     unpacked, `make all` builds every starter and unit test;
   grade     every starter scores 0 on every lab's tests;
@@ -26,6 +28,7 @@ Prints a table and "N passed, N failed"; exits 1 on any failure.
 Usage: python3 tests/check_handout.py [-v]
 """
 import argparse
+import ast
 import json
 import subprocess
 import sys
@@ -106,6 +109,32 @@ def check_planted(texts: dict[str, str],
     return problems
 
 
+SAMPLE_LAB = '''
+@test(5, "a visible test")
+def shown(t): pass
+
+
+@test(5, "a hidden test",
+      visibility="hidden")
+def secret(t): pass
+'''
+
+
+def check_hidden(texts: dict[str, str]) -> list[str]:
+    """Problems if a hidden test is left in the handout, or if removing
+    hidden tests removes anything else."""
+    problems = [f"{name} still holds the hidden test {node.name}"
+                for name, text in texts.items()
+                if name.startswith("tests/grade/lab")
+                for node in ast.parse(text).body
+                if kitfiles.is_hidden_test(node)]
+    left = kitfiles.without_hidden_tests(SAMPLE_LAB)
+    names = [n.name for n in ast.parse(left).body]
+    if names != ["shown"]:
+        problems.append(f"a sample module kept {names}, not ['shown']")
+    return problems
+
+
 def run(command: list[str], cwd: Path) -> tuple[int, str]:
     """Run a command in cwd; return its exit status and its output."""
     proc = subprocess.run(command, cwd=cwd, stdout=subprocess.PIPE,
@@ -183,6 +212,7 @@ def checks(scratch: Path, verbose: bool) -> list[tuple[str, list[str]]]:
     results = [("private", [f"holds {n}" for n in private]),
                ("leaks", leaks(texts, bodies)),
                ("planted", check_planted(texts, bodies)),
+               ("hidden", check_hidden(texts)),
                ("cut", check_cut(scratch))]
     if verbose:
         print(f"    {len(bodies)} solution bodies checked in "
