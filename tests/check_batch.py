@@ -20,6 +20,7 @@ import tempfile
 from pathlib import Path
 
 import batch
+import checktable
 import samples
 import sandbox
 
@@ -76,14 +77,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lab", type=int, default=2)
     lab = parser.parse_args().lab
-    results = [("sandbox", check_sandbox()), ("batch", check_batch(lab))]
-    for name, problems in results:
-        print(f"batch {name:<8} {'FAIL' if problems else 'PASS'}")
-        for problem in problems:
-            print(f"    {problem}")
-    failed = sum(bool(p) for _, p in results)
-    print(f"{len(results) - failed} passed, {failed} failed")
-    return 1 if failed else 0
+    return checktable.report([("batch sandbox", check_sandbox()),
+                              (f"batch lab {lab}", check_batch(lab))])
 
 
 if __name__ == "__main__":

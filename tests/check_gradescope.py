@@ -23,7 +23,9 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+import checktable
 import gradescope_zip
+import kitfiles
 import samples
 
 TIME_LIMIT = 900   # seconds one run_autograder may take
@@ -86,9 +88,11 @@ def problems_of(results: dict | str, expected: str) -> list[str]:
 def main() -> int:
     """Check every sample; print the table; exit 1 on any failure."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--lab", type=int, default=2)
-    lab = parser.parse_args().lab
-    failed = 0
+    parser.add_argument("--lab", type=int, help="default: 2, or 1 if the "
+                        "kit has one stage")
+    last = kitfiles.stage_number(kitfiles.stages()[-1])
+    lab = parser.parse_args().lab or min(2, last)
+    checks: list[checktable.Check] = []
     with tempfile.TemporaryDirectory(prefix="check-gradescope-") as tmp:
         scratch, autograder = Path(tmp), Path(tmp) / "autograder"
         unzip(gradescope_zip.build(lab, scratch), autograder / "source")
@@ -96,13 +100,10 @@ def main() -> int:
             expected = samples.EXPECTED[name]
             problems = problems_of(run_autograder(autograder, path),
                                    expected)
-            print(f"gradescope lab {lab} {name:<8} ({expected}) "
-                  f"{'FAIL' if problems else 'PASS'}", flush=True)
-            for problem in problems:
-                print(f"    {problem}")
-            failed += bool(problems)
-    print(f"{len(samples.EXPECTED) - failed} passed, {failed} failed")
-    return 1 if failed else 0
+            checks.append((f"gradescope lab {lab} {name} ({expected})",
+                           problems))
+            checktable.print_row(*checks[-1])
+    return checktable.summary(checks)
 
 
 if __name__ == "__main__":

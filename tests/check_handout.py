@@ -36,6 +36,7 @@ import tarfile
 import tempfile
 from pathlib import Path
 
+import checktable
 import ctokens
 import handout
 import kitfiles
@@ -234,13 +235,8 @@ def main() -> int:
     verbose = parser.parse_args().verbose
     with tempfile.TemporaryDirectory(prefix="check-handout-") as tmp:
         results = checks(Path(tmp), verbose)
-    for name, problems in results:
-        print(f"handout {name:<8} {'FAIL' if problems else 'PASS'}")
-        for problem in problems:
-            print(f"    {problem}")
-    failed = sum(bool(problems) for _, problems in results)
-    print(f"{len(results) - failed} passed, {failed} failed")
-    return 1 if failed else 0
+    return checktable.report([(f"handout {name}", problems)
+                              for name, problems in results])
 
 
 if __name__ == "__main__":

@@ -11,7 +11,6 @@ Writes build/gradescope/proxylab-labN-autograder.zip holding:
 Upload it as a "Zip file upload" autograder on an Ubuntu base image.
 Usage: python3 tests/gradescope_zip.py --lab N [--out DIR]
 """
-import argparse
 import sys
 import tempfile
 import zipfile
@@ -51,18 +50,8 @@ def build(lab: int, out: Path) -> Path:
 
 
 def main() -> int:
-    """Build the zip the command line asks for; print its path."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--lab", type=int, required=True,
-                        help="the lab to grade (its earlier labs too)")
-    parser.add_argument("--out", type=Path, default=OUT,
-                        help=f"the directory to write it to ({OUT})")
-    args = parser.parse_args()
-    numbers = [kitfiles.stage_number(s) for s in kitfiles.stages()]
-    if args.lab not in numbers:
-        parser.error(f"--lab must be one of {numbers}")
-    print(build(args.lab, args.out))
-    return 0
+    """Build what the command line asks for; print its path."""
+    return kitfiles.pack_command(__doc__, OUT, build, lab_required=True)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,6 @@ everything that does not need the reference.
 Usage: python3 tests/handout.py [--lab N] [--out DIR]
 Prints the tarball's path. tests/check_handout.py proves it is clean.
 """
-import argparse
 import sys
 import tempfile
 from pathlib import Path
@@ -35,17 +34,8 @@ def build(lab: int | None, out: Path) -> Path:
 
 
 def main() -> int:
-    """Build the handout the command line asks for; print its path."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--lab", type=int, help="the last stage to include")
-    parser.add_argument("--out", type=Path, default=OUT,
-                        help=f"the directory to write it to ({OUT})")
-    args = parser.parse_args()
-    numbers = [kitfiles.stage_number(s) for s in kitfiles.stages()]
-    if args.lab is not None and args.lab not in numbers:
-        parser.error(f"--lab must be one of {numbers}")
-    print(build(args.lab, args.out))
-    return 0
+    """Build what the command line asks for; print its path."""
+    return kitfiles.pack_command(__doc__, OUT, build, lab_required=False)
 
 
 if __name__ == "__main__":

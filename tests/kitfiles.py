@@ -6,11 +6,13 @@ instructor's own (the reference in solutions/, the known-buggy variants,
 the tools that need them), cut to the stages 01..N when asked. Used by
 handout.py, release.py, handin.py, gradescope_zip.py and batch.py.
 """
+import argparse
 import ast
 import re
 import shutil
 import subprocess
 import tarfile
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,7 +28,7 @@ PRIVATE = ("solutions/", "tests/mutants/", ".ci/", "tests/check_grader.py",
            "tests/release.py", "tests/ctokens.py", "tests/check_handout.py",
            "tests/gradescope_zip.py", "tests/gradescope/",
            "tests/check_gradescope.py", "tests/batch.py", "tests/sandbox.py",
-           "tests/samples.py", "tests/check_batch.py")
+           "tests/samples.py", "tests/check_batch.py", "tests/checktable.py")
 
 
 def stages(root: Path = ROOT) -> list[str]:
@@ -146,3 +148,21 @@ def safe_extract(tarball: Path, dest: Path) -> None:
     """Unpack tarball into dest, refusing links and paths that leave it."""
     with tarfile.open(tarball) as tar:
         tar.extractall(dest, filter="data")
+
+
+def pack_command(doc: str, out: Path, build: Callable[[int, Path], Path],
+                 lab_required: bool) -> int:
+    """The command line of a tool that packs something for a lab
+    (--lab N, --out DIR): check it, run build(lab, dir), print the path
+    it returns. lab is None when not required and not given."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--lab", type=int, required=lab_required,
+                        help="the stage: stages 1..LAB go in")
+    parser.add_argument("--out", type=Path, default=out,
+                        help=f"the directory to write to ({out})")
+    args = parser.parse_args()
+    numbers = [stage_number(s) for s in stages()]
+    if args.lab is not None and args.lab not in numbers:
+        parser.error(f"--lab must be one of {numbers}")
+    print(build(args.lab, args.out))
+    return 0

@@ -10,7 +10,6 @@ GIVEN=K` takes stages 1..K from the reference and the later ones from
 their own labs/. Stages 1..K all go together because GIVEN=K uses them all.
 Usage: python3 tests/release.py --lab K [--out DIR]
 """
-import argparse
 import shutil
 import sys
 import tempfile
@@ -34,18 +33,8 @@ def build(lab: int, out: Path) -> Path:
 
 
 def main() -> int:
-    """Build the release the command line asks for; print its path."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--lab", type=int, required=True,
-                        help="release the reference of stages 1..LAB")
-    parser.add_argument("--out", type=Path, default=OUT,
-                        help=f"the directory to write it to ({OUT})")
-    args = parser.parse_args()
-    numbers = [kitfiles.stage_number(s) for s in kitfiles.stages()]
-    if args.lab not in numbers:
-        parser.error(f"--lab must be one of {numbers}")
-    print(build(args.lab, args.out))
-    return 0
+    """Build what the command line asks for; print its path."""
+    return kitfiles.pack_command(__doc__, OUT, build, lab_required=True)
 
 
 if __name__ == "__main__":
