@@ -18,22 +18,30 @@ import re
 import shutil
 import sys
 import tempfile
+import textwrap
 from pathlib import Path
 
 import kitfiles
 
 UNANSWERED = "(your answer)"
+WIDTH = 76   # columns of the template's text
 QUESTIONS = re.compile(r"^## Questions\s*$(.*?)(?=^## |\Z)", re.M | re.S)
 ITEM = re.compile(r"^\s*(?:\d+\.|[-*])\s+(.*)$")
 
 
 def questions(handout: Path) -> list[str]:
-    """The list items of a handout's "## Questions" section."""
+    """The list items of a handout's "## Questions" section, each item's
+    wrapped lines joined."""
     section = QUESTIONS.search(handout.read_text()) if handout.is_file() \
         else None
-    if section is None:
-        return []
-    return [m[1] for m in map(ITEM.match, section[1].splitlines()) if m]
+    items: list[str] = []
+    for line in section[1].splitlines() if section else []:
+        item = ITEM.match(line)
+        if item:
+            items.append(item[1])
+        elif items and line.startswith(" ") and line.strip():
+            items[-1] += " " + line.strip()
+    return items
 
 
 def stage_notes(root: Path, stage: str) -> str:
@@ -41,7 +49,9 @@ def stage_notes(root: Path, stage: str) -> str:
     lines = [f"## {stage}", "", f"Hours spent: {UNANSWERED}", ""]
     for i, question in enumerate(
             questions(root / "labs" / stage / "README.md"), 1):
-        lines += [f"{i}. {question}", "", f"   {UNANSWERED}", ""]
+        lines += [textwrap.fill(question, WIDTH, initial_indent=f"{i}. ",
+                                subsequent_indent="   "),
+                  "", f"   {UNANSWERED}", ""]
     return "\n".join(lines)
 
 
