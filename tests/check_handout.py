@@ -17,7 +17,8 @@ checks, each a row of the table:
             commented, into a Markdown file;
   hidden    no test marked hidden is left in the handout's lab modules,
             and removing them from a sample module keeps the visible one;
-  cut       the handout of stage 01 only holds no later stage's files;
+  cut       the handout of stage 01 only holds that stage and its tests,
+            and builds on its own (no later stage's unit test or glue);
   build     unpacked, `make all` builds every starter and unit test;
   grade     every starter scores 0 on every lab's tests;
   guard     `make run` says the reference is missing instead of failing
@@ -179,8 +180,8 @@ def check_guard(tree: Path) -> list[str]:
     status, output = run(["make", "run"], tree)
     if status != 0 and "solutions/" in output and "INSTRUCTORS.md" in output:
         return []
-    return ["`make run` did not say that solutions/ is missing:\n    " +
-            output.strip().splitlines()[-1] if output.strip() else "(none)"]
+    return [failed_command(["make", "run"], output) +
+            "\n    (expected: a message that solutions/ is missing)"]
 
 
 def check_release(tree: Path, last: int, scratch: Path) -> list[str]:
@@ -195,12 +196,17 @@ def check_release(tree: Path, last: int, scratch: Path) -> list[str]:
 
 
 def check_cut(scratch: Path) -> list[str]:
-    """Problems in the handout of stage 01 alone: later stages' files."""
-    names = tarball_texts(handout.build(1, scratch / "cut"))
-    later = [n for n in names
-             if kitfiles.belongs_to_later_stage(n, 1, set()) or
-             n == "tests/unit/test_http.c"]
-    return [f"holds {n}" for n in later]
+    """Problems in the handout of stage 01 alone: it must hold that stage
+    and its tests only, and build on its own."""
+    kitfiles.safe_extract(handout.build(1, scratch / "cut"), scratch / "cut")
+    tree = scratch / "cut" / handout.name_of(1)
+    problems = []
+    if kitfiles.stages(tree) != kitfiles.stages()[:1]:
+        problems.append(f"holds the stages {kitfiles.stages(tree)}")
+    graded = sorted(p.name for p in (tree / "tests/grade").glob("lab*.py"))
+    if graded != ["lab01.py"]:
+        problems.append(f"holds the graded tests {graded}")
+    return problems + check_build(tree)
 
 
 def checks(scratch: Path, verbose: bool) -> list[tuple[str, list[str]]]:
