@@ -14,10 +14,20 @@
 # Variables: SOL=1 uses solutions/ instead of labs/; SAN=asan|tsan builds a
 # sanitizer variant; V=1 makes the grader verbose; T=name runs one test;
 # STRETCH=2 doubles every time limit (a slow machine);
-# JSON=file writes Gradescope results; VALGRIND=1 grades under memcheck;
+# JSON=file writes Gradescope results; AUTOLAB=1 ends with Autolab's score
+# line; VALGRIND=1 grades under memcheck;
 # GIVEN=K builds stages 1..K from solutions/ and the later ones from labs/
 # (an instructor releasing the reference of stages a student missed).
 # `make -s path LAB=N [SOL=1] [SAN=...]` prints the program's path.
+#   make handin [LAB=N]    pack your files and NOTES.md to hand in
+# Instructor targets (INSTRUCTORS.md; they need the full kit, solutions/ too):
+#   make handout [LAB=N]   the students' tarball: stages 1..N, no reference
+#   make release LAB=K     the reference of stages 1..K, for students
+#   make gradescope LAB=N  Gradescope's autograder zip for lab N
+#   make batch DIR=d [LAB=N] [JOBS=2]   grade a folder of submissions to a CSV
+#   make check-handout     the handout holds no solution, builds, scores 0
+#   make check-gradescope  run_autograder on sample submissions (LAB=2 default)
+#   make check-batch       batch grading of samples, sandboxed (as root)
 
 ifneq ($(shell uname -s),Linux)
 $(error the kit needs Linux (sockets, /proc, Debian packages); this is $(shell uname -s))
@@ -51,10 +61,25 @@ BIN      := $(BUILD)/bin/$(SRC)$(if $(GIVEN),-given$(GIVEN))
 STAGES   := $(notdir $(wildcard labs/[0-9][0-9]-*))
 LAST     := $(words $(STAGES))
 LAB_NAME := $(if $(LAB),$(filter $(shell printf '%02d' '$(LAB)' 2>/dev/null)-%,$(STAGES)))
-ifneq ($(filter lab path grade diff,$(MAKECMDGOALS)),)
+ifneq ($(filter lab path grade diff release gradescope,$(MAKECMDGOALS)),)
 ifeq ($(LAB_NAME),)
 $(error say which stage: LAB=1 to LAB=$(LAST))
 endif
+endif
+
+# What needs the reference in solutions/. A handout has none: students get
+# stages 1..K of it from an instructor's `make release LAB=K`.
+INSTRUCTOR_GOALS := run test check-grader kitcheck check handout release \
+                    gradescope batch check-handout check-gradescope \
+                    check-batch
+sol_upto    = $(wordlist 1,$(or $(1),$(LAST)),$(STAGES))
+SOL_NEEDED := $(sort $(if $(filter $(INSTRUCTOR_GOALS),$(MAKECMDGOALS)),$(STAGES)) \
+                $(if $(SOL),$(call sol_upto,$(LAB))) \
+                $(if $(GIVEN),$(call sol_upto,$(GIVEN))) \
+                $(if $(filter diff,$(MAKECMDGOALS)),$(LAB_NAME)))
+SOL_MISSING := $(strip $(foreach s,$(SOL_NEEDED),$(if $(wildcard solutions/$(s)/*.c),,$(s))))
+ifneq ($(SOL_MISSING),)
+$(error this needs the reference of $(SOL_MISSING) in solutions/, which this copy of the kit does not have (INSTRUCTORS.md, "Releasing a solution"))
 endif
 
 # The sources of stage NN's program. Stage 01 is a program of its own. The
@@ -93,8 +118,8 @@ UNITS      := $(patsubst tests/unit/%.c,$(BUILD)/tests/$(SRC)/%,$(UNIT_SRCS))
 module_src  = $(lastword $(wildcard $(SRC)/[0-9][0-9]-*/$(1).c))
 
 .PHONY: all lab path run unit grade test check check-grader kitcheck deps \
-        bench bench-deps diff format \
-        format-check tidy clean
+        bench bench-deps diff format format-check tidy clean handin handout \
+        release gradescope batch check-handout check-gradescope check-batch
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -131,6 +156,7 @@ unit: $(UNITS)
 GRADE_FLAGS = $(if $(SAN),--sanitizer $(SAN)) $(if $(VALGRIND),--valgrind) \
               $(if $(T),--only $(T)) $(if $(JSON),--json $(JSON)) \
               $(if $(OWN),--own) $(if $(FULL),--require-full) $(if $(V),-v) \
+              $(if $(AUTOLAB),--autolab) \
               $(if $(STRETCH),--stretch $(STRETCH)) \
               $(if $(SOL)$(GIVEN),--make-flags '$(strip $(if $(SOL),SOL=1) \
                   $(if $(GIVEN),GIVEN=$(GIVEN)))')
@@ -182,6 +208,33 @@ bench-deps:
 
 bench:
 	$(PYTHON) bench/bench.py $(if $(FULL),--full)
+
+# Hand in: the files you write and NOTES.md, with a MANIFEST.
+handin:
+	@$(PYTHON) tests/handin.py $(if $(LAB),--lab $(LAB))
+
+# Instructor tools: what students get, and grading at scale.
+handout:
+	$(PYTHON) tests/handout.py $(if $(LAB),--lab $(LAB))
+
+release:
+	$(PYTHON) tests/release.py --lab $(LAB)
+
+gradescope:
+	$(PYTHON) tests/gradescope_zip.py --lab $(LAB)
+
+batch:
+	$(PYTHON) tests/batch.py $(or $(DIR),$(error say which folder: DIR=submissions/)) \
+	    $(if $(LAB),--lab $(LAB)) $(if $(JOBS),--jobs $(JOBS))
+
+check-handout:
+	$(PYTHON) tests/check_handout.py
+
+check-gradescope:
+	$(PYTHON) tests/check_gradescope.py $(if $(LAB),--lab $(LAB))
+
+check-batch:
+	$(PYTHON) tests/check_batch.py $(if $(LAB),--lab $(LAB))
 
 C_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null || find common labs solutions tests -name '*.[ch]')
 

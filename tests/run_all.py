@@ -11,7 +11,10 @@ Steps (see docs/ARCHITECTURE.md, "What make test runs"):
   6. the kit check: starters build, score 0 and fail fast with TODOs; the
      grader check: every known-buggy variant in tests/mutants is caught,
      and the reference passes twice with a core kept busy;
-  7. the house format (clang-format) and clang-tidy's checks.
+  7. the handout check: the students' tarball holds no solution, builds,
+     and its starters score 0; the Gradescope autograder of lab 2 on
+     sample submissions (full marks, 0, a build that fails);
+  8. the house format (clang-format) and clang-tidy's checks.
 Each step's own `N passed, N failed` line is added into the totals; a step
 without one (a build, the format check) counts as one check. Every step
 runs even after a failure, so one report shows everything that is wrong.
@@ -62,6 +65,8 @@ def steps() -> list[tuple[str, list[str]]]:
     plan.append(("kit check", make("kitcheck")))
     plan.append(("grader check: variants, 2 reference runs",
                  make("check-grader", "RUNS=2")))
+    plan.append(("handout check", make("check-handout")))
+    plan.append(("gradescope autograder, lab 2", make("check-gradescope")))
     plan.append(("format check", make("format-check")))
     plan.append(("clang-tidy", make("tidy")))
     return plan

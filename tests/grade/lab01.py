@@ -349,6 +349,9 @@ def echo_loopback_only(t: Context) -> None:
     if addresses != ["127.0.0.1"]:
         t.fail(hints.DIFFERS, f"the server listens on {addresses}, "
                "expected ['127.0.0.1'] only")
+    # A stub that exits right after listening must not pass by a race:
+    # the server proves it serves on that address.
+    session(t, server.port, text_line(t, 20), "the echo on 127.0.0.1")
 
 
 @test(5, "under valgrind, a session of lines, binary bytes and a vanishing "

@@ -1,0 +1,74 @@
+"""submission.py - put a student's files from a submission into a kit tree.
+
+A submission is a folder (Gradescope's /autograder/submission, or one
+student's folder in a batch) or a tarball (what `make handin` writes; a
+folder may hold one too). The files a student writes are
+labs/NN-name/*.c. In a submission each may be at labs/NN-name/FILE at any
+depth (a whole kit, or a handin tarball's content), or loose: FILE
+anywhere, for the latest stage that has a file of that name. Only regular
+files count (no links), and only those names: anything else a submission
+holds is never copied. A file the submission lacks stays the starter.
+"""
+import shutil
+import tarfile
+from pathlib import Path
+
+import kitfiles
+
+
+def unpack(submission: Path, scratch: Path) -> list[Path]:
+    """The folders to search: the submission (or its tarball unpacked) and
+    every tarball directly inside it, unpacked under scratch."""
+    tarballs = [submission] if submission.is_file() else \
+        sorted(p for p in submission.iterdir() if p.is_file() and
+               not p.is_symlink() and p.name.endswith(kitfiles.TARBALLS))
+    roots = [] if submission.is_file() else [submission]
+    for i, tarball in enumerate(tarballs):
+        dest = scratch / f"tarball{i}"
+        dest.mkdir(parents=True)
+        try:
+            kitfiles.safe_extract(tarball, dest)
+        except (tarfile.TarError, OSError):
+            continue   # not a tarball we can read: the folder still counts
+        roots.append(dest)
+    return roots
+
+
+def candidates(roots: list[Path], name: str) -> list[Path]:
+    """Regular files called name under roots, shallowest first."""
+    found = [p for root in roots for p in root.rglob(name)
+             if p.is_file() and not p.is_symlink()]
+    return sorted(found, key=lambda p: (len(p.parts), str(p)))
+
+
+def find(roots: list[Path], stage: str, name: str,
+         loose_ok: bool) -> Path | None:
+    """The submission's file for labs/stage/name: at .../stage/name, else
+    (when loose_ok) the shallowest file called name."""
+    files = candidates(roots, name)
+    exact = [p for p in files if p.parent.name == stage]
+    if exact:
+        return exact[0]
+    return files[0] if loose_ok and files else None
+
+
+def overlay(submission: Path, kit: Path, last: int,
+            scratch: Path) -> list[str]:
+    """Copy the student's files of stages 1..last from submission over
+    the starters in kit; return one line per file saying where it came
+    from."""
+    roots = unpack(submission, scratch)
+    wanted = kitfiles.student_files(kit, last)
+    latest = {Path(f).name: f for f in wanted}   # a later stage wins
+    report = []
+    for name in wanted:
+        stage, file = Path(name).parent.name, Path(name).name
+        found = find(roots, stage, file, latest[file] == name)
+        if found is None:
+            report.append(f"{name}: not in the submission (the starter "
+                          f"is graded)")
+            continue
+        shutil.copyfile(found, kit / name)
+        shown = found.relative_to(next(r for r in roots if r in found.parents))
+        report.append(f"{name}: from {shown}")
+    return report
