@@ -11,7 +11,9 @@ Steps (see docs/ARCHITECTURE.md, "What make test runs"):
   6. the kit check: starters build, score 0 and fail fast with TODOs; the
      grader check: every known-buggy variant in tests/mutants is caught,
      and the reference passes twice with a core kept busy;
-  7. the house format (clang-format) and clang-tidy's checks.
+  7. the house format (clang-format) and clang-tidy's checks;
+  8. the slides: every deck renders with Marp, with no broken image and
+     no empty slide (tests/check_slides.py, after its own tests).
 Each step's own `N passed, N failed` line is added into the totals; a step
 without one (a build, the format check) counts as one check. Every step
 runs even after a failure, so one report shows everything that is wrong.
@@ -64,6 +66,8 @@ def steps() -> list[tuple[str, list[str]]]:
                  make("check-grader", "RUNS=2")))
     plan.append(("format check", make("format-check")))
     plan.append(("clang-tidy", make("tidy")))
+    plan.append(("slides: render and check every deck",
+                 make("slides-check")))
     return plan
 
 
