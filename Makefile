@@ -165,10 +165,10 @@ DOT_STYLE  := -Gfontname=Helvetica -Nfontname=Helvetica -Efontname=Helvetica \
 slides: $(DECKS:%.md=$(SLIDES_OUT)/%.html) $(SLIDES_PDF)
 	@echo "slides: $(words $(DECKS)) decks in $(SLIDES_OUT)/$(if $(SLIDES_PDF),, as HTML only: no PDF without Chromium ($(CHROMIUM)); apt-get install chromium)"
 
-$(MARP_STAMP): slides/package.json slides/package-lock.json
+$(MARP_STAMP): slides/package.json slides/package-lock.json | deps
 	cd slides && npm ci --no-audit --no-fund --loglevel=error
 
-$(SLIDES_OUT)/diagrams/%.svg: slides/diagrams/%.dot
+$(SLIDES_OUT)/diagrams/%.svg: slides/diagrams/%.dot | deps
 	@mkdir -p $(@D)
 	dot $(DOT_STYLE) -Tsvg $< -o $@
 
