@@ -66,7 +66,7 @@ def steps() -> list[tuple[str, list[str]]]:
                  make("check-grader", "RUNS=2")))
     plan.append(("format check", make("format-check")))
     plan.append(("clang-tidy", make("tidy")))
-    plan.append(("slides: render and check every deck",
+    plan.append(("slides: render, check each deck",
                  make("slides-check")))
     return plan
 
