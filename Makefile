@@ -11,6 +11,9 @@
 #   make bench             the reference against direct, tinyproxy and squid
 #                          (docs/performance.md; FULL=1 adds 1 and 128
 #                          connections); make bench-deps installs what it uses
+#   make slides            render the lecture decks into build/slides/
+#                          (HTML; PDF too where Chromium is installed)
+#   make slides-check      render every deck and check its images and slides
 # Variables: SOL=1 uses solutions/ instead of labs/; SAN=asan|tsan builds a
 # sanitizer variant; V=1 makes the grader verbose; T=name runs one test;
 # STRETCH=2 doubles every time limit (a slow machine);
@@ -118,8 +121,9 @@ UNITS      := $(patsubst tests/unit/%.c,$(BUILD)/tests/$(SRC)/%,$(UNIT_SRCS))
 module_src  = $(lastword $(wildcard $(SRC)/[0-9][0-9]-*/$(1).c))
 
 .PHONY: all lab path run unit grade test check check-grader kitcheck deps \
-        bench bench-deps diff format format-check tidy clean handin handout \
-        release gradescope batch check-handout check-gradescope check-batch
+        bench bench-deps diff slides slides-check format format-check tidy \
+        clean handin handout release gradescope batch check-handout \
+        check-gradescope check-batch
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -172,6 +176,50 @@ diff:
 	    diff -u $(PREV_TABLE) $(LAB_TABLE) || true; fi
 	@for f in solutions/$(LAB_NAME)/*.c; do \
 	    diff -u --label /dev/null --label $$f /dev/null $$f || true; done
+
+# Lecture decks: every slides/NN-name.md, rendered by Marp (its version
+# pinned in slides/package-lock.json, installed by npm ci) into
+# build/slides/ as HTML, and as PDF where Chromium is installed. The
+# diagrams, slides/diagrams/*.dot, are drawn by Graphviz into
+# build/slides/diagrams/*.svg, beside the decks that show them. Each deck
+# is copied there too, since Marp finds a PDF's images beside its source.
+SLIDES_OUT := build/slides
+DECKS      := $(notdir $(wildcard slides/[0-9][0-9]-*.md))
+DIAGRAMS   := $(patsubst slides/%.dot,$(SLIDES_OUT)/%.svg,$(wildcard slides/diagrams/*.dot))
+MARP_STAMP := slides/node_modules/.package-lock.json
+MARP       := slides/node_modules/.bin/marp --theme slides/theme.css
+CHROMIUM   ?= /usr/bin/chromium
+SLIDES_PDF := $(if $(wildcard $(CHROMIUM)),$(DECKS:%.md=$(SLIDES_OUT)/%.pdf))
+DOT_STYLE  := -Gfontname=Helvetica -Nfontname=Helvetica -Efontname=Helvetica \
+              -Gbgcolor=transparent -Nshape=box -Nstyle=rounded,filled \
+              -Nfillcolor='\#e8eef6' -Ncolor='\#224466' -Ecolor='\#333333'
+
+slides: $(DECKS:%.md=$(SLIDES_OUT)/%.html) $(SLIDES_PDF)
+	@echo "slides: $(words $(DECKS)) decks in $(SLIDES_OUT)/$(if $(SLIDES_PDF),, as HTML only: no PDF without Chromium ($(CHROMIUM)); apt-get install chromium)"
+
+$(MARP_STAMP): slides/package.json slides/package-lock.json | deps
+	cd slides && npm ci --no-audit --no-fund --loglevel=error
+
+$(SLIDES_OUT)/diagrams/%.svg: slides/diagrams/%.dot | deps
+	@mkdir -p $(@D)
+	dot $(DOT_STYLE) -Tsvg $< -o $@
+
+$(SLIDES_OUT)/%.md: slides/%.md
+	@mkdir -p $(@D)
+	cp $< $@
+
+$(SLIDES_OUT)/%.html: $(SLIDES_OUT)/%.md slides/theme.css $(DIAGRAMS) $(MARP_STAMP)
+	$(MARP) $< -o $@
+
+$(SLIDES_OUT)/%.pdf: $(SLIDES_OUT)/%.md slides/theme.css $(DIAGRAMS) $(MARP_STAMP)
+	CHROME_PATH=$(CHROMIUM) $(MARP) --pdf --allow-local-files $< -o $@
+
+# Render every deck afresh and check it: no missing or unrendered image, no
+# empty slide, no deck that fails to render. The checker's own tests first.
+slides-check: $(DIAGRAMS) $(MARP_STAMP)
+	$(PYTHON) -m unittest tests/test_check_slides.py
+	$(PYTHON) tests/check_slides.py --marp '$(MARP)' \
+	    --diagrams $(SLIDES_OUT)/diagrams $(addprefix slides/,$(DECKS))
 
 # Start the most advanced reference program on 127.0.0.1:8080.
 REFERENCE := $(BUILD)/bin/solutions/$(lastword $(STAGES))

@@ -19,6 +19,9 @@ for p in $packages; do
     *) missing="$missing $p" ;;
     esac
 done
+# Node.js and npm run Marp, which renders the slides (make slides): any
+# install of them will do, so look for the command, not Debian's package.
+command -v npm >/dev/null 2>&1 || missing="$missing nodejs npm"
 if [ -z "$missing" ]; then
     echo "deps: every package the kit needs is installed"
     exit 0

@@ -14,7 +14,9 @@ Steps (see docs/ARCHITECTURE.md, "What make test runs"):
   7. the handout check: the students' tarball holds no solution, builds,
      and its starters score 0; the Gradescope autograder of lab 2 on
      sample submissions (full marks, 0, a build that fails);
-  8. the house format (clang-format) and clang-tidy's checks.
+  8. the house format (clang-format) and clang-tidy's checks;
+  9. the slides: every deck renders with Marp, with no broken image and
+     no empty slide (tests/check_slides.py, after its own tests).
 Each step's own `N passed, N failed` line is added into the totals; a step
 without one (a build, the format check) counts as one check. Every step
 runs even after a failure, so one report shows everything that is wrong.
@@ -69,6 +71,8 @@ def steps() -> list[tuple[str, list[str]]]:
     plan.append(("gradescope autograder, lab 2", make("check-gradescope")))
     plan.append(("format check", make("format-check")))
     plan.append(("clang-tidy", make("tidy")))
+    plan.append(("slides: render, check each deck",
+                 make("slides-check")))
     return plan
 
 
