@@ -583,6 +583,13 @@ int http_body_length(const struct http_request *req, uint64_t *length)
         return http_header_get(req, "Content-Length") != NULL ? 400 : 501;
     }
 
+    /* RFC 9110 section 7.6.1 forbids a sender to name Content-Length in
+     * Connection; were it obeyed, the origin would get the body without
+     * its length and read it as a second request (smuggling): 400. */
+    if (http_is_connection_option(req, "Content-Length")) {
+        return 400;
+    }
+
     /* RFC 9112 section 6.3: an invalid Content-Length, or two that differ,
      * leave the body's end unknown: 400. */
     for (size_t i = 0; i < req->nheaders; i++) {

@@ -1103,6 +1103,18 @@ static void test_http_body_length_not_digits(void)
                   400);
 }
 
+static void test_http_body_length_connection_names_length(void)
+{
+    uint64_t length;
+
+    /* The body would go upstream without its length: a second request. */
+    ASSERT_EQ_INT(body_length(LIT("POST http://a.example/ HTTP/1.1\r\n"
+                                  "Connection: close, content-length\r\n"
+                                  "Content-Length: 5\r\n\r\n"),
+                              &length),
+                  400);
+}
+
 static void test_http_body_length_list(void)
 {
     uint64_t length;
@@ -1493,6 +1505,8 @@ static CU_TestInfo http_tests[] = {
     { "Content-Length that is not digits is 400",
       test_http_body_length_not_digits },
     { "Content-Length list is 400", test_http_body_length_list },
+    { "Content-Length named in Connection is 400",
+      test_http_body_length_connection_names_length },
     { "Content-Length above 2^62 is 400", test_http_body_length_overflow },
     { "Content-Length with Transfer-Encoding is 400",
       test_http_body_length_with_transfer_encoding },
