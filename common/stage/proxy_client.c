@@ -10,6 +10,7 @@
 #include <inttypes.h>
 #include <stdbool.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -124,6 +125,19 @@ static int exchange(struct rio *client, const struct http_request *req,
     return forward_request(req, client, &sink, &cfg->forward, res);
 }
 
+/* host_lines - how many Host header lines req has. */
+static size_t host_lines(const struct http_request *req)
+{
+    size_t count = 0;
+
+    for (size_t i = 0; i < req->nheaders; i++) {
+        if (strcasecmp(req->headers[i].name, "Host") == 0) {
+            count++;
+        }
+    }
+    return count;
+}
+
 /* serve_tunnel - serve a CONNECT request with the stage's tunnel, if it
  * has one yet (stage 04). Returns as serve_request does. */
 static int serve_tunnel(struct rio *client, struct http_request *req,
@@ -154,8 +168,10 @@ static int serve_request(struct rio *client, struct http_request *req,
     const char *note;
     int rc;
 
+    /* RFC 9112 section 3.2: more than one Host is a 400 for every method;
+     * CONNECT never reaches http_parse_target, which checks the others. */
     if (strcmp(req->method, "CONNECT") == 0) {
-        return serve_tunnel(client, req, peer, cfg);
+        return host_lines(req) > 1 ? 400 : serve_tunnel(client, req, peer, cfg);
     }
     if (!is_forwarded(req->method)) {
         return 501;
