@@ -8,6 +8,9 @@
 #   make test              everything CI checks (see docs/ARCHITECTURE.md)
 #   make diff LAB=N        what the reference of stage N adds over N-1
 #   make check-grader      the grader catches every known-buggy variant
+#   make fuzz              run the libFuzzer targets FUZZ_SECONDS each (60)
+#   make slowloris         a legitimate client is served while 500 slow
+#                          clients hold connections (docs/FUZZING.md)
 # Variables: SOL=1 uses solutions/ instead of labs/; SAN=asan|tsan builds a
 # sanitizer variant; V=1 makes the grader verbose; T=name runs one test;
 # STRETCH=2 doubles every time limit (a slow machine);
@@ -88,7 +91,7 @@ UNITS      := $(patsubst tests/unit/%.c,$(BUILD)/tests/$(SRC)/%,$(UNIT_SRCS))
 module_src  = $(lastword $(wildcard $(SRC)/[0-9][0-9]-*/$(1).c))
 
 .PHONY: all lab path run unit grade test check check-grader kitcheck deps \
-        diff format \
+        diff fuzz slowloris format \
         format-check tidy clean
 .DELETE_ON_ERROR:
 .SECONDARY:
@@ -169,6 +172,46 @@ kitcheck check:
 
 deps:
 	@sh tests/deps.sh
+
+# Fuzzing (docs/FUZZING.md): each libFuzzer target in tests/fuzz links
+# only the parsers it feeds (the reference's), and runs FUZZ_SECONDS from
+# the seed corpus in tests/fuzz/corpus, keeping what it finds in
+# build/fuzz/corpus and any crashing input in build/fuzz/.
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZ_DIR     := build/fuzz
+FUZZ_FLAGS    = -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_NAMES   := request response authority
+fuzz_request_srcs   := solutions/02-forward/http.c common/log.c
+fuzz_response_srcs  := solutions/02-forward/http.c common/log.c
+fuzz_authority_srcs := solutions/02-forward/http.c \
+                       solutions/04-connect/tunnel.c common/log.c \
+                       common/net.c common/rio.c common/deadline.c
+
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $$(fuzz_$$*_srcs)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(filter-out -MMD -MP,$(CPPFLAGS)) $(CFLAGS) $(FUZZ_FLAGS) \
+	    $(filter %.c,$^) -o $@
+
+fuzz: $(FUZZ_NAMES:%=$(FUZZ_DIR)/fuzz_%)
+	@for name in $(FUZZ_NAMES); do \
+	    mkdir -p $(FUZZ_DIR)/corpus/$$name; \
+	    echo "fuzz_$$name: $(FUZZ_SECONDS) s"; \
+	    $(FUZZ_DIR)/fuzz_$$name -max_total_time=$(FUZZ_SECONDS) \
+	        -max_len=16384 -timeout=10 -print_final_stats=1 \
+	        -artifact_prefix=$(FUZZ_DIR)/crash-$$name- \
+	        $(FUZZ_DIR)/corpus/$$name tests/fuzz/corpus/$$name \
+	        2>$(FUZZ_DIR)/fuzz_$$name.log || \
+	        { tail -40 $(FUZZ_DIR)/fuzz_$$name.log; exit 1; }; \
+	    grep -E '^(Done|stat::number_of_executed_units)' \
+	        $(FUZZ_DIR)/fuzz_$$name.log; \
+	done
+
+# The slow-client check: 500 slowloris connections and a legitimate
+# client that must still get its 200 within a second.
+slowloris:
+	@$(MAKE) --no-print-directory SOL=1 LAB=$(LAST) lab
+	$(PYTHON) tests/slowloris.py --proxy $(REFERENCE)
 
 C_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null || find common labs solutions tests -name '*.[ch]')
 
