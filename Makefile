@@ -8,9 +8,9 @@
 #   make test              everything CI checks (see docs/ARCHITECTURE.md)
 #   make diff LAB=N        what the reference of stage N adds over N-1
 #   make check-grader      the grader catches every known-buggy variant
-#   make fuzz              run the libFuzzer targets FUZZ_SECONDS each (60)
+#   make fuzz              fuzz the parsers, FUZZ_SECONDS per target (60)
 #   make slowloris         a legitimate client is served while 500 slow
-#                          clients hold connections (docs/FUZZING.md)
+#                          clients hold connections (docs/HARDENING.md)
 # Variables: SOL=1 uses solutions/ instead of labs/; SAN=asan|tsan builds a
 # sanitizer variant; V=1 makes the grader verbose; T=name runs one test;
 # STRETCH=2 doubles every time limit (a slow machine);
@@ -173,20 +173,20 @@ kitcheck check:
 deps:
 	@sh tests/deps.sh
 
-# Fuzzing (docs/FUZZING.md): each libFuzzer target in tests/fuzz links
-# only the parsers it feeds (the reference's), and runs FUZZ_SECONDS from
-# the seed corpus in tests/fuzz/corpus, keeping what it finds in
-# build/fuzz/corpus and any crashing input in build/fuzz/.
+# Fuzzing (docs/HARDENING.md): each libFuzzer target in tests/fuzz links
+# only the parsers it feeds (yours, or the reference's with SOL=1), and
+# runs FUZZ_SECONDS from the seed corpus in tests/fuzz/corpus, keeping
+# what it finds in build/fuzz/SRC/corpus and a crashing input beside it.
+# FUZZ_CC=afl-clang-fast builds the same targets for AFL++.
 FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
-FUZZ_DIR     := build/fuzz
+FUZZ_DIR     := build/fuzz/$(SRC)
 FUZZ_FLAGS    = -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_NAMES   := request response authority
-fuzz_request_srcs   := solutions/02-forward/http.c common/log.c
-fuzz_response_srcs  := solutions/02-forward/http.c common/log.c
-fuzz_authority_srcs := solutions/02-forward/http.c \
-                       solutions/04-connect/tunnel.c common/log.c \
-                       common/net.c common/rio.c common/deadline.c
+fuzz_request_srcs   = $(call module_src,http) common/log.c
+fuzz_response_srcs  = $(call module_src,http) common/log.c
+fuzz_authority_srcs = $(call module_src,http) $(call module_src,tunnel) \
+                      common/log.c common/net.c common/rio.c common/deadline.c
 
 $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $$(fuzz_$$*_srcs)
 	@mkdir -p $(@D)

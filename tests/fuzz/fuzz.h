@@ -4,7 +4,7 @@
  * Each target defines LLVMFuzzerTestOneInput, feeds the bytes to a
  * parser of the kit, and checks what the parser promises with
  * FUZZ_CHECK: a broken promise aborts, and the fuzzer keeps the input
- * that broke it. Built by `make fuzz` (docs/FUZZING.md).
+ * that broke it. Built by `make fuzz` (docs/HARDENING.md).
  *
  * Interface:
  *   FUZZ_CHECK, fuzz_next_line
