@@ -7,7 +7,7 @@
  * that broke it. Built by `make fuzz` (docs/HARDENING.md).
  *
  * Interface:
- *   FUZZ_CHECK, fuzz_next_line
+ *   FUZZ_CHECK, fuzz_next_line, fuzz_next_field
  */
 #ifndef FUZZ_H
 #define FUZZ_H
@@ -43,6 +43,25 @@ static inline size_t fuzz_next_line(const uint8_t *data, size_t size)
         }
     }
     return size;
+}
+
+/*
+ * fuzz_next_field - step *data and *size past the n-byte line at *data;
+ * return the length of the next line, or 0 when the input has ended or
+ * that line is the blank line that ends a head.
+ */
+static inline size_t fuzz_next_field(const uint8_t **data, size_t *size,
+                                     size_t n)
+{
+    const uint8_t *p = *data + n;
+
+    *data = p;
+    *size -= n;
+    n = fuzz_next_line(p, *size);
+    if ((n == 1 && p[0] == '\n') || (n == 2 && p[0] == '\r' && p[1] == '\n')) {
+        return 0;
+    }
+    return n;
 }
 
 #endif /* FUZZ_H */

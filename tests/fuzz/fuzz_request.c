@@ -61,14 +61,7 @@ static int parse_head(struct http_request *req, const uint8_t *data,
     int rc = http_parse_request_line(req, (const char *)data, n);
 
     FUZZ_CHECK(is_status(rc));
-    while (rc == 0) {
-        data += n;
-        size -= n;
-        n = fuzz_next_line(data, size);
-        if (n == 0 || (n == 1 && data[0] == '\n') ||
-            (n == 2 && data[0] == '\r' && data[1] == '\n')) {
-            return 0;
-        }
+    while (rc == 0 && (n = fuzz_next_field(&data, &size, n)) > 0) {
         rc = http_parse_header(req, (const char *)data, n);
         FUZZ_CHECK(is_status(rc));
     }

@@ -20,14 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     FUZZ_CHECK(rc == 0 || rc == 502);
     FUZZ_CHECK(rc != 0 || (resp.status >= 100 && resp.status <= 599));
-    while (rc == 0) {
-        data += n;
-        size -= n;
-        n = fuzz_next_line(data, size);
-        if (n == 0 || (n == 1 && data[0] == '\n') ||
-            (n == 2 && data[0] == '\r' && data[1] == '\n')) {
-            break;
-        }
+    while (rc == 0 && (n = fuzz_next_field(&data, &size, n)) > 0) {
         rc = http_parse_response_header(&resp, (const char *)data, n);
         FUZZ_CHECK(rc == 0 || rc == 502);
         FUZZ_CHECK(resp.content_length >= -1);

@@ -30,6 +30,7 @@ import harness  # noqa: E402
 import hints  # noqa: E402
 import hostile  # noqa: E402
 import hostile_rows  # noqa: E402
+import hostile_table  # noqa: E402
 import procs  # noqa: E402
 import report  # noqa: E402
 from hints import Failure, Pending  # noqa: E402
@@ -435,7 +436,7 @@ class HostileTableTest(unittest.TestCase):
                          set(hostile_rows.CATEGORIES))
 
     def test_handouts_quote_the_table(self) -> None:
-        self.assertEqual(hostile.stale_handouts(), [])
+        self.assertEqual(hostile_table.stale_handouts(), [])
 
     def test_bad_row_names_its_line(self) -> None:
         cells = ["X1", "2", "nonsense", "-", "GET", "once", "-", "close",
