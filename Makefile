@@ -14,6 +14,9 @@
 #   make slides            render the lecture decks into build/slides/
 #                          (HTML; PDF too where Chromium is installed)
 #   make slides-check      render every deck and check its images and slides
+#   make fuzz              fuzz the parsers, FUZZ_SECONDS per target (60)
+#   make slowloris         a legitimate client is served while 500 slow
+#                          clients hold connections (docs/HARDENING.md)
 # Variables: SOL=1 uses solutions/ instead of labs/; SAN=asan|tsan builds a
 # sanitizer variant; V=1 makes the grader verbose; T=name runs one test;
 # STRETCH=2 doubles every time limit (a slow machine);
@@ -121,9 +124,9 @@ UNITS      := $(patsubst tests/unit/%.c,$(BUILD)/tests/$(SRC)/%,$(UNIT_SRCS))
 module_src  = $(lastword $(wildcard $(SRC)/[0-9][0-9]-*/$(1).c))
 
 .PHONY: all lab path run unit grade test check check-grader kitcheck deps \
-        bench bench-deps diff slides slides-check format format-check tidy \
-        clean handin handout release gradescope batch check-handout \
-        check-gradescope check-batch
+        bench bench-deps diff fuzz slowloris slides slides-check format \
+        format-check tidy clean handin handout release gradescope batch \
+        check-handout check-gradescope check-batch
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -283,6 +286,46 @@ check-gradescope:
 
 check-batch:
 	$(PYTHON) tests/check_batch.py $(if $(LAB),--lab $(LAB))
+
+# Fuzzing (docs/HARDENING.md): each libFuzzer target in tests/fuzz links
+# only the parsers it feeds (yours, or the reference's with SOL=1), and
+# runs FUZZ_SECONDS from the seed corpus in tests/fuzz/corpus, keeping
+# what it finds in build/fuzz/SRC/corpus and a crashing input beside it.
+# FUZZ_CC=afl-clang-fast builds the same targets for AFL++.
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZ_DIR     := build/fuzz/$(SRC)
+FUZZ_FLAGS    = -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_NAMES   := request response authority
+fuzz_request_srcs   = $(call module_src,http) common/log.c
+fuzz_response_srcs  = $(call module_src,http) common/log.c
+fuzz_authority_srcs = $(call module_src,http) $(call module_src,tunnel) \
+                      common/log.c common/net.c common/rio.c common/deadline.c
+
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $$(fuzz_$$*_srcs)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(filter-out -MMD -MP,$(CPPFLAGS)) $(CFLAGS) $(FUZZ_FLAGS) \
+	    $(filter %.c,$^) -o $@
+
+fuzz: $(FUZZ_NAMES:%=$(FUZZ_DIR)/fuzz_%)
+	@for name in $(FUZZ_NAMES); do \
+	    mkdir -p $(FUZZ_DIR)/corpus/$$name; \
+	    echo "fuzz_$$name: $(FUZZ_SECONDS) s"; \
+	    $(FUZZ_DIR)/fuzz_$$name -max_total_time=$(FUZZ_SECONDS) \
+	        -max_len=16384 -timeout=10 -print_final_stats=1 \
+	        -artifact_prefix=$(FUZZ_DIR)/crash-$$name- \
+	        $(FUZZ_DIR)/corpus/$$name tests/fuzz/corpus/$$name \
+	        2>$(FUZZ_DIR)/fuzz_$$name.log || \
+	        { tail -40 $(FUZZ_DIR)/fuzz_$$name.log; exit 1; }; \
+	    grep -E '^(Done|stat::number_of_executed_units)' \
+	        $(FUZZ_DIR)/fuzz_$$name.log; \
+	done
+
+# The slow-client check: 500 slowloris connections and a legitimate
+# client that must still get its 200 within a second.
+slowloris:
+	@$(MAKE) --no-print-directory SOL=1 LAB=$(LAST) lab
+	$(PYTHON) tests/slowloris.py --proxy $(REFERENCE)
 
 C_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null || find common labs solutions tests -name '*.[ch]')
 

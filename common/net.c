@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "deadline.h"
+#include "log.h"
 #include "net.h"
 
 #define NET_SERV_MAX 8 /* "65535" and its NUL */
@@ -204,6 +205,30 @@ static bool accept_again(int err)
            err == ECONNABORTED || err == EPROTO;
 }
 
+/* out_of_resources - whether accept() failed because the process or the
+ * system ran out of descriptors or memory: the client is still waiting,
+ * so retrying at once would spin on it. */
+static bool out_of_resources(int err)
+{
+    return err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;
+}
+
+/* back_off - after accept ran out of resources, log it and wait
+ * NET_BACKOFF_MS, or until stopfd fires (-1 with errno ECANCELED). */
+static int back_off(int stopfd)
+{
+    struct pollfd pfd = { .fd = stopfd, .events = POLLIN };
+    int n;
+
+    log_warn("cannot accept a client, pausing %d ms:", NET_BACKOFF_MS);
+    n = poll_until(&pfd, 1, deadline_after(NET_BACKOFF_MS));
+    if (n > 0) {
+        errno = ECANCELED;
+        return -1;
+    }
+    return n;
+}
+
 /* accept_one - accept a client; the socket is blocking, close-on-exec
  * (accept4 would do it in one call, but it is not POSIX) and sends small
  * writes at once (TCP_NODELAY). */
@@ -233,13 +258,23 @@ int net_accept(int listenfd, int stopfd, char *peer, size_t peersize)
     socklen_t len;
     int fd;
 
-    do {
+    for (;;) {
         if (wait_accept(listenfd, stopfd) < 0) {
             return -1;
         }
         fd = accept_one(listenfd, &ss, &len);
-    } while (fd < 0 && accept_again(errno));
-    if (fd >= 0 && peer != NULL) {
+        if (fd >= 0) {
+            break;
+        }
+        if (out_of_resources(errno)) {
+            if (back_off(stopfd) < 0) {
+                return -1;
+            }
+        } else if (!accept_again(errno)) {
+            return -1;
+        }
+    }
+    if (peer != NULL) {
         net_peer_name((struct sockaddr *)&ss, len, peer, peersize);
     }
     return fd;

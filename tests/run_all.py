@@ -7,7 +7,9 @@ Steps (see docs/ARCHITECTURE.md, "What make test runs"):
   4. each stage's reference graded on its own tests, then the last stage
      cumulatively (every lab's tests), all at full marks;
   5. the last stage again under ASan+UBSan, and the threaded stages
-     (03 and later) under ThreadSanitizer;
+     (03 and later) under ThreadSanitizer (each lab's grade includes its
+     hostile cases, tests/grade/hostile.tsv); then each fuzz target of
+     tests/fuzz for FUZZ_SECONDS;
   6. the kit check: starters build, score 0 and fail fast with TODOs; the
      grader check: every known-buggy variant in tests/mutants is caught,
      and the reference passes twice with a core kept busy;
@@ -32,6 +34,7 @@ UNITTEST_RAN = re.compile(r"^Ran (\d+) tests?", re.M)
 UNITTEST_BAD = re.compile(r"^FAILED \((?:failures=(\d+))?(?:, )?(?:errors=(\d+))?",
                           re.M)
 THREADED_FROM = 3  # the first stage with threads, graded under TSan
+FUZZ_SECONDS = 10  # each fuzz target's run
 
 
 def stages() -> list[str]:
@@ -64,6 +67,8 @@ def steps() -> list[tuple[str, list[str]]]:
         plan.append((f"grade lab {n}, ThreadSanitizer",
                      make("SOL=1", "SAN=tsan", "OWN=1", "FULL=1", "grade",
                           f"LAB={n}")))
+    plan.append((f"fuzz the parsers, {FUZZ_SECONDS} s each",
+                 make("SOL=1", "fuzz", f"FUZZ_SECONDS={FUZZ_SECONDS}")))
     plan.append(("kit check", make("kitcheck")))
     plan.append(("grader check: variants, 2 reference runs",
                  make("check-grader", "RUNS=2")))

@@ -144,8 +144,10 @@ bool http_is_connection_option(const struct http_request *req,
  *
  * Sets *length to the Content-Length value (0 when there is none).
  * Returns 0, 400 (Content-Length not a decimal number, too large, or given
- * twice with different values; both Content-Length and Transfer-Encoding),
- * or 501 (Transfer-Encoding: the kit does not forward chunked requests).
+ * twice, even with the same value; both Content-Length and Transfer-Encoding;
+ * a Connection header that names Content-Length, which would drop the
+ * length on the way while the body still goes), or 501
+ * (Transfer-Encoding: the kit does not forward chunked requests).
  */
 int http_body_length(const struct http_request *req, uint64_t *length)
     __attribute__((warn_unused_result));

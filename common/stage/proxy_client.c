@@ -13,6 +13,7 @@
 #include <inttypes.h>
 #include <stdbool.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -158,6 +159,19 @@ static int admit(struct http_request *req, const struct proxy_config *cfg,
     return stage.admit != NULL ? stage.admit(req, cfg, out->rule) : 0;
 }
 
+/* host_lines - how many Host header lines req has. */
+static size_t host_lines(const struct http_request *req)
+{
+    size_t count = 0;
+
+    for (size_t i = 0; i < req->nheaders; i++) {
+        if (strcasecmp(req->headers[i].name, "Host") == 0) {
+            count++;
+        }
+    }
+    return count;
+}
+
 /* serve_tunnel - serve a CONNECT request with the stage's tunnel, if it
  * has one yet (stage 04). Returns as serve_request does. */
 static int serve_tunnel(struct rio *client, struct http_request *req,
@@ -197,8 +211,11 @@ static int serve_request(struct rio *client, struct http_request *req,
     struct forward_result res;
     int rc;
 
+    /* RFC 9112 section 3.2: more than one Host is a 400 for every method;
+     * CONNECT never reaches http_parse_target, which checks the others. */
     if (strcmp(req->method, "CONNECT") == 0) {
-        return serve_tunnel(client, req, peer, cfg, out);
+        return host_lines(req) > 1 ? 400
+                                   : serve_tunnel(client, req, peer, cfg, out);
     }
     if (!is_forwarded(req->method)) {
         return 501;

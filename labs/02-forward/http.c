@@ -111,8 +111,9 @@ bool http_is_connection_option(const struct http_request *req, const char *name)
 int http_body_length(const struct http_request *req, uint64_t *length)
 {
     /* TODO(lab2.5): Transfer-Encoding with Content-Length is 400, alone
-     * 501; otherwise every Content-Length must be digits only, at most
-     * 2^62, and all equal: store it in *length (0 when there is none). */
+     * 501; Content-Length named in Connection is 400; otherwise there may
+     * be one Content-Length, digits only, at most 2^62: store it in
+     * *length (0 when there is none). */
     (void)req;
     (void)length;
     log_error("TODO(lab2.5): http_body_length is not written yet");

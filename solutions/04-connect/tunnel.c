@@ -184,6 +184,17 @@ static bool step(struct direction *d, short revents)
     return true;
 }
 
+/* watch_both - set up the pollfds of both directions; whether either of
+ * them still has work. Both are always set up: no short circuit. */
+static bool watch_both(struct direction *up, struct direction *down,
+                       struct pollfd pfds[2])
+{
+    bool up_open = watch(up, &pfds[0]);
+    bool down_open = watch(down, &pfds[1]);
+
+    return up_open || down_open;
+}
+
 /* relay - copy bytes both ways until both directions are done, either side
  * fails, the tunnel stays idle for cfg->idle_ms, or cancel_fd fires. */
 static void relay(struct direction *up, struct direction *down,
@@ -194,8 +205,7 @@ static void relay(struct direction *up, struct direction *down,
     bool going = true;
     int n;
 
-    /* "|", not "||": both directions must set up their pollfd. */
-    while (going && (watch(up, &pfds[0]) | watch(down, &pfds[1]))) {
+    while (going && watch_both(up, down, pfds)) {
         n = poll(pfds, 3, cfg->idle_ms > 0 ? cfg->idle_ms : -1);
         if (n < 0 && errno == EINTR) {
             continue;

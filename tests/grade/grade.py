@@ -7,7 +7,8 @@ Usage: grade.py --lab N --bin-dir DIR [--own] [--only NAME] [--json FILE]
                 [--make-flags FLAGS] [-v] [--list]
 
 Grading lab N runs the tests of labs 1..N (--own: lab N only); the tests of
-lab K live in labKK.py beside this file, and a lab without one adds no
+lab K live in labKK.py beside this file, followed by the hostile cases of
+stage K (hostile.tsv, run by hostile.py); a lab with neither adds no
 tests. The program of stage K is the file in DIR named "KK-...". Usually
 run through `make grade LAB=N` (T=name runs one test, V=1 is -v).
 The last stdout line is "N passed, N failed" (or, with --autolab, the
@@ -16,6 +17,7 @@ unless every test passed.
 """
 import argparse
 import atexit
+import dataclasses
 import importlib
 import importlib.util
 import random
@@ -26,6 +28,7 @@ import traceback
 from pathlib import Path
 
 import harness
+import hostile
 import procs
 import report
 
@@ -78,11 +81,16 @@ def load_tests(labs: range) -> tuple[list[harness.Test], dict[int, str]]:
     tests, titles = [], {}
     for lab in labs:
         name = f"lab{lab:02d}"
-        if importlib.util.find_spec(name) is None:
-            continue
-        module = importlib.import_module(name)
-        titles[lab] = getattr(module, "TITLE", name)
-        tests += harness.collect(module, lab)
+        own = []
+        if importlib.util.find_spec(name) is not None:
+            module = importlib.import_module(name)
+            titles[lab] = getattr(module, "TITLE", name)
+            own = harness.collect(module, lab)
+        extra = hostile.tests_for(lab)
+        tests += own + [dataclasses.replace(test, index=len(own) + i)
+                        for i, test in enumerate(extra, 1)]
+        if extra:
+            titles.setdefault(lab, name)
     return tests, titles
 
 

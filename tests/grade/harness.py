@@ -134,8 +134,8 @@ class Result:
 
     @property
     def score(self) -> int:
-        """The points earned: all or nothing."""
-        return self.test.points if self.passed else 0
+        """The points earned: all, or what the failure still earned."""
+        return self.test.points if self.passed else self.failure.earned
 
 
 class Fixture(Protocol):

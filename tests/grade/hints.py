@@ -77,13 +77,17 @@ DEFAULT_HINTS = {
 
 
 class Failure(Exception):
-    """Why a test failed: a symptom, a one-line summary and a detail."""
+    """Why a test failed: a symptom, a one-line summary and a detail, and
+    the points earned all the same (a test made of many cases gives
+    partial credit for those that passed)."""
 
-    def __init__(self, symptom: str, summary: str, detail: str = "") -> None:
+    def __init__(self, symptom: str, summary: str, detail: str = "",
+                 earned: int = 0) -> None:
         super().__init__(summary)
         self.symptom = symptom
         self.summary = summary
         self.detail = detail
+        self.earned = earned
 
 
 @dataclass

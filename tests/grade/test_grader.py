@@ -28,6 +28,9 @@ import bytediff  # noqa: E402  (the grader's modules sit beside this file)
 import grade  # noqa: E402
 import harness  # noqa: E402
 import hints  # noqa: E402
+import hostile  # noqa: E402
+import hostile_rows  # noqa: E402
+import hostile_table  # noqa: E402
 import procs  # noqa: E402
 import report  # noqa: E402
 from hints import Failure, Pending  # noqa: E402
@@ -423,6 +426,43 @@ class CommandLineTest(unittest.TestCase):
         self.assertEqual(status, 1)
         self.assertIn(f"symptom: {hints.NOT_BUILT}", out)
         self.assertEqual(out.splitlines()[-1], "0 passed, 1 failed")
+
+
+class HostileTableTest(unittest.TestCase):
+    def test_table_loads_with_every_category(self) -> None:
+        rows = hostile_rows.load()
+        self.assertGreaterEqual(len(rows), 80)
+        self.assertEqual({r.category for r in rows},
+                         set(hostile_rows.CATEGORIES))
+
+    def test_handouts_quote_the_table(self) -> None:
+        self.assertEqual(hostile_table.stale_handouts(), [])
+
+    def test_bad_row_names_its_line(self) -> None:
+        cells = ["X1", "2", "nonsense", "-", "GET", "once", "-", "close",
+                 "400", "-", "1", "hint", "RFC 9112"]
+        with self.assertRaisesRegex(ValueError, r"line 7 \(X1\).*category"):
+            hostile_rows.parse_line("\t".join(cells), 7)
+
+    def test_unescape_fills_and_repeats(self) -> None:
+        got = hostile_rows.unescape(r"GET {path}\r\n{2*X: {3*a}\r\n}\x00",
+                                    {"path": "/p"})
+        self.assertEqual(got, b"GET /p\r\nX: aaa\r\nX: aaa\r\n\0")
+
+    def test_framed_cuts_at_content_length(self) -> None:
+        reply = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokEXTRA"
+        self.assertEqual(hostile.framed(reply), reply[:-5])
+
+    def test_failed_rows_keep_the_others_points(self) -> None:
+        rows = [hostile_rows.Row("A", 2, "framing", "-", "x", "once", "-",
+                                 "close", "400", "-", points, "h", "s")
+                for points in (1, 2, 3)]
+        failure = hostile.verdict(rows, [(rows[2], Failure(hints.DIFFERS,
+                                                           "bad"))])
+        self.assertEqual(failure.earned, hostile.STAGE_POINTS * 3 // 6)
+        result = harness.Result(declared(lambda t: None, 15), failure, 1.0,
+                                [], [], 1)
+        self.assertEqual(result.score, failure.earned)
 
 
 if __name__ == "__main__":

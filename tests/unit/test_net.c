@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -267,6 +268,65 @@ static void test_net_accept_stop_ends_wait(void)
     close(lfd);
 }
 
+/* restore_later - a thread: after 300 ms, put back the descriptor limit
+ * that arg points to. */
+static void *restore_later(void *arg)
+{
+    const struct rlimit *saved = arg;
+
+    nanosleep(&(struct timespec){ .tv_nsec = 300 * 1000000L }, NULL);
+    if (setrlimit(RLIMIT_NOFILE, saved) < 0) {
+        perror("restore_later");
+    }
+    return NULL;
+}
+
+/* lowest_free_fd - the number the next new descriptor would get. */
+static int lowest_free_fd(void)
+{
+    int fd = dup(0);
+
+    CU_ASSERT_FATAL(fd >= 0);
+    close(fd);
+    return fd;
+}
+
+static void test_net_accept_backs_off_without_fds(void)
+{
+    struct rlimit saved;
+    struct rlimit none;
+    pthread_t thread;
+    char port[8];
+    int64_t start;
+    int lfd = net_listen(NULL, "0");
+    int client;
+    int fd;
+
+    /* A client waits while the process may open no descriptor at all. */
+    CU_ASSERT_FATAL(lfd >= 0);
+    port_of(lfd, port, sizeof(port));
+    client = net_connect("127.0.0.1", port, deadline_after(CONNECT_MS));
+    CU_ASSERT_FATAL(client >= 0);
+    CU_ASSERT_FATAL(getrlimit(RLIMIT_NOFILE, &saved) == 0);
+    none = saved;
+    none.rlim_cur = (rlim_t)lowest_free_fd();
+    CU_ASSERT_FATAL(setrlimit(RLIMIT_NOFILE, &none) == 0);
+
+    /* net_accept waits out EMFILE in NET_BACKOFF_MS steps instead of
+     * failing or spinning, and accepts once the limit is back. */
+    start = deadline_now();
+    CU_ASSERT_FATAL(pthread_create(&thread, NULL, restore_later, &saved) == 0);
+    fd = net_accept(lfd, -1, NULL, 0);
+    CU_ASSERT(fd >= 0);
+    CU_ASSERT(deadline_now() - start >= NET_BACKOFF_MS);
+    pthread_join(thread, NULL);
+    if (fd >= 0) {
+        close(fd);
+    }
+    close(client);
+    close(lfd);
+}
+
 static void test_net_connect_refused(void)
 {
     char port[8];
@@ -428,6 +488,8 @@ static CU_TestInfo net_tests[] = {
       test_net_accept_stop_wins },
     { "a stop during accept's wait ends it with ECANCELED",
       test_net_accept_stop_ends_wait },
+    { "accept backs off while no descriptor is left, then accepts",
+      test_net_accept_backs_off_without_fds },
     { "connect to a closed port fails with ECONNREFUSED",
       test_net_connect_refused },
     { "connect to an unknown host is NET_ERR_DNS",
