@@ -9,7 +9,7 @@ slowloris attack), and meanwhile fetches a page through the proxy every
 --within seconds. Prints the latencies, how many slow connections the
 proxy held (/proc/PID/fd) and how many threads it ran (/proc/PID/task).
 
-Usage: python3 tests/slowloris.py --proxy PATH [--args "-n 0"]
+Usage: python3 tests/slowloris.py --proxy PATH [--args "-n 4"]
        [--clients 500] [--seconds 5] (or make slowloris)
 Exit status 0 when the check passes, 1 when it fails.
 """
@@ -171,8 +171,9 @@ def main() -> int:
     """Run the check; print the numbers; 0 if it passed."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--proxy", required=True, help="the proxy program")
-    parser.add_argument("--args", default="-n 0",
-                        help='the proxy\'s options (default "-n 0")')
+    parser.add_argument("--args", default="",
+                        help="the proxy's options (default: none, the "
+                             "default pool)")
     parser.add_argument("--clients", type=int, default=500)
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--every", type=float, default=0.5)

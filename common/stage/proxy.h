@@ -12,6 +12,7 @@
  *   struct proxy_config
  *   proxy_serve_client      serve one client connection, then close it
  *   proxy_serve_sequential  stage 02's accept loop: one client at a time
+ *   proxy_accept            the next client whose request head has arrived
  *   proxy_send_error        answer with an error page (proxy_error.c)
  *   proxy_refuse            answer a connection with an error and close it
  *   proxy_close             close a connection whose answer is out
@@ -75,6 +76,22 @@ void proxy_serve_client(int connfd, const char *peer,
  * set if listenfd is unusable.
  */
 int proxy_serve_sequential(int listenfd, const struct proxy_config *cfg);
+
+/*
+ * proxy_accept - the next client on listenfd whose request head has
+ * arrived, for an accept loop: as net_accept(listenfd, cfg->stop_fd, peer,
+ * peersize), but a client is returned only once its head's blank line (or
+ * the end of its input, or more bytes than a head may hold) is in its
+ * socket, unread. Clients still sending wait in a waiting room watched by
+ * one poll(), so slow ones cost a descriptor, never a thread; one whose
+ * head is not in within cfg->header_ms is answered 408, and one arriving
+ * when 512 are waiting is answered 503. Returns the connected socket, or
+ * -1 with errno ECANCELED once cfg->stop_fd fires (the waiting clients are
+ * then closed), or another errno if listenfd is unusable. Call it from
+ * one thread only (proxy_accept.c).
+ */
+int proxy_accept(int listenfd, const struct proxy_config *cfg, char *peer,
+                 size_t peersize);
 
 /*
  * proxy_send_error - send the client a complete response with this status

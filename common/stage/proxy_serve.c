@@ -15,7 +15,7 @@ int proxy_serve_sequential(int listenfd, const struct proxy_config *cfg)
     int connfd;
 
     for (;;) {
-        connfd = net_accept(listenfd, cfg->stop_fd, peer, sizeof(peer));
+        connfd = proxy_accept(listenfd, cfg, peer, sizeof(peer));
         if (connfd < 0) {
             /* ECANCELED: SIGINT or SIGTERM arrived, a normal stop. */
             return errno == ECANCELED ? 0 : -1;

@@ -68,7 +68,7 @@ static int accept_each(int listenfd, const struct proxy_config *cfg,
     int connfd;
 
     for (;;) {
-        connfd = net_accept(listenfd, cfg->stop_fd, peer, sizeof(peer));
+        connfd = proxy_accept(listenfd, cfg, peer, sizeof(peer));
         if (connfd < 0) {
             return errno == ECANCELED ? 0 : -1;
         }
