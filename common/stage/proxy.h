@@ -81,10 +81,10 @@ int proxy_serve_sequential(int listenfd, const struct proxy_config *cfg);
  * proxy_accept - the next client on listenfd whose request head has
  * arrived, for an accept loop: as net_accept(listenfd, cfg->stop_fd, peer,
  * peersize), but a client is returned only once its head's blank line (or
- * the end of its input, or more bytes than a head may hold) is in its
- * socket, unread. Clients still sending wait in a waiting room watched by
- * one poll(), so slow ones cost a descriptor, never a thread; one whose
- * head is not in within cfg->header_ms is answered 408, and one arriving
+ * more lines or longer ones than a head may have, or the end of its
+ * input) is in its socket, unread. Clients still sending wait in a waiting room
+ * watched by one poll(), so slow ones cost a descriptor, never a thread; one
+ * whose head is not in within cfg->header_ms is answered 408, and one arriving
  * when 512 are waiting is answered 503. Returns the connected socket, or
  * -1 with errno ECANCELED once cfg->stop_fd fires (the waiting clients are
  * then closed), or another errno if listenfd is unusable. Call it from

@@ -15,6 +15,7 @@
  * Only the accept loop's thread calls proxy_accept, so the room is plain
  * static data, with no lock.
  */
+#define _GNU_SOURCE /* POLLRDHUP, Linux's: see ready_one */
 #include <errno.h>
 #include <poll.h>
 #include <stdbool.h>
@@ -24,6 +25,7 @@
 #include <unistd.h>
 
 #include "deadline.h"
+#include "http.h"
 #include "log.h"
 #include "net.h"
 #include "proxy.h"
@@ -42,10 +44,36 @@ struct waiting {
 static struct waiting room[WAITING_MAX];
 static size_t waiting; /* clients in room[0..waiting-1] */
 
-/* head_arrived - whether the client on fd can be handed over: its head
- * has ended (a blank line, CRLF or bare LF), or it sent more than a head
- * may hold, or its input ended or failed (the serving thread handles
- * those). */
+/* head_decided - whether the n bytes a client has sent so far are enough
+ * for the serving thread to answer: its head has ended (a blank line,
+ * CRLF or bare LF), or a line is longer, or there are more lines, than a
+ * head may have (the thread then answers 414 or 431). */
+static bool head_decided(const char *buf, size_t n)
+{
+    size_t line_start = 0;
+    size_t lines = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        if (buf[i] != '\n') {
+            if (i - line_start >= HTTP_MAXLINE) {
+                return true;
+            }
+            continue;
+        }
+        if (i == line_start || (i == line_start + 1 && buf[i - 1] == '\r')) {
+            return true; /* an empty line: the end of the head */
+        }
+        if (++lines > HTTP_MAXHEADERS + 1) {
+            return true;
+        }
+        line_start = i + 1;
+    }
+    return n == PEEK_MAX;
+}
+
+/* head_arrived - whether the client on fd can be handed over: what it
+ * sent decides (head_decided), or its input failed (the serving thread
+ * handles that). */
 static bool head_arrived(int fd)
 {
     static char buf[PEEK_MAX]; /* the accept loop's thread only */
@@ -54,17 +82,7 @@ static bool head_arrived(int fd)
     if (n < 0) {
         return errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
     }
-    if (n == 0 || (size_t)n == sizeof(buf)) {
-        return true;
-    }
-    for (ssize_t i = 0; i + 1 < n; i++) {
-        if (buf[i] == '\n' &&
-            (buf[i + 1] == '\n' ||
-             (i + 2 < n && buf[i + 1] == '\r' && buf[i + 2] == '\n'))) {
-            return true;
-        }
-    }
-    return false;
+    return n == 0 || head_decided(buf, (size_t)n);
 }
 
 /* leave - take room[i] out of the room (the last one takes its place). */
@@ -144,7 +162,8 @@ static int wait_events(struct pollfd *fds, int listenfd, int stopfd,
     fds[0] = (struct pollfd){ .fd = stopfd, .events = POLLIN };
     fds[1] = (struct pollfd){ .fd = listenfd, .events = POLLIN };
     for (size_t i = 0; i < waiting; i++) {
-        fds[i + 2] = (struct pollfd){ .fd = room[i].fd, .events = POLLIN };
+        fds[i + 2] =
+            (struct pollfd){ .fd = room[i].fd, .events = POLLIN | POLLRDHUP };
     }
     do {
         n = poll(fds, (nfds_t)waiting + 2, deadline_poll_ms(until));
@@ -152,12 +171,17 @@ static int wait_events(struct pollfd *fds, int listenfd, int stopfd,
     return n;
 }
 
-/* ready_one - the index of a waiting client whose head has arrived, among
- * those poll marked (fds[2..]), or -1. */
+/* ready_one - the index of a waiting client that poll marked (fds[2..])
+ * and that can be handed over, or -1. POLLRDHUP says the client has shut
+ * down its sending side: MSG_PEEK cannot see an end of file behind bytes
+ * not yet read, and the serving thread must answer what it sent. */
 static long ready_one(const struct pollfd *fds)
 {
     for (size_t i = 0; i < waiting; i++) {
-        if (fds[i + 2].revents != 0 && head_arrived(room[i].fd)) {
+        short ev = fds[i + 2].revents;
+
+        if ((ev & (POLLRDHUP | POLLHUP | POLLERR)) != 0 ||
+            (ev != 0 && head_arrived(room[i].fd))) {
             return (long)i;
         }
     }
