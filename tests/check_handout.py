@@ -197,7 +197,7 @@ def check_release(tree: Path, last: int, scratch: Path) -> list[str]:
 
 def check_cut(scratch: Path) -> list[str]:
     """Problems in the handout of stage 01 alone: it must hold that stage
-    and its tests only, and build on its own."""
+    and its tests only, build on its own, and grade its starter."""
     kitfiles.safe_extract(handout.build(1, scratch / "cut"), scratch / "cut")
     tree = scratch / "cut" / handout.name_of(1)
     problems = []
@@ -206,7 +206,7 @@ def check_cut(scratch: Path) -> list[str]:
     graded = sorted(p.name for p in (tree / "tests/grade").glob("lab*.py"))
     if graded != ["lab01.py"]:
         problems.append(f"holds the graded tests {graded}")
-    return problems + check_build(tree)
+    return problems + check_build(tree) + check_grade(tree, 1)
 
 
 def checks(scratch: Path, verbose: bool) -> list[tuple[str, list[str]]]:

@@ -16,7 +16,7 @@
  * the other way).
  * The two "-" after the client are CLF's identity and user fields, which a
  * proxy never knows. The request line is "-" when none could be read
- * (a 408 or 414), and bytes in it other than printable ASCII, '"' and '\'
+ * (a 400 or 414), and bytes in it other than printable ASCII, '"' and '\'
  * are written as \xHH, so no request can forge a line of the log.
  *
  * Lines are written whole: each is formatted into a buffer and written

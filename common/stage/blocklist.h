@@ -33,7 +33,7 @@
 #include "http.h"
 
 #define BLOCKLIST_MAXRULE (HTTP_MAXHOST + 16) /* "*.host:port" and NUL */
-#define BLOCKLIST_MAXFILE (16 * 1024 * 1024)  /* the largest file loaded */
+#define BLOCKLIST_MAXFILE ((size_t)16 << 20)  /* the largest file loaded */
 
 struct blocklist;
 

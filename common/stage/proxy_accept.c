@@ -7,20 +7,25 @@
  * send their heads a byte at a time (slowloris) would hold every worker
  * of the pool, and the one thread of stage 02, while real clients queue
  * behind them. So the accept loop keeps clients whose heads are still
- * coming in a waiting room watched by one poll(): each costs a descriptor
- * there, never a thread. MSG_PEEK looks at what has arrived without
- * taking it, so the thread that serves the client later reads the head
- * from the start as usual.
+ * coming in a waiting room: each costs a descriptor there, never a
+ * thread. MSG_PEEK looks at what has arrived without taking it, so the
+ * thread that serves the client later reads the head from the start.
+ *
+ * The room is watched with Linux's epoll, edge-triggered (EPOLLET): poll()
+ * would report a client as readable again and again while the bytes it
+ * sent wait unread, and the loop would spin; an edge comes only when more
+ * bytes arrive, or the client shuts down its side (EPOLLRDHUP: MSG_PEEK
+ * cannot see an end of file behind bytes not yet read). Edges not acted
+ * on at once are kept in a list, since they do not come again.
  *
  * Only the accept loop's thread calls proxy_accept, so the room is plain
  * static data, with no lock.
  */
-#define _GNU_SOURCE /* POLLRDHUP, Linux's: see ready_one */
 #include <errno.h>
-#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -31,18 +36,23 @@
 #include "proxy.h"
 
 #define WAITING_MAX 512 /* clients whose head is still coming, at most */
-#define PEEK_MAX                                         \
-    65536 /* bytes looked at: a longer head is too large \
-             anyway, and the serving thread says so */
+#define PEEK_MAX                                                      \
+    65536              /* bytes looked at: a longer head is too large \
+                          anyway, and the serving thread says so */
+#define EVENTS_MAX  64 /* events taken from epoll at a time */
+#define HANDED_OVER (EPOLLRDHUP | EPOLLHUP | EPOLLERR) /* give it up */
+#define WAITS       (-2) /* accept_new: the new client is in the room */
 
 struct waiting {
-    int fd;
     int64_t deadline; /* the head must be in by then, or 408 */
+    int fd;
+    bool ready; /* it can be handed over, at the next call */
     char peer[NET_PEER_MAX];
 };
 
 static struct waiting room[WAITING_MAX];
 static size_t waiting; /* clients in room[0..waiting-1] */
+static int epfd = -1;  /* watches the room, the listener, the stop fd */
 
 /* head_decided - whether the n bytes a client has sent so far are enough
  * for the serving thread to answer: its head has ended (a blank line,
@@ -72,8 +82,8 @@ static bool head_decided(const char *buf, size_t n)
 }
 
 /* head_arrived - whether the client on fd can be handed over: what it
- * sent decides (head_decided), or its input failed (the serving thread
- * handles that). */
+ * sent decides (head_decided), or its input ended or failed (the serving
+ * thread handles that). */
 static bool head_arrived(int fd)
 {
     static char buf[PEEK_MAX]; /* the accept loop's thread only */
@@ -85,34 +95,50 @@ static bool head_arrived(int fd)
     return n == 0 || head_decided(buf, (size_t)n);
 }
 
-/* leave - take room[i] out of the room (the last one takes its place). */
-static void leave(size_t i)
+/* watch - add fd to the epoll set, edge-triggered or not. */
+static int watch(int fd, uint32_t events)
 {
-    room[i] = room[--waiting];
+    struct epoll_event ev = { .events = events, .data.fd = fd };
+
+    return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
 }
 
-/* hand_over - take room[i] out and give it to the caller. */
-static int hand_over(size_t i, char *peer, size_t peersize)
+/* open_room - make the epoll set on the first call. */
+static int open_room(int listenfd, int stopfd)
 {
-    int fd = room[i].fd;
+    if (epfd >= 0) {
+        return 0;
+    }
+    epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (epfd < 0 || watch(stopfd, EPOLLIN) < 0 ||
+        watch(listenfd, EPOLLIN) < 0) {
+        return -1;
+    }
+    return 0;
+}
 
-    snprintf(peer, peersize, "%s", room[i].peer);
-    leave(i);
-    return fd;
+/* leave - take room[i] out of the room and of the epoll set (the last
+ * client takes its place); the caller keeps its fd. */
+static void leave(size_t i)
+{
+    epoll_ctl(epfd, EPOLL_CTL_DEL, room[i].fd, NULL);
+    room[i] = room[--waiting];
 }
 
 /* enter - put a new client in the room, or answer 503 when it is full. */
 static void enter(int fd, const char *peer, const struct proxy_config *cfg)
 {
-    if (waiting == WAITING_MAX) {
-        log_warn("%s: turned away: %d clients are still sending their "
+    if (waiting == WAITING_MAX ||
+        watch(fd, EPOLLIN | EPOLLRDHUP | EPOLLET) < 0) {
+        log_warn("%s: turned away: %zu clients are still sending their "
                  "heads",
-                 peer, WAITING_MAX);
+                 peer, waiting);
         proxy_refuse(fd, 503);
         return;
     }
     room[waiting].fd = fd;
     room[waiting].deadline = deadline_after(cfg->header_ms);
+    room[waiting].ready = false;
     snprintf(room[waiting].peer, sizeof(room[waiting].peer), "%s", peer);
     waiting++;
 }
@@ -125,16 +151,45 @@ static int64_t expire(void)
     size_t i = 0;
 
     while (i < waiting) {
-        if (deadline_poll_ms(room[i].deadline) == 0) {
+        if (!room[i].ready && deadline_poll_ms(room[i].deadline) == 0) {
+            int fd = room[i].fd;
+
             log_info("%s: answered 408", room[i].peer);
-            proxy_refuse(room[i].fd, 408);
             leave(i);
+            proxy_refuse(fd, 408);
             continue; /* room[i] is now another client */
         }
         next = deadline_earlier(next, room[i].deadline);
         i++;
     }
     return next;
+}
+
+/* take_ready - hand over a client marked ready, if there is one: its fd
+ * (peer filled in), or -1. */
+static int take_ready(char *peer, size_t peersize)
+{
+    for (size_t i = 0; i < waiting; i++) {
+        if (room[i].ready) {
+            int fd = room[i].fd;
+
+            snprintf(peer, peersize, "%s", room[i].peer);
+            leave(i);
+            return fd;
+        }
+    }
+    return -1;
+}
+
+/* mark - note what epoll said of the waiting client on fd. */
+static void mark(int fd, uint32_t events)
+{
+    for (size_t i = 0; i < waiting; i++) {
+        if (room[i].fd == fd) {
+            room[i].ready = (events & HANDED_OVER) != 0 || head_arrived(fd);
+            return;
+        }
+    }
 }
 
 /* give_up - end proxy_accept with errno as it is (ECANCELED: the proxy
@@ -144,83 +199,69 @@ static int give_up(void)
     int err = errno;
 
     while (waiting > 0) {
-        proxy_refuse(room[0].fd, 503);
+        int fd = room[0].fd;
+
         leave(0);
+        proxy_refuse(fd, 503);
     }
     errno = err;
     return -1;
 }
 
-/* wait_events - poll the stop fd, the listening socket and the room until
- * something happens or the earliest deadline passes. fds has room for
- * WAITING_MAX + 2 entries. Returns poll's result. */
-static int wait_events(struct pollfd *fds, int listenfd, int stopfd,
-                       int64_t until)
+/* accept_new - accept the next client: hand it over at once when its
+ * head is already in (the usual case), else let it wait. Returns its fd,
+ * WAITS, or -1 as net_accept does. */
+static int accept_new(int listenfd, const struct proxy_config *cfg, char *peer,
+                      size_t peersize)
 {
-    int n;
+    char name[NET_PEER_MAX];
+    int fd = net_accept(listenfd, cfg->stop_fd, name, sizeof(name));
 
-    fds[0] = (struct pollfd){ .fd = stopfd, .events = POLLIN };
-    fds[1] = (struct pollfd){ .fd = listenfd, .events = POLLIN };
-    for (size_t i = 0; i < waiting; i++) {
-        fds[i + 2] =
-            (struct pollfd){ .fd = room[i].fd, .events = POLLIN | POLLRDHUP };
+    if (fd < 0) {
+        return -1;
     }
-    do {
-        n = poll(fds, (nfds_t)waiting + 2, deadline_poll_ms(until));
-    } while (n < 0 && errno == EINTR);
-    return n;
-}
-
-/* ready_one - the index of a waiting client that poll marked (fds[2..])
- * and that can be handed over, or -1. POLLRDHUP says the client has shut
- * down its sending side: MSG_PEEK cannot see an end of file behind bytes
- * not yet read, and the serving thread must answer what it sent. */
-static long ready_one(const struct pollfd *fds)
-{
-    for (size_t i = 0; i < waiting; i++) {
-        short ev = fds[i + 2].revents;
-
-        if ((ev & (POLLRDHUP | POLLHUP | POLLERR)) != 0 ||
-            (ev != 0 && head_arrived(room[i].fd))) {
-            return (long)i;
-        }
+    if (head_arrived(fd)) {
+        snprintf(peer, peersize, "%s", name);
+        return fd;
     }
-    return -1;
+    enter(fd, name, cfg);
+    return WAITS;
 }
 
 int proxy_accept(int listenfd, const struct proxy_config *cfg, char *peer,
                  size_t peersize)
 {
-    static struct pollfd fds[WAITING_MAX + 2];
-    char name[NET_PEER_MAX];
+    struct epoll_event events[EVENTS_MAX];
 
+    if (open_room(listenfd, cfg->stop_fd) < 0) {
+        return -1;
+    }
     for (;;) {
-        int64_t until = expire();
-        long ready;
-        int fd;
+        int fd = take_ready(peer, peersize);
+        bool listener_ready = false;
+        int n;
 
-        if (wait_events(fds, listenfd, cfg->stop_fd, until) < 0) {
-            return give_up();
-        }
-        if (fds[0].revents != 0) {
-            errno = ECANCELED;
-            return give_up();
-        }
-        ready = ready_one(fds);
-        if (ready >= 0) {
-            return hand_over((size_t)ready, peer, peersize);
-        }
-        if (fds[1].revents == 0) {
-            continue;
-        }
-        fd = net_accept(listenfd, cfg->stop_fd, name, sizeof(name));
-        if (fd < 0) {
-            return give_up();
-        }
-        if (head_arrived(fd)) {
-            snprintf(peer, peersize, "%s", name);
+        if (fd >= 0) {
             return fd;
         }
-        enter(fd, name, cfg);
+        n = epoll_wait(epfd, events, EVENTS_MAX, deadline_poll_ms(expire()));
+        if (n < 0 && errno != EINTR) {
+            return give_up();
+        }
+        for (int i = 0; i < n; i++) {
+            if (events[i].data.fd == cfg->stop_fd) {
+                errno = ECANCELED;
+                return give_up();
+            }
+            if (events[i].data.fd == listenfd) {
+                listener_ready = true;
+            } else {
+                mark(events[i].data.fd, events[i].events);
+            }
+        }
+        fd = listener_ready ? accept_new(listenfd, cfg, peer, peersize) : WAITS;
+        if (fd != WAITS) {
+            return fd >= 0 ? fd : give_up();
+        }
     }
 }

@@ -73,7 +73,10 @@ static void copy_detail(const char *detail, char *out, size_t size)
         bool safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
                     (c >= '0' && c <= '9') || strchr(".:*_-[]", c) != NULL;
 
-        out[used] = safe ? c : '?';
+        out[used] = '?';
+        if (safe) {
+            out[used] = c;
+        }
     }
     out[used] = '\0';
 }

@@ -53,7 +53,10 @@ static bool is_host_char(char c)
 /* lower - c in lower case, for ASCII letters only, whatever the locale. */
 static char lower(char c)
 {
-    return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+    if (c >= 'A' && c <= 'Z') {
+        return (char)(c - 'A' + 'a');
+    }
+    return c;
 }
 
 /* normalize_ipv6 - write the len-byte IPv6 literal s in RFC 5952 form. */

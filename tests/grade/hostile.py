@@ -45,7 +45,7 @@ from harness import Context, Test, TestTimeout
 from hints import Failure
 from hostile_rows import Row
 from lab02 import CACHE_STAGE, STATUS_LINE, check_error_page, first_line
-from lab03 import check_alive, fd_count, fd_targets, proc_entries
+from procs import check_alive, fd_count, fd_targets, proc_entries
 from netutil import abort
 from origin import FINISHED, RECEIVED, Exchange, Origin, content_length, \
     head_end, response

@@ -45,6 +45,7 @@ from lab02 import (BINARY, KIBIBYTE, MEBIBYTE, SMALL_BUFFER, TEXT,
 from netutil import abort
 from origin import RECEIVED, Exchange, Origin, field_values, head_end, \
     response
+from procs import check_alive, fd_count, fd_targets, proc_entries
 
 TITLE = "serving many clients at once"
 PROGRAM = "graded"
@@ -130,41 +131,6 @@ STOP_HINT = "After SIGTERM the accept loop returns; then close the queue " \
 
 
 # Looking into the proxy: /proc.
-
-def check_alive(proxy: procs.Program, when: str) -> None:
-    """Raise the proxy's exit as a Failure if it has ended."""
-    status = proxy.status()
-    if status is not None:
-        raise proxy.exit_failure(status, when)
-
-
-def proc_entries(proxy: procs.Program, what: str, when: str) -> list[str]:
-    """The names in /proc/PID/what (task or fd) of the running proxy."""
-    check_alive(proxy, when)
-    try:
-        return os.listdir(f"/proc/{proxy.pid}/{what}")
-    except OSError:
-        check_alive(proxy, when)
-        raise
-
-
-def fd_count(proxy: procs.Program, when: str) -> int:
-    """How many file descriptors the proxy has open."""
-    return len(proc_entries(proxy, "fd", when))
-
-
-def fd_targets(proxy: procs.Program) -> list[str]:
-    """What each descriptor of the proxy is ("socket:[123]", ...)."""
-    found = []
-    for fd in sorted(proc_entries(proxy, "fd", "listing its descriptors"),
-                     key=int):
-        try:
-            target = os.readlink(f"/proc/{proxy.pid}/fd/{fd}")
-        except OSError:
-            continue
-        found.append(f"{fd} -> {target}")
-    return found
-
 
 def thread_stacks(proxy: procs.Program) -> tuple[int, int]:
     """How many thread stacks the proxy has mapped, and their size: in

@@ -312,3 +312,40 @@ def sanitizer_failure(stderr: str) -> Failure | None:
     lines = report.rstrip().splitlines()[:REPORT_LINES]
     summary = SANITIZER_PID.sub("", lines[0]).strip()
     return Failure(SANITIZER, summary, "\n".join(lines))
+
+
+# What /proc says of a running program.
+
+def check_alive(proxy: Program, when: str) -> None:
+    """Raise the proxy's exit as a Failure if it has ended."""
+    status = proxy.status()
+    if status is not None:
+        raise proxy.exit_failure(status, when)
+
+
+def proc_entries(proxy: Program, what: str, when: str) -> list[str]:
+    """The names in /proc/PID/what (task or fd) of the running proxy."""
+    check_alive(proxy, when)
+    try:
+        return os.listdir(f"/proc/{proxy.pid}/{what}")
+    except OSError:
+        check_alive(proxy, when)
+        raise
+
+
+def fd_count(proxy: Program, when: str) -> int:
+    """How many file descriptors the proxy has open."""
+    return len(proc_entries(proxy, "fd", when))
+
+
+def fd_targets(proxy: Program) -> list[str]:
+    """What each descriptor of the proxy is ("socket:[123]", ...)."""
+    found = []
+    for fd in sorted(proc_entries(proxy, "fd", "listing its descriptors"),
+                     key=int):
+        try:
+            target = os.readlink(f"/proc/{proxy.pid}/fd/{fd}")
+        except OSError:
+            continue
+        found.append(f"{fd} -> {target}")
+    return found

@@ -227,8 +227,8 @@ static void test_format_longest_line_fits(void)
     e.up = &up;
     len = accesslog_format(&e, line, sizeof(line));
     CU_ASSERT_FATAL(len > 4 * (ssize_t)sizeof(target));
-    ASSERT_EQ_INT(line[len - 1], '\n');
-    ASSERT_EQ_INT(line[len], '\0');
+    ASSERT_EQ_INT((unsigned char)line[len - 1], '\n');
+    ASSERT_EQ_INT((unsigned char)line[len], '\0');
     CU_ASSERT_PTR_NOT_NULL(strstr(line, " \"\\x7F\\x7F"));
     CU_ASSERT_PTR_NOT_NULL(strstr(line, "\\x01 HTTP/1.1\" 499 "));
     CU_ASSERT_PTR_NOT_NULL(strstr(line, " 18446744073709551615\n"));
@@ -298,6 +298,15 @@ static const char *line_of(const struct access_entry *e, char *buf)
     return buf;
 }
 
+/* append - s added to the end of the string in buf (size bytes), cut
+ * short if it does not fit. */
+static void append(char *buf, size_t size, const char *s)
+{
+    size_t used = strlen(buf);
+
+    snprintf(buf + used, size - used, "%s", s);
+}
+
 /* open_log - accesslog_open(path), which must work (else the test ends). */
 static struct accesslog *open_log(const char *path)
 {
@@ -352,7 +361,7 @@ static void test_open_creates_0644_and_appends(void)
     e.status = 200;
     snprintf(want, sizeof(want), "%s", line_of(&e, line));
     e.status = 304;
-    strcat(want, line_of(&e, line));
+    append(want, sizeof(want), line_of(&e, line));
     expect_file(pl.path, want);
     place_remove(&pl);
 }
@@ -373,7 +382,7 @@ static void test_write_appends_whole_lines(void)
     want[0] = '\0';
     for (int i = 0; i < 3; i++) {
         write_line(log, &e[i]);
-        strcat(want, line_of(&e[i], line));
+        append(want, sizeof(want), line_of(&e[i], line));
     }
     accesslog_close(log);
     expect_file(pl.path, want);
@@ -409,7 +418,7 @@ static void test_reopen_after_rename(void)
     write_line(log, &e[2]);
     accesslog_close(log);
     snprintf(want, sizeof(want), "%s", line_of(&e[0], line));
-    strcat(want, line_of(&e[1], line));
+    append(want, sizeof(want), line_of(&e[1], line));
     expect_file(pl.moved, want);
     expect_file(pl.path, line_of(&e[2], line));
     expect_mode_0644(pl.path);
@@ -446,7 +455,7 @@ static void test_reopen_failure_keeps_old_file(void)
     write_line(log, &e[1]);
     accesslog_close(log);
     snprintf(want, sizeof(want), "%s", line_of(&e[0], line));
-    strcat(want, line_of(&e[1], line));
+    append(want, sizeof(want), line_of(&e[1], line));
     expect_file(kept, want);
     unlink(kept);
     rmdir(pl.moved);
@@ -505,12 +514,16 @@ static void *writer_run(void *arg)
     return NULL;
 }
 
-/* writers_start - nthreads threads writing LINES lines each to log. */
+/* writers_start - nthreads threads writing LINES lines each to log; NULL
+ * (and a failed assertion) if there is no memory for them. */
 static struct writers *writers_start(struct accesslog *log, int nthreads)
 {
     struct writers *w = calloc(1, sizeof(*w));
 
-    CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+    UNIT_CHECK(w != NULL, "no memory for %d writers", nthreads);
+    if (w == NULL) {
+        return NULL;
+    }
     w->log = log;
     w->nthreads = nthreads;
     atomic_init(&w->written, 0);
@@ -610,6 +623,7 @@ static int tally(const char *path, unsigned char seen[WRITERS][LINES])
 /* expect_each_once - each of nthreads x LINES lines was seen once. */
 static void expect_each_once(unsigned char seen[WRITERS][LINES], int nthreads)
 {
+    int all_lines = nthreads * LINES;
     int once = 0;
 
     for (int t = 0; t < nthreads; t++) {
@@ -617,7 +631,7 @@ static void expect_each_once(unsigned char seen[WRITERS][LINES], int nthreads)
             once += seen[t][i] == 1;
         }
     }
-    ASSERT_EQ_INT(once, nthreads * LINES);
+    ASSERT_EQ_INT(once, all_lines);
 }
 
 /* log_works - whether one line can be written at all: a stub fails here
@@ -637,6 +651,7 @@ static bool log_works(const char *probe_path)
 static void test_threads_write_whole_lines(void)
 {
     static unsigned char seen[WRITERS][LINES];
+    int all_lines = WRITERS * LINES;
     struct place pl;
     struct accesslog *log;
     struct writers *w;
@@ -649,11 +664,11 @@ static void test_threads_write_whole_lines(void)
     memset(seen, 0, sizeof(seen));
     log = open_log(pl.path);
     w = writers_start(log, WRITERS);
-    if (!writers_wait(w)) {
-        return; /* the log stays open for the stuck threads */
+    if (w == NULL || !writers_wait(w)) {
+        return; /* the log stays open for any stuck threads */
     }
     accesslog_close(log);
-    ASSERT_EQ_INT(tally(pl.path, seen), WRITERS * LINES);
+    ASSERT_EQ_INT(tally(pl.path, seen), all_lines);
     expect_each_once(seen, WRITERS);
     place_remove(&pl);
 }
@@ -673,6 +688,7 @@ static void test_threads_write_during_reopen(void)
 {
     static unsigned char seen[WRITERS][LINES];
     int nthreads = WRITERS / 2;
+    int all_lines = nthreads * LINES;
     struct place pl;
     struct accesslog *log;
     struct writers *w;
@@ -689,6 +705,9 @@ static void test_threads_write_during_reopen(void)
     memset(seen, 0, sizeof(seen));
     log = open_log(pl.path);
     w = writers_start(log, nthreads);
+    if (w == NULL) {
+        return;
+    }
     wait_written(w, REOPEN_AFTER);
     CU_ASSERT_FATAL(rename(pl.path, pl.moved) == 0);
     ASSERT_EQ_INT(accesslog_reopen(log), 0);
@@ -701,7 +720,7 @@ static void test_threads_write_during_reopen(void)
     UNIT_CHECK(old_lines >= REOPEN_AFTER, "%d lines in the old file",
                old_lines);
     UNIT_CHECK(new_lines >= 0, "a line of the new file is not whole");
-    ASSERT_EQ_INT(old_lines + new_lines, nthreads * LINES);
+    ASSERT_EQ_INT(old_lines + new_lines, all_lines);
     expect_each_once(seen, nthreads);
     place_remove(&pl);
 }
