@@ -12,6 +12,7 @@
  *   struct proxy_config
  *   proxy_serve_client      serve one client connection, then close it
  *   proxy_serve_sequential  stage 02's accept loop: one client at a time
+ *   proxy_accept_open       make proxy_accept's waiting room (main() does)
  *   proxy_accept            the next client whose request head has arrived
  *   proxy_send_error        answer with an error page (proxy_error.c)
  *   proxy_refuse            answer a connection with an error and close it
@@ -92,6 +93,14 @@ int proxy_serve_sequential(int listenfd, const struct proxy_config *cfg);
  */
 int proxy_accept(int listenfd, const struct proxy_config *cfg, char *peer,
                  size_t peersize);
+
+/*
+ * proxy_accept_open - make proxy_accept's waiting room (its epoll
+ * descriptor) for listenfd, unless it exists: main() does it before it
+ * logs "listening on", so the descriptors a program holds once it listens
+ * are all it holds when idle. Returns 0, or -1 with errno set.
+ */
+int proxy_accept_open(int listenfd, const struct proxy_config *cfg);
 
 /*
  * proxy_send_error - send the client a complete response with this status

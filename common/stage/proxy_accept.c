@@ -103,14 +103,13 @@ static int watch(int fd, uint32_t events)
     return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
 }
 
-/* open_room - make the epoll set on the first call. */
-static int open_room(int listenfd, int stopfd)
+int proxy_accept_open(int listenfd, const struct proxy_config *cfg)
 {
     if (epfd >= 0) {
         return 0;
     }
     epfd = epoll_create1(EPOLL_CLOEXEC);
-    if (epfd < 0 || watch(stopfd, EPOLLIN) < 0 ||
+    if (epfd < 0 || watch(cfg->stop_fd, EPOLLIN) < 0 ||
         watch(listenfd, EPOLLIN) < 0) {
         return -1;
     }
@@ -233,7 +232,7 @@ int proxy_accept(int listenfd, const struct proxy_config *cfg, char *peer,
 {
     struct epoll_event events[EVENTS_MAX];
 
-    if (open_room(listenfd, cfg->stop_fd) < 0) {
+    if (proxy_accept_open(listenfd, cfg) < 0) {
         return -1;
     }
     for (;;) {

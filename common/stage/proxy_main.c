@@ -192,6 +192,9 @@ static int listen_or_die(const struct proxy_config *cfg)
     if (net_local_name(listenfd, name, sizeof(name)) == NULL) {
         die("cannot read the listening address:");
     }
+    if (proxy_accept_open(listenfd, cfg) < 0) {
+        die("cannot watch the listening socket:");
+    }
     log_info("listening on %s (stage %s)", name, stage.name);
     return listenfd;
 }
