@@ -252,7 +252,7 @@ kitcheck check:
 deps:
 	@sh tests/deps.sh
 
-# The benchmark: wrk, nginx, tinyproxy and squid, then about 7 minutes of
+# The benchmark: wrk, nginx, tinyproxy and squid, then about 5 minutes of
 # measuring on two cores; it rewrites docs/performance.md and .svg.
 bench-deps:
 	@sh tests/deps.sh bench
