@@ -258,9 +258,18 @@ int proxy_accept(int listenfd, const struct proxy_config *cfg, char *peer,
                 mark(events[i].data.fd, events[i].events);
             }
         }
-        fd = listener_ready ? accept_new(listenfd, cfg, peer, peersize) : WAITS;
-        if (fd != WAITS) {
-            return fd >= 0 ? fd : give_up();
+        /* A waiting client whose head is now in goes before a new one:
+         * clients are served in the order they came. The listener stays
+         * readable until its client is accepted, at the next turn. */
+        fd = take_ready(peer, peersize);
+        if (fd >= 0) {
+            return fd;
+        }
+        if (listener_ready) {
+            fd = accept_new(listenfd, cfg, peer, peersize);
+            if (fd != WAITS) {
+                return fd >= 0 ? fd : give_up();
+            }
         }
     }
 }
