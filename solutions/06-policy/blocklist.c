@@ -142,19 +142,32 @@ static int parse_port(const char *s)
     return port == 0 ? -1 : port;
 }
 
+/* port_colon - the ':' before a pattern's port, or NULL when it has
+ * none: "host:8080" and "[v6]:8080" have one; "host", "[v6]" and a bare
+ * IPv6 literal ("::1", whose colons are all its own) do not. */
+static char *port_colon(char *pattern)
+{
+    char *close = strrchr(pattern, ']');
+    char *colon;
+
+    if (close != NULL) {
+        return close[1] == ':' ? close + 1 : NULL;
+    }
+    colon = strchr(pattern, ':');
+    return colon != NULL && strchr(colon + 1, ':') == NULL ? colon : NULL;
+}
+
 /* split_port - cut ":PORT" off pattern, in place, into *port (ANY_PORT
- * when there is none). An IPv6 literal takes a port only in brackets.
- * Returns the host part, or NULL when the port is not valid. */
+ * when there is none). Returns the host part, or NULL when the port is
+ * not valid. */
 static char *split_port(char *pattern, unsigned *port)
 {
-    char *colon = strrchr(pattern, ':');
-    char *close = strrchr(pattern, ']');
+    char *colon = port_colon(pattern);
     int n;
 
     *port = ANY_PORT;
-    if (colon == NULL || (close == NULL && strchr(pattern, ':') != colon) ||
-        (close != NULL && colon < close)) {
-        return pattern; /* no port, or a bare IPv6 literal */
+    if (colon == NULL) {
+        return pattern;
     }
     n = parse_port(colon + 1);
     if (n < 0) {

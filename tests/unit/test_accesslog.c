@@ -648,6 +648,23 @@ static bool log_works(const char *probe_path)
     return ok;
 }
 
+/* threads_start - a log in a new place pl, proved to work by one write,
+ * with seen cleared and nthreads writers started on it; NULL when it
+ * cannot start (pl is then removed, unless threads may still use it). */
+static struct writers *threads_start(struct place *pl,
+                                     unsigned char seen[][LINES], int nthreads,
+                                     struct accesslog **log)
+{
+    place_make(pl);
+    if (!log_works(pl->path)) {
+        place_remove(pl);
+        return NULL;
+    }
+    memset(seen, 0, WRITERS * sizeof(*seen));
+    *log = open_log(pl->path);
+    return writers_start(*log, nthreads);
+}
+
 static void test_threads_write_whole_lines(void)
 {
     static unsigned char seen[WRITERS][LINES];
@@ -656,14 +673,7 @@ static void test_threads_write_whole_lines(void)
     struct accesslog *log;
     struct writers *w;
 
-    place_make(&pl);
-    if (!log_works(pl.path)) {
-        place_remove(&pl);
-        return;
-    }
-    memset(seen, 0, sizeof(seen));
-    log = open_log(pl.path);
-    w = writers_start(log, WRITERS);
+    w = threads_start(&pl, seen, WRITERS, &log);
     if (w == NULL || !writers_wait(w)) {
         return; /* the log stays open for any stuck threads */
     }
@@ -697,14 +707,7 @@ static void test_threads_write_during_reopen(void)
 
     /* Rotation in the middle of it all: every line goes whole to one file
      * or the other, the first REOPEN_AFTER at least to the old one. */
-    place_make(&pl);
-    if (!log_works(pl.path)) {
-        place_remove(&pl);
-        return;
-    }
-    memset(seen, 0, sizeof(seen));
-    log = open_log(pl.path);
-    w = writers_start(log, nthreads);
+    w = threads_start(&pl, seen, nthreads, &log);
     if (w == NULL) {
         return;
     }
