@@ -58,7 +58,9 @@ endif
 CFLAGS   += $(SANFLAGS)
 LDFLAGS  += $(SANFLAGS)
 
-PYTHON   ?= python3
+# The kit's Python: Debian's own, whatever else is first on PATH (3.9 or
+# later; make deps checks). PYTHON=... runs the kit with another one.
+PYTHON   ?= /usr/bin/python3
 SRC      := $(if $(SOL),solutions,labs)
 BUILD    := build/$(or $(SAN),debug)
 BIN      := $(BUILD)/bin/$(SRC)$(if $(GIVEN),-given$(GIVEN))
@@ -250,12 +252,12 @@ kitcheck check:
 	$(PYTHON) tests/kitcheck.py
 
 deps:
-	@sh tests/deps.sh
+	@PYTHON=$(PYTHON) sh tests/deps.sh
 
 # The benchmark: wrk, nginx, tinyproxy and squid, then about 5 minutes of
 # measuring on two cores; it rewrites docs/performance.md and .svg.
 bench-deps:
-	@sh tests/deps.sh bench
+	@PYTHON=$(PYTHON) sh tests/deps.sh bench
 
 bench:
 	$(PYTHON) bench/bench.py $(if $(FULL),--full)

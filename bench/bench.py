@@ -7,6 +7,7 @@ client mode and connection count, measures CONNECT tunnels (tunnel.py),
 and writes docs/performance.md and docs/performance.svg (report.py).
 Usage: python3 bench/bench.py [--full] [--seconds N] [--only NAME ...]
 """
+from __future__ import annotations
 import argparse
 import os
 import platform

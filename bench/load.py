@@ -5,6 +5,7 @@ wrk runs pinned to the load generator's core with proxy.lua, which makes
 every request an absolute-form GET when a proxy is in between, and prints
 one "BENCH ..." line that run_wrk turns into a Result.
 """
+from __future__ import annotations
 import os
 import re
 import socket

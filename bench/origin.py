@@ -6,6 +6,7 @@ files three ways on 127.0.0.1: over HTTP, cacheable for an hour
 misses that no cache may keep; and over TLS with a self-signed
 certificate, the far end of the CONNECT tunnels ("/big").
 """
+from __future__ import annotations
 import os
 import subprocess
 

@@ -4,6 +4,7 @@ Every program runs under `taskset` on one core, its output in a log file
 in the run's temp folder. Its peak memory is the sum of VmHWM (the
 resident set's high-water mark) over its process tree, read from /proc.
 """
+from __future__ import annotations
 import os
 import signal
 import socket

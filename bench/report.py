@@ -5,6 +5,7 @@ Rows are grouped into one table per file size, client mode and number of
 connections. Each row's ratios compare it with direct, tinyproxy and squid
 in the same table (a hit row with squid's hits).
 """
+from __future__ import annotations
 from dataclasses import dataclass
 
 from load import Result

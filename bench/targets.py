@@ -6,6 +6,7 @@ returns the started Proc and its port) and the URL paths it is measured
 on: misses go to "/nocache/" (no cache may keep them), hits to the
 cacheable path after one warming request.
 """
+from __future__ import annotations
 import os
 import shutil
 import subprocess

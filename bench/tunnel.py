@@ -7,6 +7,7 @@ through the tunnel) against direct; the median of OPENS tries each.
 Throughput: curl downloads the origin's sparse 1 GiB file over TLS for at
 most TRANSFER_S seconds per tunnel; MiB/s is what arrived over the time.
 """
+from __future__ import annotations
 import socket
 import ssl
 import statistics

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """batch.py - grade a folder of submissions into one CSV
 (`make batch DIR=submissions/ [LAB=N] [JOBS=2]`).
 
@@ -14,6 +14,7 @@ Writes build/batch/grades-labN.csv: student, score, max_score, build
 each student's make output in build/batch/logs/STUDENT.log.
 Usage: python3 tests/batch.py DIR [--lab N] [--jobs J] [--out FILE]
 """
+from __future__ import annotations
 import argparse
 import csv
 import json

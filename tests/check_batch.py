@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """check_batch.py - prove batch grading works and is sandboxed
 (`make check-batch`; run as root to see the user switch).
 
@@ -11,6 +11,7 @@
 Prints a table and "N passed, N failed"; exits 1 on any failure.
 Usage: python3 tests/check_batch.py [--lab N]   (default 2: quick)
 """
+from __future__ import annotations
 import argparse
 import csv
 import pwd

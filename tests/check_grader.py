@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """check_grader.py - prove that the grader catches known bugs and passes the
 reference every time (`make check-grader`).
 
@@ -19,6 +19,7 @@ BROKEN or flake (CAUGHT-ELSEWHERE is reported, not counted as a failure).
 Usage: python3 tests/check_grader.py [--runs N] [--only NAME] [--table]
 (--table prints the variants as the Markdown rows of INSTRUCTORS.md.)
 """
+from __future__ import annotations
 import argparse
 import json
 import re

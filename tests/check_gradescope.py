@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """check_gradescope.py - run the Gradescope autograder on sample
 submissions, on this machine (a step of `make test`).
 
@@ -13,6 +13,7 @@ message in its output.
 Prints a table and "N passed, N failed"; exits 1 on any failure.
 Usage: python3 tests/check_gradescope.py [--lab N]   (default 2: quick)
 """
+from __future__ import annotations
 import argparse
 import json
 import os

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """check_handout.py - prove that the handout is safe to give and works
 (`make check-handout`; a step of `make test`).
 
@@ -28,6 +28,7 @@ checks, each a row of the table:
 Prints a table and "N passed, N failed"; exits 1 on any failure.
 Usage: python3 tests/check_handout.py [-v]
 """
+from __future__ import annotations
 import argparse
 import ast
 import json

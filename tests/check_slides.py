@@ -13,6 +13,7 @@ Every problem is one line naming the deck, the slide and what is wrong.
 The last line is `N passed, N failed`, one check per deck. `make
 slides-check` runs it; tests/test_check_slides.py tests it.
 """
+from __future__ import annotations
 import argparse
 import re
 import shlex

@@ -4,6 +4,7 @@ Each check is a name and its problems (none means it passed); the table
 has a PASS or FAIL row per check with its problems under it, then the
 line "N passed, N failed" that tests/run_all.py counts.
 """
+from __future__ import annotations
 
 Check = tuple[str, list[str]]
 

@@ -8,6 +8,7 @@ not for code disguised on purpose. Any text can be tokenised (a Markdown
 file quoting C gives the C's tokens); what is not C just gives tokens that
 match nothing.
 """
+from __future__ import annotations
 import re
 from dataclasses import dataclass
 

@@ -11,6 +11,17 @@ packages="build-essential libcunit1-dev valgrind curl wget openssl
 netcat-openbsd python3 clang clang-format clang-tidy graphviz"
 [ "${1:-}" = bench ] && packages="$packages wrk nginx tinyproxy squid"
 
+# The kit runs Debian's own Python (the Makefile's PYTHON), which must be
+# 3.9 or later: Debian 11 and later, Ubuntu 22.04 and later.
+PYTHON=${PYTHON:-/usr/bin/python3}
+check_python() {
+    if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 9))'; then
+        echo "deps: the kit needs Python 3.9 or later; $PYTHON is" \
+            "$("$PYTHON" --version 2>&1 || echo missing)" >&2
+        exit 1
+    fi
+}
+
 missing=""
 for p in $packages; do
     status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
@@ -24,6 +35,7 @@ done
 command -v npm >/dev/null 2>&1 || missing="$missing nodejs npm"
 if [ -z "$missing" ]; then
     echo "deps: every package the kit needs is installed"
+    check_python
     exit 0
 fi
 
@@ -41,3 +53,4 @@ export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 # shellcheck disable=SC2086 # the list is split on purpose
 $sudo apt-get install -y -qq --no-install-recommends $missing
+check_python

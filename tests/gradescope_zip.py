@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """gradescope_zip.py - build Gradescope's autograder for a lab
 (`make gradescope LAB=N`).
 
@@ -11,6 +11,7 @@ Writes build/gradescope/proxylab-labN-autograder.zip holding:
 Upload it as a "Zip file upload" autograder on an Ubuntu base image.
 Usage: python3 tests/gradescope_zip.py --lab N [--out DIR]
 """
+from __future__ import annotations
 import sys
 import tempfile
 import zipfile

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """handin.py - pack what you hand in (`make handin [LAB=N]`).
 
 Writes build/handin-labN.tar.gz holding exactly the files you write,
@@ -12,6 +12,7 @@ a warning for each answer still missing and each stub still unfinished:
 hand in what you have, then hand in again.
 Usage: python3 tests/handin.py [--lab N]   (default: the last stage)
 """
+from __future__ import annotations
 import argparse
 import hashlib
 import re

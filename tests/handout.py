@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """handout.py - build the tarball students get (`make handout [LAB=N]`).
 
 The handout is the kit without anything private (kitfiles.PRIVATE: no
@@ -10,6 +10,7 @@ everything that does not need the reference.
 Usage: python3 tests/handout.py [--lab N] [--out DIR]
 Prints the tarball's path. tests/check_handout.py proves it is clean.
 """
+from __future__ import annotations
 import sys
 import tempfile
 from pathlib import Path

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """kitcheck.py - check that every lab's starter is a fair place to begin.
 
 For each stage directory labs/NN-name, in order:
@@ -15,6 +15,7 @@ For each stage directory labs/NN-name, in order:
 Prints a table, ends with "N passed, N failed" and exits 1 on any failure.
 Usage: python3 tests/kitcheck.py   (or make kitcheck)
 """
+from __future__ import annotations
 import json
 import re
 import subprocess

@@ -6,8 +6,10 @@ instructor's own (the reference in solutions/, the known-buggy variants,
 the tools that need them), cut to the stages 01..N when asked. Used by
 handout.py, release.py, handin.py, gradescope_zip.py and batch.py.
 """
+from __future__ import annotations
 import argparse
 import ast
+import os
 import re
 import shutil
 import subprocess
@@ -18,6 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 STAGE = re.compile(r"^(\d\d)-")
 TARBALLS = (".tar.gz", ".tgz", ".tar")   # how a tarball's name ends
+FILTERS = hasattr(tarfile, "data_filter")  # Python 3.11.4, 3.10.12 on
 # A stage's own file elsewhere: slides/05-cache.md, tests/grade/lab05.py,
 # common/stage/stage05.c, common/stage/proxy05_cache.c.
 STAGE_FILE = re.compile(r"^(?:lab|stage|proxy)?(\d\d)(?=[-_.])")
@@ -144,10 +147,49 @@ def without_owner(info: tarfile.TarInfo) -> tarfile.TarInfo:
     return info
 
 
+class UnsafeArchive(tarfile.TarError):
+    """A tarball refused whole: a member would land outside the folder,
+    or is not a plain file, folder or link."""
+
+
+def check_member(member: tarfile.TarInfo, dest: Path) -> None:
+    """Raise UnsafeArchive unless member unpacks inside dest as a file, a
+    folder or a link that stays inside dest (what filter="data" allows)."""
+    def inside(path: str) -> bool:
+        return os.path.commonpath([dest, os.path.realpath(dest / path)]) \
+            == str(dest)
+    name = member.name
+    if os.path.isabs(name) or ".." in Path(name).parts or not inside(name):
+        raise UnsafeArchive(f"member '{name}' would land outside the folder")
+    if not (member.isfile() or member.isdir() or member.issym() or
+            member.islnk()):
+        raise UnsafeArchive(f"member '{name}' is a device or a pipe")
+    if member.issym():
+        target = os.path.join(os.path.dirname(name), member.linkname)
+    else:
+        target = member.linkname
+    if (member.issym() or member.islnk()) and \
+            (os.path.isabs(member.linkname) or not inside(target)):
+        raise UnsafeArchive(f"member '{name}' links outside the folder, "
+                            f"to '{member.linkname}'")
+
+
 def safe_extract(tarball: Path, dest: Path) -> None:
-    """Unpack tarball into dest, refusing links and paths that leave it."""
+    """Unpack tarball into dest, refusing the whole archive (UnsafeArchive)
+    if any member is absolute, climbs out with '..', links outside dest
+    or is a device. Files come out owned by whoever unpacks them, without
+    set-id bits. The checks are the kit's own on every Python; where
+    tarfile has extraction filters (3.11.4, 3.10.12), "data" runs too."""
+    dest = Path(os.path.realpath(dest))
     with tarfile.open(tarball) as tar:
-        tar.extractall(dest, filter="data")
+        members = tar.getmembers()
+        for member in members:
+            check_member(member, dest)
+            member.uid, member.gid = os.getuid(), os.getgid()
+            member.uname = member.gname = ""
+            member.mode &= 0o777
+        options = {"filter": "data"} if FILTERS else {}
+        tar.extractall(dest, members, **options)
 
 
 def pack_command(doc: str, out: Path, build: Callable[[int, Path], Path],

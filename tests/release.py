@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """release.py - release the reference of stages 1..K to students
 (`make release LAB=K`).
 
@@ -10,6 +10,7 @@ GIVEN=K` takes stages 1..K from the reference and the later ones from
 their own labs/. Stages 1..K all go together because GIVEN=K uses them all.
 Usage: python3 tests/release.py --lab K [--out DIR]
 """
+from __future__ import annotations
 import shutil
 import sys
 import tempfile

@@ -3,7 +3,10 @@
 Steps (see docs/ARCHITECTURE.md, "What make test runs"):
   1. build every program and unit test, reference and starter alike;
   2. the unit tests against solutions/, plain and under ASan+UBSan;
-  3. the grader's own tests;
+  3. the grader's and the tools' own tests, under Debian's
+     /usr/bin/python3 whatever PYTHON is (test_python_support.py also
+     reads every .py file for what the oldest supported Python, 3.9,
+     cannot run);
   4. each stage's reference graded on its own tests, then the last stage
      cumulatively (every lab's tests), all at full marks;
   5. the last stage again under ASan+UBSan, and the threaded stages
@@ -23,6 +26,7 @@ Each step's own `N passed, N failed` line is added into the totals; a step
 without one (a build, the format check) counts as one check. Every step
 runs even after a failure, so one report shows everything that is wrong.
 """
+from __future__ import annotations
 import os
 import re
 import subprocess
@@ -35,6 +39,7 @@ UNITTEST_BAD = re.compile(r"^FAILED \((?:failures=(\d+))?(?:, )?(?:errors=(\d+))
                           re.M)
 THREADED_FROM = 3  # the first stage with threads, graded under TSan
 FUZZ_SECONDS = 10  # each fuzz target's run
+SYSTEM_PYTHON = "/usr/bin/python3"  # the Python a fresh Debian machine has
 
 
 def stages() -> list[str]:
@@ -53,8 +58,9 @@ def steps() -> list[tuple[str, list[str]]]:
         ("build starters", make("all")),
         ("unit tests", make("SOL=1", "unit")),
         ("unit tests, ASan+UBSan", make("SOL=1", "SAN=asan", "unit")),
-        ("grader self-test", [sys.executable, "-m", "unittest", "-v",
-                              "tests/grade/test_grader.py"]),
+        ("grader and tools self-test", [
+            SYSTEM_PYTHON, "-m", "unittest", "-v",
+            "tests/grade/test_grader.py", "tests/test_python_support.py"]),
     ]
     for n in range(1, last):
         plan.append((f"grade lab {n} (own tests)",

@@ -8,6 +8,7 @@ Three students, as an instructor receives them:
            build fails, score 0.
 Used by check_gradescope.py and check_batch.py.
 """
+from __future__ import annotations
 import shutil
 import tempfile
 from pathlib import Path

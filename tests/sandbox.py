@@ -12,6 +12,7 @@ Every command of a submission runs:
 Switching user and unsharing need root; run as anyone else, commands run
 as that user, and the note that describe() returns says so.
 """
+from __future__ import annotations
 import os
 import pwd
 import resource

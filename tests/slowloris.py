@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """slowloris.py - is a legitimate client served while slow clients attack?
 
 Starts the proxy given (with --args, port 0) and a small origin on
@@ -13,6 +13,7 @@ Usage: python3 tests/slowloris.py --proxy PATH [--args "-n 4"]
        [--clients 500] [--seconds 5] (or make slowloris)
 Exit status 0 when the check passes, 1 when it fails.
 """
+from __future__ import annotations
 import argparse
 import http.server
 import os

@@ -9,6 +9,7 @@ anywhere, for the latest stage that has a file of that name. Only regular
 files count (no links), and only those names: anything else a submission
 holds is never copied. A file the submission lacks stays the starter.
 """
+from __future__ import annotations
 import shutil
 import tarfile
 from pathlib import Path
@@ -16,22 +17,26 @@ from pathlib import Path
 import kitfiles
 
 
-def unpack(submission: Path, scratch: Path) -> list[Path]:
+def unpack(submission: Path, scratch: Path) -> tuple[list[Path], list[str]]:
     """The folders to search: the submission (or its tarball unpacked) and
-    every tarball directly inside it, unpacked under scratch."""
+    every tarball directly inside it, unpacked under scratch; and a line
+    for each tarball that was refused or unreadable, saying why."""
     tarballs = [submission] if submission.is_file() else \
         sorted(p for p in submission.iterdir() if p.is_file() and
                not p.is_symlink() and p.name.endswith(kitfiles.TARBALLS))
     roots = [] if submission.is_file() else [submission]
+    notes = []
     for i, tarball in enumerate(tarballs):
         dest = scratch / f"tarball{i}"
         dest.mkdir(parents=True)
         try:
             kitfiles.safe_extract(tarball, dest)
-        except (tarfile.TarError, OSError):
-            continue   # not a tarball we can read: the folder still counts
+        except (tarfile.TarError, OSError) as exc:
+            notes.append(f"{tarball.name}: not unpacked ({exc}); "
+                         f"nothing in it is graded")
+            continue   # the folder itself still counts
         roots.append(dest)
-    return roots
+    return roots, notes
 
 
 def candidates(roots: list[Path], name: str) -> list[Path]:
@@ -57,10 +62,9 @@ def overlay(submission: Path, kit: Path, last: int,
     """Copy the student's files of stages 1..last from submission over
     the starters in kit; return one line per file saying where it came
     from."""
-    roots = unpack(submission, scratch)
+    roots, report = unpack(submission, scratch)
     wanted = kitfiles.student_files(kit, last)
     latest = {Path(f).name: f for f in wanted}   # a later stage wins
-    report = []
     for name in wanted:
         stage, file = Path(name).parent.name, Path(name).name
         found = find(roots, stage, file, latest[file] == name)

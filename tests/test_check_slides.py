@@ -5,6 +5,7 @@ and a deck that does not render.
 Run from the top of the kit after `make slides-check` has installed Marp:
 python3 -m unittest tests/test_check_slides.py
 """
+from __future__ import annotations
 import contextlib
 import io
 import sys

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """make_corpus.py - write the fuzzers' seed corpus from the kit's tests.
 
 The seeds are the inputs the tests already use: every string literal of
@@ -12,6 +12,7 @@ into tests/fuzz/corpus/NAME/, one file per seed named by its SHA-1 (as
 libFuzzer names what it finds). Run it again after changing the tests:
     python3 tests/fuzz/make_corpus.py
 """
+from __future__ import annotations
 import hashlib
 import re
 import shutil

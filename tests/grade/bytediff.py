@@ -7,6 +7,7 @@ quoted excerpt when the bytes are text, and SHA-256 digests when the data is
 too long to read. The helpers that render bytes as text (quote, shell_printf)
 live here too.
 """
+from __future__ import annotations
 import hashlib
 
 ROW = 16             # bytes per hexdump row

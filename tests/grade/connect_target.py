@@ -22,6 +22,7 @@ known body over TLS (Python's ssl module).
 Every thread is a daemon and every wait is bounded (by LIFETIME, and woken
 by close()); close() wakes and joins everything within netutil.JOIN_GRACE s.
 """
+from __future__ import annotations
 import contextlib
 import hashlib
 import select

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """grade.py - grade a lab of the proxy kit: run its tests, report the score.
 
 Usage: grade.py --lab N --bin-dir DIR [--own] [--only NAME] [--json FILE]
@@ -15,6 +15,7 @@ The last stdout line is "N passed, N failed" (or, with --autolab, the
 Autolab score line after it). Exit status 0, or 1 with --require-full
 unless every test passed.
 """
+from __future__ import annotations
 import argparse
 import atexit
 import dataclasses

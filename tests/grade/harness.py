@@ -11,6 +11,7 @@ interrupted), with a Context that starts programs, opens connections and
 compares bytes, and that stops and reaps everything the test started when
 it ends. A test fails by raising; hints.classify() names the symptom.
 """
+from __future__ import annotations
 import contextlib
 import dataclasses
 import random

@@ -7,6 +7,7 @@ connection) into one; mismatch() builds one from received and expected
 bytes. hint() picks the advice for a symptom: a test's own hint first, then
 its lab's, then the defaults here.
 """
+from __future__ import annotations
 import signal
 import traceback
 from dataclasses import dataclass, field
@@ -167,7 +168,8 @@ def classify(exc: BaseException, pending: Pending | None, doing: str,
                         ConnectionAbortedError)):
         return reset(exc, pending, doing)
     return Failure(GRADER, f"the grader raised {type(exc).__name__}: {exc}",
-                   "".join(traceback.format_exception(exc)))
+                   "".join(traceback.format_exception(
+                       type(exc), exc, exc.__traceback__)))
 
 
 def reset(exc: OSError, pending: Pending | None, doing: str) -> Failure:

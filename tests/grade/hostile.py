@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """hostile.py - the hostile cases of hostile.tsv as graded tests.
 
 Each stage with rows in the table gets one graded test, hostileN, that
@@ -27,6 +27,7 @@ Run as a program, it prints a handout's table (--table N), rewrites the
 tables in labs/NN-*/README.md (--update-handouts) or checks them
 (--check); hostile_table.py makes them.
 """
+from __future__ import annotations
 import argparse
 import dataclasses
 import os

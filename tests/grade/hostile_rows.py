@@ -15,6 +15,7 @@ A column holding only "-" is empty (send: nothing at all).
 
 This module only reads and checks the table; hostile.py runs it.
 """
+from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path

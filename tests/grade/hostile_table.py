@@ -6,6 +6,7 @@ TABLE_END markers. table() makes a stage's table; update_handouts()
 rewrites them; stale_handouts() names those that differ from the table
 (the grader's self-test checks that none does).
 """
+from __future__ import annotations
 from pathlib import Path
 
 import hostile_rows

@@ -9,6 +9,7 @@ the line, a write that ignores short counts, a server that stops after one
 client or after a client vanishes, a buffer one byte too small, an over-long
 line echoed instead of rejected, no idle timeout, no clean stop.
 """
+from __future__ import annotations
 import ipaddress
 import os
 import select

@@ -15,6 +15,7 @@ PROGRAM is "graded": grading a later lab runs these tests against its
 program, so they only use what every later stage must still do (CONNECT
 is checked to be refused only before stage 04 brings tunnels).
 """
+from __future__ import annotations
 import functools
 import os
 import re

@@ -21,6 +21,7 @@ PROGRAM is "graded": later stages still serve concurrently, so these
 tests run against their programs too. The thread count allows the main
 thread, the -n workers and the sanitizer's own helper thread, nothing else.
 """
+from __future__ import annotations
 import os
 import select
 import signal

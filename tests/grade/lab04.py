@@ -17,6 +17,7 @@ last tunnel ends and is polled for a bounded while.
 PROGRAM is "graded": grading a later lab runs these tests against its
 program, which must still tunnel.
 """
+from __future__ import annotations
 import hashlib
 import os
 import re

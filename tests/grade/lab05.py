@@ -21,6 +21,7 @@ however the threads are scheduled; nothing can fail for being slow.
 PROGRAM is "graded": the stages after 05 still cache, so these tests run
 against their programs too.
 """
+from __future__ import annotations
 import base64
 import email.utils
 import re

@@ -22,6 +22,7 @@ which headers arrived.
 
 PROGRAM is "graded": a later stage would keep this policy.
 """
+from __future__ import annotations
 import os
 import re
 import signal

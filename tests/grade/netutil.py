@@ -7,6 +7,7 @@ every socket down and join their threads within JOIN_GRACE seconds; the
 tests reset connections and size payloads by the kernel's largest send
 buffer. Each of these is written once, here.
 """
+from __future__ import annotations
 import contextlib
 import socket
 import struct

@@ -18,12 +18,14 @@ Every thread is a daemon and every wait is bounded (by LIFETIME, and woken
 by close()), so a forgotten origin can neither hang a test nor the grader;
 close() wakes and joins everything, within netutil.JOIN_GRACE s.
 """
+from __future__ import annotations
 import contextlib
 import http
 import socket
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Union
 
 import netutil
 from netutil import LIFETIME, READ_SIZE
@@ -41,7 +43,7 @@ MAX_BODY = 64 << 20        # request body bytes read at most
 MAX_EXTRA = 1 << 20        # bytes kept of what follows the request
 HEADER_END = (b"\r\n\r\n", b"\n\n")
 
-Reply = bytes | Callable[["Exchange"], bytes]
+Reply = Union[bytes, Callable[["Exchange"], bytes]]
 
 
 @dataclass

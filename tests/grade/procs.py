@@ -11,6 +11,7 @@ Memory checking lives here too: a Program may run under valgrind memcheck
 or be a sanitizer build, and its finish() turns their reports (and a death
 by signal) into a Failure.
 """
+from __future__ import annotations
 import os
 import re
 import select

@@ -6,6 +6,7 @@ SLOW_PAUSE seconds until the peer answers (slowloris). read_to_end()
 collects the answer until the peer closes. Nothing here interprets HTTP:
 the bytes go out as given, NULs, bare CRs and all.
 """
+from __future__ import annotations
 import select
 import socket
 import time

@@ -7,6 +7,7 @@ the hint, the program's stderr, commands that reproduce it), the closing
 results.json (written atomically, also when the grader crashed) and the
 Autolab score line. A hidden test's failure shows its symptom and hint only.
 """
+from __future__ import annotations
 import json
 import os
 import tempfile

@@ -6,6 +6,7 @@ They cover the byte diff, the naming of symptoms, the handling of programs
 time limits and clean-up, the printed totals and the results.json schema,
 including the file written when the grader crashes in the middle of a run.
 """
+from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses

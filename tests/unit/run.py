@@ -5,6 +5,7 @@ assertion failed (see tests/unit/unit.h). This runner shows each program's
 summary, the full report of any program that failed, and ends with the line
 `N passed, N failed` counted in tests, as CI reads it.
 """
+from __future__ import annotations
 import re
 import subprocess
 import sys
