@@ -1,15 +1,17 @@
 /*
- * proxy.h - the given glue of the proxy stages (02 to 06).
+ * proxy.h - the given core of the proxy stages: stage 02's program.
  *
- * main() (proxy_main.c) reads the options into a struct proxy_config,
- * listens, and calls the stage's accept loop (stage.h). The accept loop
- * hands each connection to proxy_serve_client, which reads and checks the
- * request, then calls the student modules: forward_request (stage 02),
- * and, as later stages arrive, the tunnel, the cache and the policy
- * (blocklist, access log, anonymity).
+ * main() (proxy_main.c) reads the options every proxy has into a struct
+ * proxy_config, and those of the stage's parts (stage.h: threads, tunnel,
+ * cache, policy) into the parts, starts the parts, listens, and runs the
+ * accept loop: stage 02's one client at a time (proxy_serve.c), or the
+ * part that serves instead (stage 03's threads). The accept loop hands
+ * each connection to proxy_serve_client (proxy_client.c), which reads and
+ * checks the request, then forwards it with the student's forward_request,
+ * or hands it to the part that takes over that step.
  *
  * Interface:
- *   struct proxy_config
+ *   struct proxy_config, struct outcome, PROXY_MAXPARTS, PROXY_MAXDETAIL
  *   proxy_serve_client      serve one client connection, then close it
  *   proxy_serve_sequential  stage 02's accept loop: one client at a time
  *   proxy_accept_open       make proxy_accept's waiting room (main() does)
@@ -25,16 +27,19 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "forward.h"
+#include "http.h"
 #include "rio.h"
-#include "tunnel.h"
 
-struct accesslog;
-struct cache;
-struct filter;
+#define PROXY_MAXPARTS  8                   /* parts a stage adds, at most */
+#define PROXY_MAXDETAIL (HTTP_MAXHOST + 16) /* an error page's detail line */
+#define PROXY_MAX_MS    3600000 /* an hour: a longer time limit is a mistake */
 
+/* What every proxy is told on its command line, and what its parts made
+ * of theirs. */
 struct proxy_config {
     const char *address; /* where to listen: 127.0.0.1 unless asked */
     const char *port;    /* "0" picks a free port */
@@ -42,25 +47,27 @@ struct proxy_config {
     int header_ms;       /* the request head must arrive within this */
     int client_idle_ms;  /* a client silent this long is dropped */
     struct forward_config forward; /* timeouts towards origins */
-    int threads;       /* worker threads (stage 03 on); 0: a thread per
-                          connection */
-    int queue_size;    /* accepted connections waiting for a worker */
-    int queue_wait_ms; /* a client waits this long for room in the queue
-                          before it is answered 503 */
-    struct tunnel_config tunnel;  /* CONNECT's allow-list and timeouts */
-    struct cache *cache;          /* stage 05 on: the shared cache (thread-safe;
-                                     made by stage.start) */
-    size_t cache_bytes;           /* the cache's total size */
-    size_t cache_object;          /* the largest response the cache stores */
-    int heuristic_s;              /* lifetime of a response that gives none */
-    const char *blocklist_path;   /* stage 06: hosts to refuse (-f), or NULL */
-    const char *access_log_path;  /* stage 06: the access log (-a), or NULL */
-    bool anonymous;               /* stage 06: strip identifying headers */
-    bool strip_cookies;           /* ... and Cookie too */
-    struct filter *filter;        /* stage 06: the blocklist, if one was given
-                                     (thread-safe; made by stage.start) */
-    struct accesslog *access_log; /* stage 06: the log, if one was given
-                                     (thread-safe; made by stage.start) */
+    /* Each part's state (stage.h), made by its start, in the order of
+     * stage.parts; the pointers never change once the accept loop runs. */
+    void *part_state[PROXY_MAXPARTS];
+};
+
+/* What became of one request: for its log line, its error page, and the
+ * parts that account for it (stage 06's access log). */
+struct outcome {
+    const char *peer;               /* the client's "host:port" */
+    const struct http_request *req; /* set once its request line is read */
+    int64_t arrived_ms;             /* wall clock, ms since 1970 */
+    int64_t arrived;                /* monotonic clock, for its duration */
+    int status;                     /* the status answered; 499: the client
+                                       left before its answer was out */
+    uint64_t bytes;                 /* sent to the client: head and body */
+    const char *note;               /* how a part answered ("HIT", "MISS"),
+                                       or NULL */
+    bool counted_up;                /* a tunnel ran: up counts */
+    uint64_t up;                    /* bytes relayed from the client */
+    char detail[PROXY_MAXDETAIL];   /* why a part refused it, for the error
+                                       page (the blocklist rule), or "" */
 };
 
 /*

@@ -1,5 +1,5 @@
 /*
- * proxy05_cache.c - the given glue around the stage 05 cache; see
+ * proxy05_cache.c - stage 05's part: the given glue around the cache; see
  * proxy_cache.h.
  *
  * Reads as the exchange does: make the key, try a hit, otherwise forward
@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include <time.h>
 
 #include "cache.h"
+#include "die.h"
 #include "forward.h"
 #include "freshness.h"
 #include "http.h"
@@ -24,12 +26,32 @@
 #include "proxy_cache.h"
 #include "rio.h"
 #include "sink.h"
+#include "stage.h"
 
-#define KEY_MAX \
-    (HTTP_MAXLINE + HTTP_MAXHOST + 16) /* "http://host:port" + path */
+/* A key at most: "http://host:port" and the path. */
+#define KEY_MAX   (HTTP_MAXLINE + HTTP_MAXHOST + 16)
 #define MISS_MARK "X-Cache: MISS\r\n"
+#define JOIN_MAX  16384 /* a chunk this small goes out marked in one write */
 
-#define JOIN_MAX 16384 /* a chunk this small goes out marked in one write */
+/* The options of stage 05 (-m, -o, -e). */
+struct cache_options {
+    size_t bytes;        /* the cache's total size */
+    size_t object;       /* the largest response it stores */
+    int64_t heuristic_s; /* the lifetime of a response that gives none */
+};
+
+/* The part's state: the shared cache and what it was made with. */
+struct proxy_cache {
+    struct cache *cache; /* thread-safe: it has its own lock */
+    struct cache_options opt;
+    const struct forward_config *forward; /* for the misses */
+};
+
+static struct cache_options options = {
+    .bytes = 1048576, /* the CS:APP Proxy Lab's sizes */
+    .object = 102400,
+    .heuristic_s = 300,
+};
 
 /* A sink that passes a response on to the client, marked as a miss, and
  * keeps a copy of it while it may still be stored: until it outgrows the
@@ -48,21 +70,52 @@ struct tee {
     bool marked;                    /* MISS_MARK went out */
 };
 
-int proxy_cache_start(struct proxy_config *cfg)
+/* option - apply -m, -o or -e. */
+static bool option(int letter, const char *arg)
 {
-    cfg->cache = cache_new(cfg->cache_bytes, cfg->cache_object);
-    if (cfg->cache == NULL) {
-        return -1;
+    switch (letter) {
+    case 'm':
+        options.bytes = (size_t)int_arg(arg, 1, INT_MAX, "-m CACHE_BYTES");
+        return true;
+    case 'o':
+        options.object = (size_t)int_arg(arg, 1, INT_MAX, "-o OBJECT_BYTES");
+        return true;
+    case 'e':
+        options.heuristic_s =
+            int_arg(arg, 1, PROXY_MAX_MS / 1000, "-e HEURISTIC_S");
+        return true;
+    default:
+        return false;
     }
-    log_info("cache: %zu bytes in all, %zu per response", cfg->cache_bytes,
-             cfg->cache_object);
-    return 0;
 }
 
-void proxy_cache_stop(struct proxy_config *cfg)
+/* start - make the shared cache. */
+static void *start(const struct proxy_config *cfg)
 {
-    cache_free(cfg->cache);
-    cfg->cache = NULL;
+    struct proxy_cache *pc = malloc(sizeof(*pc));
+
+    if (pc == NULL) {
+        return NULL;
+    }
+    pc->opt = options;
+    pc->forward = &cfg->forward;
+    pc->cache = cache_new(options.bytes, options.object);
+    if (pc->cache == NULL) {
+        free(pc);
+        return NULL;
+    }
+    log_info("cache: %zu bytes in all, %zu per response", options.bytes,
+             options.object);
+    return pc;
+}
+
+/* stop - free the cache, once no thread uses it any more. */
+static void stop(void *state)
+{
+    struct proxy_cache *pc = state;
+
+    cache_free(pc->cache);
+    free(pc);
 }
 
 /* make_key - req's absolute URI, "http://host:port/path", into key: the
@@ -226,10 +279,10 @@ static ssize_t write_to_tee(struct sink *sink, const void *buf, size_t n)
 }
 
 /* store - insert the tee's copy under key: its head was judged storable. */
-static void store(const struct proxy_config *cfg, const char *key,
+static void store(struct proxy_cache *pc, const char *key,
                   const struct tee *tee, int64_t now)
 {
-    if (cache_insert(cfg->cache, key, tee->copy, tee->len, now,
+    if (cache_insert(pc->cache, key, tee->copy, tee->len, now,
                      now + tee->fresh.lifetime) < 0) {
         log_info("cache: cannot store %s:", key);
     }
@@ -238,57 +291,73 @@ static void store(const struct proxy_config *cfg, const char *key,
 /* forward_and_store - a miss: forward req through a tee, then store a
  * complete 200 response that fits. */
 static int forward_and_store(struct rio *client, const struct http_request *req,
-                             const struct proxy_config *cfg, const char *key,
+                             struct proxy_cache *pc, const char *key,
                              struct forward_result *res)
 {
     struct sink to_client = sink_to_rio(client);
     struct tee tee = { .out = &to_client,
                        .req = req,
-                       .heuristic_s = cfg->heuristic_s,
-                       .max = cfg->cache_object };
+                       .heuristic_s = pc->opt.heuristic_s,
+                       .max = pc->opt.object };
     struct sink sink = { .write = write_to_tee, .arg = &tee };
-    int rc = forward_request(req, client, &sink, &cfg->forward, res);
+    int rc = forward_request(req, client, &sink, pc->forward, res);
 
     if (tee.marked) {
         res->bytes += strlen(MISS_MARK); /* what the client received */
     }
     if (rc == 0 && res->complete && res->status == 200 && !tee.dropped &&
         tee.head > 0) {
-        store(cfg, key, &tee, (int64_t)time(NULL));
+        store(pc, key, &tee, (int64_t)time(NULL));
     }
     free(tee.copy);
     return rc;
 }
 
-int proxy_cache_exchange(struct rio *client, const struct http_request *req,
-                         const struct proxy_config *cfg,
-                         struct forward_result *res, const char **note)
+/* exchange - answer req from the cache, or forward it and store the
+ * response if it may be stored. Returns as forward_request does;
+ * out->note becomes "HIT" or "MISS" when the cache was asked. */
+static int exchange(void *state, struct rio *client,
+                    const struct http_request *req, struct forward_result *res,
+                    struct outcome *out)
 {
+    struct proxy_cache *pc = state;
     struct sink to_client = sink_to_rio(client);
     struct cache_object *hit = NULL;
     char key[KEY_MAX];
     int rc;
 
-    *note = NULL;
     if (!make_key(req, key, sizeof(key)) || strcmp(req->method, "HEAD") == 0) {
-        return forward_request(req, client, &to_client, &cfg->forward, res);
+        return forward_request(req, client, &to_client, pc->forward, res);
     }
     if (strcmp(req->method, "GET") != 0) {
         /* An unsafe method changes what the URI names: RFC 9111 4.4. */
-        rc = forward_request(req, client, &to_client, &cfg->forward, res);
+        rc = forward_request(req, client, &to_client, pc->forward, res);
         if (rc == 0 && res->status >= 200 && res->status < 400) {
-            cache_remove(cfg->cache, key);
+            cache_remove(pc->cache, key);
         }
         return rc;
     }
     if (freshness_allows_hit(req)) {
-        hit = cache_lookup(cfg->cache, key, (int64_t)time(NULL));
+        hit = cache_lookup(pc->cache, key, (int64_t)time(NULL));
     }
-    *note = hit != NULL ? "HIT" : "MISS";
+    out->note = hit != NULL ? "HIT" : "MISS";
     if (hit == NULL) {
-        return forward_and_store(client, req, cfg, key, res);
+        return forward_and_store(client, req, pc, key, res);
     }
     rc = serve_hit(client, hit, (int64_t)time(NULL), res);
     cache_release(hit);
     return rc;
 }
+
+const struct stage_part proxy_cache_part = {
+    .name = "cache",
+    .optstring = "m:o:e:",
+    .help = "  -m CACHE_BYTES   the cache's size (default 1048576)\n"
+            "  -o OBJECT_BYTES  the largest response cached (default 102400)\n"
+            "  -e HEURISTIC_S   how long a response that says nothing stays\n"
+            "                fresh (default 300)\n",
+    .option = option,
+    .start = start,
+    .stop = stop,
+    .exchange = exchange,
+};

@@ -1,6 +1,6 @@
 /*
- * proxy06_policy.c - the given glue around the stage 06 policy; see
- * proxy_policy.h.
+ * proxy06_policy.c - stage 06's part: the given glue around the policy;
+ * see proxy_policy.h.
  *
  * SIGHUP is handled by a thread of its own that waits in sigwait(), not by
  * a signal handler: reading a file and allocating are not allowed in a
@@ -12,21 +12,43 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "accesslog.h"
 #include "anonymity.h"
 #include "blocklist.h"
+#include "deadline.h"
 #include "filter.h"
 #include "log.h"
+#include "net.h"
 #include "proxy.h"
-#include "proxy_cache.h"
 #include "proxy_policy.h"
+#include "stage.h"
 #include "tunnel.h"
 
-static pthread_t reloader;   /* waits for SIGHUP */
-static bool reloading;       /* reloader runs: there is something to reload */
-static atomic_bool stopping; /* set before the last SIGHUP, from stop */
+_Static_assert(BLOCKLIST_MAXRULE <= PROXY_MAXDETAIL,
+               "a blocklist rule fits an error page's detail line");
+
+/* The options of stage 06 (-f, -a, -A, -C). */
+struct policy_options {
+    const char *blocklist_path;  /* hosts to refuse, or NULL */
+    const char *access_log_path; /* the access log, or NULL */
+    bool anonymous;              /* strip headers that identify the user */
+    bool strip_cookies;          /* ... and Cookie too */
+};
+
+/* The part's state: what the options made, and the SIGHUP thread. */
+struct proxy_policy {
+    struct policy_options opt;
+    struct filter *filter;        /* the blocklist (thread-safe), or NULL */
+    struct accesslog *access_log; /* the log (thread-safe), or NULL */
+    pthread_t reloader;           /* waits for SIGHUP */
+    bool reloading;               /* reloader runs */
+    atomic_bool stopping;         /* set before the last SIGHUP, by stop */
+};
+
+static struct policy_options options;
 
 /* load_list - the blocklist at path, or NULL after logging why not. */
 static struct blocklist *load_list(const char *path)
@@ -46,20 +68,20 @@ static struct blocklist *load_list(const char *path)
 
 /* reload - what a SIGHUP asks for: a fresh blocklist (the old one stays
  * if the file is no longer valid) and a fresh log file. */
-static void reload(const struct proxy_config *cfg)
+static void reload(struct proxy_policy *pp)
 {
-    if (cfg->filter != NULL) {
-        struct blocklist *list = load_list(cfg->blocklist_path);
+    if (pp->filter != NULL) {
+        struct blocklist *list = load_list(pp->opt.blocklist_path);
 
         if (list == NULL) {
             log_warn("SIGHUP: kept the blocklist in use");
-        } else if (filter_replace(cfg->filter, list) < 0) {
+        } else if (filter_replace(pp->filter, list) < 0) {
             log_error("SIGHUP: cannot replace the blocklist:");
         }
     }
-    if (cfg->access_log != NULL && accesslog_reopen(cfg->access_log) < 0) {
+    if (pp->access_log != NULL && accesslog_reopen(pp->access_log) < 0) {
         log_error("SIGHUP: cannot reopen the access log %s:",
-                  cfg->access_log_path);
+                  pp->opt.access_log_path);
     }
     log_info("SIGHUP: reload done");
 }
@@ -67,21 +89,21 @@ static void reload(const struct proxy_config *cfg)
 /* reload_loop - the SIGHUP thread: wait, reload, until stopping. */
 static void *reload_loop(void *arg)
 {
-    const struct proxy_config *cfg = arg;
+    struct proxy_policy *pp = arg;
     sigset_t hup;
     int sig;
 
     sigemptyset(&hup);
     sigaddset(&hup, SIGHUP);
-    while (sigwait(&hup, &sig) == 0 && !atomic_load(&stopping)) {
-        reload(cfg);
+    while (sigwait(&hup, &sig) == 0 && !atomic_load(&pp->stopping)) {
+        reload(pp);
     }
     return NULL;
 }
 
 /* start_reloader - block SIGHUP here (and so in every thread made from
  * now on) and start the thread that waits for it. */
-static int start_reloader(struct proxy_config *cfg)
+static int start_reloader(struct proxy_policy *pp)
 {
     sigset_t hup;
     int err;
@@ -90,67 +112,112 @@ static int start_reloader(struct proxy_config *cfg)
     sigaddset(&hup, SIGHUP);
     err = pthread_sigmask(SIG_BLOCK, &hup, NULL);
     if (err == 0) {
-        atomic_store(&stopping, false);
-        err = pthread_create(&reloader, NULL, reload_loop, cfg);
+        atomic_store(&pp->stopping, false);
+        err = pthread_create(&pp->reloader, NULL, reload_loop, pp);
     }
-    reloading = err == 0;
+    pp->reloading = err == 0;
     errno = err;
-    return reloading ? 0 : -1;
+    return pp->reloading ? 0 : -1;
 }
 
-int proxy_policy_start(struct proxy_config *cfg)
+/* option - apply -f, -a, -A or -C. */
+static bool option(int letter, const char *arg)
 {
-    if (proxy_cache_start(cfg) < 0) {
-        return -1;
+    switch (letter) {
+    case 'f':
+        options.blocklist_path = arg;
+        return true;
+    case 'a':
+        options.access_log_path = arg;
+        return true;
+    case 'C':
+        options.strip_cookies = true;
+        options.anonymous = true;
+        return true;
+    case 'A':
+        options.anonymous = true;
+        return true;
+    default:
+        return false;
     }
-    if (cfg->blocklist_path != NULL) {
-        struct blocklist *list = load_list(cfg->blocklist_path);
+}
 
-        cfg->filter = list != NULL ? filter_new(list) : NULL;
-        if (cfg->filter == NULL) {
+/* stop - stop the SIGHUP thread, close the log, free the filter. No
+ * request may be in flight any more. */
+static void stop(void *state)
+{
+    struct proxy_policy *pp = state;
+
+    if (pp->reloading) {
+        atomic_store(&pp->stopping, true);
+        pthread_kill(pp->reloader, SIGHUP);
+        pthread_join(pp->reloader, NULL);
+    }
+    accesslog_close(pp->access_log);
+    filter_free(pp->filter);
+    free(pp);
+}
+
+/* open_all - the filter and the access log, as the options ask.
+ * Returns 0, or -1 with errno set. */
+static int open_all(struct proxy_policy *pp)
+{
+    if (pp->opt.blocklist_path != NULL) {
+        struct blocklist *list = load_list(pp->opt.blocklist_path);
+
+        pp->filter = list != NULL ? filter_new(list) : NULL;
+        if (pp->filter == NULL) {
             return -1;
         }
     }
-    if (cfg->access_log_path != NULL) {
-        cfg->access_log = accesslog_open(cfg->access_log_path);
-        if (cfg->access_log == NULL) {
-            log_error("cannot open the access log %s:", cfg->access_log_path);
+    if (pp->opt.access_log_path != NULL) {
+        pp->access_log = accesslog_open(pp->opt.access_log_path);
+        if (pp->access_log == NULL) {
+            log_error("cannot open the access log %s:",
+                      pp->opt.access_log_path);
             return -1;
         }
     }
-    if (cfg->filter == NULL && cfg->access_log == NULL) {
+    if (pp->filter == NULL && pp->access_log == NULL) {
         return 0; /* nothing to reload: SIGHUP keeps its default action */
     }
-    return start_reloader(cfg);
+    return start_reloader(pp);
 }
 
-void proxy_policy_stop(struct proxy_config *cfg)
+/* start - the filter, the access log and the SIGHUP thread. It runs
+ * before any other thread exists: it blocks SIGHUP, and threads made
+ * later inherit that. */
+static void *start(const struct proxy_config *cfg)
 {
-    if (reloading) {
-        atomic_store(&stopping, true);
-        pthread_kill(reloader, SIGHUP);
-        pthread_join(reloader, NULL);
-        reloading = false;
+    struct proxy_policy *pp = calloc(1, sizeof(*pp));
+
+    (void)cfg;
+    if (pp == NULL) {
+        return NULL;
     }
-    accesslog_close(cfg->access_log);
-    cfg->access_log = NULL;
-    filter_free(cfg->filter);
-    cfg->filter = NULL;
-    proxy_cache_stop(cfg);
+    pp->opt = options;
+    if (open_all(pp) < 0) {
+        int saved = errno;
+
+        stop(pp);
+        errno = saved;
+        return NULL;
+    }
+    return pp;
 }
 
 /* is_blocked - whether the filter blocks req's origin or, for CONNECT,
  * its target; *status is then 403, or 400 for a target that is not
  * host:port (tunnel_serve would answer that too). */
-static bool is_blocked(const struct http_request *req,
-                       const struct proxy_config *cfg, char *rule, int *status)
+static bool is_blocked(const struct http_request *req, struct filter *filter,
+                       char *rule, int *status)
 {
     char host[HTTP_MAXHOST];
     char port[HTTP_MAXPORT];
 
     *status = 403;
     if (strcmp(req->method, "CONNECT") != 0) {
-        return filter_check(cfg->filter, req->host, req->port, rule,
+        return filter_check(filter, req->host, req->port, rule,
                             BLOCKLIST_MAXRULE);
     }
     *status = tunnel_parse_authority(req->target, host, sizeof(host), port,
@@ -159,28 +226,63 @@ static bool is_blocked(const struct http_request *req,
         return true;
     }
     *status = 403;
-    return filter_check(cfg->filter, host, port, rule, BLOCKLIST_MAXRULE);
+    return filter_check(filter, host, port, rule, BLOCKLIST_MAXRULE);
 }
 
-int proxy_policy_admit(struct http_request *req, const struct proxy_config *cfg,
-                       char *rule)
+/* admit - 403 (and the rule in out->detail) when the blocklist blocks
+ * req's host and port (a CONNECT request's: its target's, or 400 when
+ * that is not host:port); otherwise, with -A, anonymity_apply's answer
+ * for a request other than CONNECT; otherwise 0. */
+static int admit(void *state, struct http_request *req, struct outcome *out)
 {
+    struct proxy_policy *pp = state;
     int status;
 
-    if (cfg->filter != NULL && is_blocked(req, cfg, rule, &status)) {
+    if (pp->filter != NULL &&
+        is_blocked(req, pp->filter, out->detail, &status)) {
         return status;
     }
-    if (cfg->anonymous && strcmp(req->method, "CONNECT") != 0) {
-        return anonymity_apply(req, cfg->strip_cookies);
+    if (pp->opt.anonymous && strcmp(req->method, "CONNECT") != 0) {
+        return anonymity_apply(req, pp->opt.strip_cookies);
     }
     return 0;
 }
 
-void proxy_policy_account(const struct access_entry *entry,
-                          const struct proxy_config *cfg)
+/* account - write the request's line to the access log, if there is one. */
+static void account(void *state, const struct outcome *out)
 {
-    if (cfg->access_log != NULL &&
-        accesslog_write(cfg->access_log, entry) < 0) {
-        log_warn("cannot write the access log %s:", cfg->access_log_path);
+    struct proxy_policy *pp = state;
+    char client[NET_PEER_MAX];
+    const struct http_request *req = out->req;
+    struct access_entry entry = {
+        .client = net_peer_host(out->peer, client, sizeof(client)),
+        .started_ms = out->arrived_ms,
+        .method = req != NULL ? req->method : NULL,
+        .target = req != NULL ? req->target : NULL,
+        .minor_version = req != NULL ? req->minor_version : 0,
+        .status = out->status,
+        .bytes = out->bytes,
+        .duration_ms = deadline_now() - out->arrived,
+        .cache = out->note,
+        .up = out->counted_up ? &out->up : NULL,
+    };
+
+    if (pp->access_log != NULL && accesslog_write(pp->access_log, &entry) < 0) {
+        log_warn("cannot write the access log %s:", pp->opt.access_log_path);
     }
 }
+
+const struct stage_part proxy_policy_part = {
+    .name = "policy",
+    .optstring = "f:a:AC",
+    .help = "  -f BLOCKLIST  refuse hosts this file names (SIGHUP reloads it)\n"
+            "  -a ACCESS_LOG append a line per request to this file (SIGHUP\n"
+            "                reopens it)\n"
+            "  -A            anonymous: strip headers that identify the user\n"
+            "  -C            with -A, remove Cookie headers too (implies -A)\n",
+    .option = option,
+    .start = start,
+    .stop = stop,
+    .admit = admit,
+    .account = account,
+};

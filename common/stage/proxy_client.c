@@ -1,13 +1,13 @@
 /*
- * proxy_client.c - serve one client connection (given glue, stages 02-06).
+ * proxy_client.c - serve one client connection (the given core).
  *
  * Reads the request head under a deadline, checks it with the student's
- * parser (http.c), decides what to do with it (and, from stage 06, asks
- * the policy whether it may), and hands it to the student's forwarding
- * code (forward.c) or tunnel (tunnel.c). Any failure ends with an error
- * page when the client can still be answered, and always with a close.
- * What became of the request is kept in a struct outcome, for the access
- * log of stage 06.
+ * parser (http.c), decides what to do with it, and hands it to the
+ * student's forwarding code (forward.c), or to the stage's part that
+ * takes over the step (stage.h): admit, tunnel, exchange, account. Any
+ * failure ends with an error page when the client can still be answered,
+ * and always with a close. What became of the request is kept in a
+ * struct outcome, for the log line and the parts.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -18,8 +18,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "accesslog.h"
-#include "blocklist.h"
 #include "deadline.h"
 #include "forward.h"
 #include "http.h"
@@ -29,31 +27,16 @@
 #include "rio.h"
 #include "sink.h"
 #include "stage.h"
-#include "tunnel.h"
 
-#define LINGER_MS                                                        \
-    1000                     /* how long to send an error page and drain \
-                                the rejected request */
-#define LINGER_BYTES 1048576 /* how much of it to drain at most */
+/* How long to send an error page and drain the rejected request, and how
+ * much of it to drain at most. */
+#define LINGER_MS    1000
+#define LINGER_BYTES 1048576
 
 /* The methods forwarded to origins. CONNECT opens a tunnel instead; TRACE
  * and OPTIONS would need Max-Forwards handling (RFC 9110 section 7.6.2). */
 static const char *const forwarded_methods[] = {
     "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH",
-};
-
-/* What became of one request: for its error page and the access log. */
-struct outcome {
-    const struct http_request *req; /* set once its request line is read */
-    int64_t arrived_ms;             /* wall clock, for the log's date */
-    int64_t arrived;                /* monotonic clock, for its duration */
-    int status;                     /* the status answered; 499: the client
-                                       left before its answer was out */
-    uint64_t bytes;                 /* sent to the client */
-    const char *cache;              /* "HIT", "MISS" or NULL */
-    bool tunnel;                    /* a CONNECT tunnel ran: up counts */
-    uint64_t up;                    /* tunnel bytes from the client */
-    char rule[BLOCKLIST_MAXRULE];   /* the blocklist rule of a 403, or "" */
 };
 
 /* status_for_read_error - what to answer when reading the head failed
@@ -122,41 +105,48 @@ static bool is_forwarded(const char *method)
     return false;
 }
 
-/* log_exchange - one line per forwarded request; note says how the
- * cache took part ("HIT", "MISS"), if it did. */
-static void log_exchange(const char *peer, const struct http_request *req,
-                         int rc, const struct forward_result *res,
-                         const char *note)
+/* log_exchange - one line per forwarded request; note says how a part
+ * answered it ("HIT", "MISS"), if one did. */
+static void log_exchange(const struct http_request *req, int rc,
+                         const struct forward_result *res,
+                         const struct outcome *out)
 {
     if (rc != 0) {
         return; /* the caller logs the error status it answers with */
     }
-    log_info("%s \"%s %s\" %d %" PRIu64 " bytes%s%s%s", peer, req->method,
+    log_info("%s \"%s %s\" %d %" PRIu64 " bytes%s%s%s", out->peer, req->method,
              req->target, res->status, res->bytes,
-             res->complete ? "" : ", incomplete", note != NULL ? ", " : "",
-             note != NULL ? note : "");
+             res->complete ? "" : ", incomplete", out->note != NULL ? ", " : "",
+             out->note != NULL ? out->note : "");
 }
 
-/* exchange - forward req, through the stage's cache if it has one. */
+/* exchange - forward req, or let the part that takes over exchanges
+ * (stage 05's cache) do it. */
 static int exchange(struct rio *client, const struct http_request *req,
                     const struct proxy_config *cfg, struct forward_result *res,
-                    const char **note)
+                    struct outcome *out)
 {
+    int part = stage_part_for(STEP_EXCHANGE);
     struct sink sink = sink_to_rio(client);
 
-    *note = NULL;
-    if (stage.exchange != NULL) {
-        return stage.exchange(client, req, cfg, res, note);
+    if (part < 0) {
+        return forward_request(req, client, &sink, &cfg->forward, res);
     }
-    return forward_request(req, client, &sink, &cfg->forward, res);
+    return stage.parts[part]->exchange(cfg->part_state[part], client, req, res,
+                                       out);
 }
 
-/* admit - ask the stage's policy, if it has one, whether req may go on.
- * Returns 0, or the status to answer with. */
+/* admit - ask the part that admits requests (stage 06's policy), if there
+ * is one, whether req may go on. Returns 0, or the status to answer with. */
 static int admit(struct http_request *req, const struct proxy_config *cfg,
                  struct outcome *out)
 {
-    return stage.admit != NULL ? stage.admit(req, cfg, out->rule) : 0;
+    int part = stage_part_for(STEP_ADMIT);
+
+    if (part < 0) {
+        return 0;
+    }
+    return stage.parts[part]->admit(cfg->part_state[part], req, out);
 }
 
 /* host_lines - how many Host header lines req has. */
@@ -172,41 +162,28 @@ static size_t host_lines(const struct http_request *req)
     return count;
 }
 
-/* serve_tunnel - serve a CONNECT request with the stage's tunnel, if it
- * has one yet (stage 04). Returns as serve_request does. */
+/* serve_tunnel - serve a CONNECT request with the part that tunnels
+ * (stage 04), if there is one yet. Returns as serve_request does. */
 static int serve_tunnel(struct rio *client, struct http_request *req,
-                        const char *peer, const struct proxy_config *cfg,
-                        struct outcome *out)
+                        const struct proxy_config *cfg, struct outcome *out)
 {
-    struct tunnel_result res;
+    int part = stage_part_for(STEP_TUNNEL);
     int rc;
 
-    if (stage.tunnel == NULL) {
+    if (part < 0) {
         return 501;
     }
     rc = admit(req, cfg, out);
     if (rc != 0) {
         return rc;
     }
-    rc = stage.tunnel(client, req, &cfg->tunnel, &res);
-    if (rc == 0) {
-        log_info("%s \"CONNECT %s\" tunnel: %" PRIu64 " bytes up, %" PRIu64
-                 " down, %" PRId64 " ms",
-                 peer, req->target, res.up, res.down,
-                 deadline_now() - out->arrived);
-        out->status = 200;
-        out->tunnel = true;
-        out->up = res.up;
-        out->bytes = res.down;
-    }
-    return rc;
+    return stage.parts[part]->tunnel(cfg->part_state[part], client, req, out);
 }
 
 /* serve_request - act on a request whose head has been read.
  * Returns 0, the status to answer with, or -1 when the client is gone. */
 static int serve_request(struct rio *client, struct http_request *req,
-                         const char *peer, const struct proxy_config *cfg,
-                         struct outcome *out)
+                         const struct proxy_config *cfg, struct outcome *out)
 {
     struct forward_result res;
     int rc;
@@ -214,8 +191,7 @@ static int serve_request(struct rio *client, struct http_request *req,
     /* RFC 9112 section 3.2: more than one Host is a 400 for every method;
      * CONNECT never reaches http_parse_target, which checks the others. */
     if (strcmp(req->method, "CONNECT") == 0) {
-        return host_lines(req) > 1 ? 400
-                                   : serve_tunnel(client, req, peer, cfg, out);
+        return host_lines(req) > 1 ? 400 : serve_tunnel(client, req, cfg, out);
     }
     if (!is_forwarded(req->method)) {
         return 501;
@@ -227,8 +203,8 @@ static int serve_request(struct rio *client, struct http_request *req,
     if (rc != 0) {
         return rc;
     }
-    rc = exchange(client, req, cfg, &res, &out->cache);
-    log_exchange(peer, req, rc, &res, out->cache);
+    rc = exchange(client, req, cfg, &res, out);
+    log_exchange(req, rc, &res, out);
     if (rc == 0) {
         out->status = res.status;
         out->bytes = res.bytes;
@@ -241,20 +217,19 @@ static int serve_request(struct rio *client, struct http_request *req,
  * rejected request may still be on its way, and closing before it arrives
  * would reset the connection and destroy the page. The client's earlier
  * deadline (the one a 408 is about) no longer applies. */
-static void answer_error(struct rio *client, int status, const char *peer,
-                         struct outcome *out)
+static void answer_error(struct rio *client, int status, struct outcome *out)
 {
     char scratch[RIO_BUFSIZE];
+    const char *detail = out->detail[0] != '\0' ? out->detail : NULL;
     size_t drained = 0;
     ssize_t n;
 
-    log_info("%s: answered %d%s%s", peer, status,
-             out->rule[0] != '\0' ? ", rule " : "", out->rule);
+    log_info("%s: answered %d%s%s", out->peer, status,
+             detail != NULL ? ": " : "", out->detail);
     out->status = status;
     rio_set_idle_timeout(client, 0);
     rio_set_deadline(client, deadline_after(LINGER_MS));
-    n = proxy_send_error(client, status,
-                         out->rule[0] != '\0' ? out->rule : NULL);
+    n = proxy_send_error(client, status, detail);
     if (n < 0) {
         return;
     }
@@ -275,26 +250,15 @@ static int64_t wall_clock_ms(void)
     return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
 }
 
-/* account - hand what became of a request to the stage's access log. */
-static void account(const char *peer, const struct outcome *out,
-                    const struct proxy_config *cfg)
+/* account - hand what became of a request to the part that accounts for
+ * requests (stage 06's access log), if there is one. */
+static void account(const struct outcome *out, const struct proxy_config *cfg)
 {
-    char client[NET_PEER_MAX];
-    const struct http_request *req = out->req;
-    struct access_entry entry = {
-        .client = net_peer_host(peer, client, sizeof(client)),
-        .started_ms = out->arrived_ms,
-        .method = req != NULL ? req->method : NULL,
-        .target = req != NULL ? req->target : NULL,
-        .minor_version = req != NULL ? req->minor_version : 0,
-        .status = out->status,
-        .bytes = out->bytes,
-        .duration_ms = deadline_now() - out->arrived,
-        .cache = out->cache,
-        .up = out->tunnel ? &out->up : NULL,
-    };
+    int part = stage_part_for(STEP_ACCOUNT);
 
-    stage.account(&entry, cfg);
+    if (part >= 0) {
+        stage.parts[part]->account(cfg->part_state[part], out);
+    }
 }
 
 void proxy_serve_client(int connfd, const char *peer,
@@ -302,7 +266,8 @@ void proxy_serve_client(int connfd, const char *peer,
 {
     struct rio client;
     struct http_request req;
-    struct outcome out = { .arrived_ms = wall_clock_ms(),
+    struct outcome out = { .peer = peer,
+                           .arrived_ms = wall_clock_ms(),
                            .arrived = deadline_now() };
     int rc;
 
@@ -316,15 +281,15 @@ void proxy_serve_client(int connfd, const char *peer,
         /* The head is in: from now on the client need only keep moving. */
         rio_set_deadline(&client, DEADLINE_NONE);
         rio_set_idle_timeout(&client, cfg->client_idle_ms);
-        rc = serve_request(&client, &req, peer, cfg, &out);
+        rc = serve_request(&client, &req, cfg, &out);
     }
     if (rc > 0) {
-        answer_error(&client, rc, peer, &out);
+        answer_error(&client, rc, &out);
     } else if (rc < 0) {
         out.status = 499; /* nginx's code: the client closed first */
     }
     proxy_close(connfd);
-    if (stage.account != NULL && (out.req != NULL || rc > 0)) {
-        account(peer, &out, cfg);
+    if (out.req != NULL || rc > 0) {
+        account(&out, cfg);
     }
 }

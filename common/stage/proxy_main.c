@@ -1,16 +1,17 @@
 /*
- * proxy_main.c - main() of the proxy stages 02-06 (given code).
+ * proxy_main.c - main() of the proxy stages (given code).
  *
- * Usage: PROGRAM [-b ADDRESS] [-l LEVEL] [-t HEADER_MS] [-c CONNECT_MS]
- *                [-i IDLE_MS] [...] PORT   (PROGRAM -h lists every option)
- * (options come before the port, as POSIX getopt wants).
+ * Usage: PROGRAM [-b ADDRESS] [-l LEVEL] [-t HEADER_MS] [-i IDLE_MS] [...]
+ *                PORT   (PROGRAM -h lists every option of its stage)
+ * (options come before the port, as POSIX getopt wants). The options
+ * here are those of every proxy; each part of a later stage (stage.h)
+ * adds its own.
  * As in the CS:APP Proxy Lab, the port is the only argument a grader
  * needs. Listens on 127.0.0.1 unless -b says otherwise (an open proxy on a
  * campus network gets abused), logs "listening on HOST:PORT" (PORT 0
  * picks a free port), then runs the stage's accept loop (stage.h) until
  * SIGINT or SIGTERM; requests in flight then have -g seconds to finish.
  */
-#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,68 +25,27 @@
 #include "stage.h"
 #include "stop.h"
 
-#define ARGS                                                               \
-    "[-b ADDRESS] [-l LEVEL] [-t HEADER_MS] [-c CONNECT_MS] [-i IDLE_MS] " \
-    "PORT"
-#define MAX_MS      3600000 /* an hour: longer limits are mistakes */
-#define MAX_THREADS 1024    /* more workers than this is a mistake too */
-#define MAX_QUEUE   65536
+#define ARGS      "[-b ADDRESS] [-l LEVEL] [-t HEADER_MS] [-i IDLE_MS] [...] PORT"
+#define CORE_OPTS "b:l:t:c:i:g:"
+#define OPTS_MAX  64   /* getopt letters of the core and every part */
+#define HELP_MAX  4096 /* -h's text */
 
-static const char *const help =
+static const char *const core_help =
     "  PORT          TCP port to listen on (0: any free port)\n"
     "  -b ADDRESS    address to listen on (default 127.0.0.1)\n"
     "  -l LEVEL      log level: error, warn, info or debug (default info)\n"
-    "  -t HEADER_MS  a client must send its request head within this "
-    "(default 10000)\n"
-    "  -c CONNECT_MS give up connecting to an origin after this "
-    "(default 5000)\n"
-    "  -i IDLE_MS    drop a client or origin silent this long (default "
-    "30000)\n"
-    "  -g GRACE_S    after SIGTERM, let requests in flight finish for this "
-    "long (default 2)\n"
-    "  -n THREADS    worker threads, stage 03 on (default 16; 0: a thread per "
-    "connection)\n"
-    "  -q QUEUE      connections waiting for a worker, at most (default 128)\n"
-    "  -w QUEUE_WAIT_MS  a client waits this long for room in the queue, "
-    "then gets 503 (default 1000)\n"
-    "  -p PORTS      ports CONNECT may reach, stage 04 on, comma-separated "
-    "(default 443)\n"
-    "  -m CACHE_BYTES   the cache's size, stage 05 on (default 1048576)\n"
-    "  -o OBJECT_BYTES  the largest response cached (default 102400)\n"
-    "  -e HEURISTIC_S   how long a response that says nothing stays fresh "
-    "(default 300)\n"
-    "  -f BLOCKLIST  refuse hosts this file names, stage 06 (SIGHUP reloads "
-    "it)\n"
-    "  -a ACCESS_LOG append a line per request to this file, stage 06 "
-    "(SIGHUP reopens it)\n"
-    "  -A            anonymous: strip headers that identify the user, stage "
-    "06\n"
-    "  -C            with -A, remove Cookie headers too (implies -A)\n";
+    "  -t HEADER_MS  a client must send its request head within this\n"
+    "                (default 10000)\n"
+    "  -c CONNECT_MS give up connecting to an origin after this\n"
+    "                (default 5000)\n"
+    "  -i IDLE_MS    drop a client or origin silent this long\n"
+    "                (default 30000)\n"
+    "  -g GRACE_S    after SIGTERM, let requests in flight finish for this\n"
+    "                long (default 2)\n";
 
-/* parse_ports - fill the CONNECT allow-list from "443,8443" or die. */
-static void parse_ports(const char *list, struct tunnel_config *tunnel)
-{
-    char copy[256];
-    char *save = NULL;
-
-    if (snprintf(copy, sizeof(copy), "%s", list) >= (int)sizeof(copy)) {
-        die("-p PORTS: the list is too long");
-    }
-    tunnel->nports = 0;
-    for (char *p = strtok_r(copy, ",", &save); p != NULL;
-         p = strtok_r(NULL, ",", &save)) {
-        if (tunnel->nports == TUNNEL_MAXPORTS) {
-            die("-p PORTS: more than %d ports", TUNNEL_MAXPORTS);
-        }
-        tunnel->ports[tunnel->nports++] = int_arg(p, 1, 65535, "-p PORTS");
-    }
-    if (tunnel->nports == 0) {
-        die("-p PORTS: no port given");
-    }
-}
-
-/* parse_option - apply one option to cfg; false if it is not one. */
-static bool parse_option(int opt, const char *arg, struct proxy_config *cfg)
+/* core_option - apply one of the core's options to cfg; false if it is
+ * not one, or its argument is not valid. */
+static bool core_option(int opt, const char *arg, struct proxy_config *cfg)
 {
     enum log_level level;
 
@@ -100,81 +60,77 @@ static bool parse_option(int opt, const char *arg, struct proxy_config *cfg)
         log_set_level(level);
         return true;
     case 't':
-        cfg->header_ms = int_arg(arg, 1, MAX_MS, "-t HEADER_MS");
+        cfg->header_ms = int_arg(arg, 1, PROXY_MAX_MS, "-t HEADER_MS");
         return true;
     case 'c':
-        cfg->forward.connect_ms = int_arg(arg, 1, MAX_MS, "-c CONNECT_MS");
-        cfg->tunnel.connect_ms = cfg->forward.connect_ms;
+        cfg->forward.connect_ms =
+            int_arg(arg, 1, PROXY_MAX_MS, "-c CONNECT_MS");
         return true;
     case 'i':
-        cfg->forward.idle_ms = int_arg(arg, 1, MAX_MS, "-i IDLE_MS");
+        cfg->forward.idle_ms = int_arg(arg, 1, PROXY_MAX_MS, "-i IDLE_MS");
         cfg->client_idle_ms = cfg->forward.idle_ms;
-        cfg->tunnel.idle_ms = cfg->forward.idle_ms;
         return true;
     case 'g':
         stop_set_grace(int_arg(arg, 0, 60, "-g GRACE_S"));
-        return true;
-    case 'n':
-        cfg->threads = int_arg(arg, 0, MAX_THREADS, "-n THREADS");
-        return true;
-    case 'q':
-        cfg->queue_size = int_arg(arg, 1, MAX_QUEUE, "-q QUEUE");
-        return true;
-    case 'w':
-        cfg->queue_wait_ms = int_arg(arg, 1, MAX_MS, "-w QUEUE_WAIT_MS");
-        return true;
-    case 'p':
-        parse_ports(arg, &cfg->tunnel);
-        return true;
-    case 'm':
-        cfg->cache_bytes = (size_t)int_arg(arg, 1, INT_MAX, "-m CACHE_BYTES");
-        return true;
-    case 'o':
-        cfg->cache_object = (size_t)int_arg(arg, 1, INT_MAX, "-o OBJECT_BYTES");
-        return true;
-    case 'e':
-        cfg->heuristic_s = int_arg(arg, 1, MAX_MS / 1000, "-e HEURISTIC_S");
-        return true;
-    case 'f':
-        cfg->blocklist_path = arg;
-        return true;
-    case 'a':
-        cfg->access_log_path = arg;
-        return true;
-    case 'C':
-        cfg->strip_cookies = true;
-        cfg->anonymous = true;
-        return true;
-    case 'A':
-        cfg->anonymous = true;
         return true;
     default:
         return false;
     }
 }
 
-/* parse_args - fill cfg from the command line or exit with the usage. */
+/* part_option - apply an option to the part that adds it; false if no
+ * part does, or its argument is not valid. */
+static bool part_option(int opt, const char *arg)
+{
+    for (int i = 0; i < PROXY_MAXPARTS && stage.parts[i] != NULL; i++) {
+        const struct stage_part *part = stage.parts[i];
+
+        if (strchr(part->optstring, opt) != NULL) {
+            return part->option(opt, arg);
+        }
+    }
+    return false;
+}
+
+/* join_parts - core followed by each part's getopt letters (or, if help,
+ * by each part's help), into buf. */
+static const char *join_parts(char *buf, size_t size, const char *core,
+                              bool help)
+{
+    size_t len = (size_t)snprintf(buf, size, "%s", core);
+
+    for (int i = 0; i < PROXY_MAXPARTS && stage.parts[i] != NULL; i++) {
+        const struct stage_part *part = stage.parts[i];
+
+        len += (size_t)snprintf(buf + len, size - len, "%s",
+                                help ? part->help : part->optstring);
+        if (len >= size) {
+            die("the options of stage %s do not fit", stage.name);
+        }
+    }
+    return buf;
+}
+
+/* parse_args - fill cfg, and the parts' options, from the command line,
+ * or exit with the usage. */
 static void parse_args(int argc, char **argv, struct proxy_config *cfg)
 {
+    char opts[OPTS_MAX];
+    char help[HELP_MAX];
     int opt;
 
-    while ((opt = getopt(argc, argv, "b:l:t:c:i:g:n:q:w:p:m:o:e:f:a:AC")) !=
-           -1) {
-        if (!parse_option(opt, optarg, cfg)) {
-            usage(argv[0], ARGS, help);
+    join_parts(opts, sizeof(opts), CORE_OPTS, false);
+    while ((opt = getopt(argc, argv, opts)) != -1) {
+        if (!core_option(opt, optarg, cfg) && !part_option(opt, optarg)) {
+            usage(argv[0], ARGS,
+                  join_parts(help, sizeof(help), core_help, true));
         }
     }
     if (optind != argc - 1) {
-        usage(argv[0], ARGS, help);
+        usage(argv[0], ARGS, join_parts(help, sizeof(help), core_help, true));
     }
     cfg->port = argv[optind];
     (void)int_arg(cfg->port, 0, 65535, "PORT");
-    if ((cfg->blocklist_path != NULL || cfg->access_log_path != NULL ||
-         cfg->anonymous) &&
-        stage.admit == NULL) {
-        die("-f, -a, -A and -C need the policy of stage 06; this is stage %s",
-            stage.name);
-    }
 }
 
 /* listen_or_die - open the listening socket and log where it is. */
@@ -199,6 +155,17 @@ static int listen_or_die(const struct proxy_config *cfg)
     return listenfd;
 }
 
+/* serve - run the accept loop: the part's that serves, or stage 02's. */
+static int serve(int listenfd, const struct proxy_config *cfg)
+{
+    int i = stage_part_for(STEP_SERVE);
+
+    if (i < 0) {
+        return proxy_serve_sequential(listenfd, cfg);
+    }
+    return stage.parts[i]->serve(cfg->part_state[i], listenfd, cfg);
+}
+
 int main(int argc, char **argv)
 {
     struct proxy_config cfg = {
@@ -206,16 +173,6 @@ int main(int argc, char **argv)
         .header_ms = 10000,
         .client_idle_ms = 30000,
         .forward = { .connect_ms = 5000, .idle_ms = 30000 },
-        .threads = 16,
-        .queue_size = 128,
-        .queue_wait_ms = 1000,
-        .tunnel = { .ports = { 443 },
-                    .nports = 1,
-                    .connect_ms = 5000,
-                    .idle_ms = 30000 },
-        .cache_bytes = 1048576, /* the CS:APP Proxy Lab's sizes */
-        .cache_object = 102400,
-        .heuristic_s = 300,
     };
     int listenfd;
     int rc;
@@ -226,16 +183,13 @@ int main(int argc, char **argv)
     }
     cfg.stop_fd = stop_fd();
     cfg.forward.cancel_fd = stop_abort_fd();
-    cfg.tunnel.cancel_fd = stop_abort_fd();
-    if (stage.start != NULL && stage.start(&cfg) < 0) {
+    if (stage_start(&cfg) < 0) {
         die("cannot start stage %s:", stage.name);
     }
     listenfd = listen_or_die(&cfg);
-    rc = stage.serve(listenfd, &cfg);
+    rc = serve(listenfd, &cfg);
     close(listenfd);
-    if (stage.stop != NULL) {
-        stage.stop(&cfg);
-    }
+    stage_stop(&cfg);
     if (rc < 0) {
         log_error("the accept loop failed:");
         return EXIT_FAILURE;

@@ -1,67 +1,118 @@
 /*
- * stage.h - what a proxy stage plugs into the given glue.
+ * stage.h - what a proxy stage adds to the given core of stage 02.
  *
- * Each stage N >= 2 has a small table, common/stage/stageNN.c, naming the
- * functions that make it different from the stage before: stage 02 serves
- * clients one at a time with the given loop, stage 03 with the student's
- * thread pool, and so on. The glue calls through the table, so moving to
- * the next stage never means editing a file a student wrote.
+ * The core (proxy.h) is stage 02's program: the options every proxy has,
+ * one client at a time, each request forwarded with forward_request. Every
+ * later stage brings one part, in a glue file of its own: the options it
+ * adds, the state it makes from them, and the steps of the program it
+ * takes over.
+ *
+ *   stage  part                 options       takes over
+ *   03     proxy03_threads.c    -n -q -w      serve: the thread pool
+ *   04     proxy04_tunnel.c     -p            tunnel: CONNECT
+ *   05     proxy05_cache.c      -m -o -e      exchange: hits and misses
+ *   06     proxy06_policy.c     -f -a -A -C   admit, account: the policy
+ *
+ * A stage's table, stageNN.c, lists the parts of the stages up to it. The
+ * core runs each step with the last part that takes it over, or does what
+ * stage 02 does when none does. So the core names nothing a later stage
+ * owns, and moving to the next stage never means editing a file a student
+ * wrote.
  *
  * Interface:
- *   struct stage, the table
- *   stage        this program's table (defined in its stageNN.c)
+ *   struct stage_part, enum stage_step, struct stage
+ *   stage           this program's table (defined in its stageNN.c)
+ *   stage_part_for  which part takes over a step (proxy_parts.c)
+ *   stage_start, stage_stop   start and stop every part (proxy_parts.c)
  */
 #ifndef STAGE_H
 #define STAGE_H
 
-#include "accesslog.h"
+#include <stdbool.h>
+
 #include "forward.h"
 #include "http.h"
 #include "proxy.h"
 #include "rio.h"
-#include "tunnel.h"
+
+struct stage_part {
+    const char *name;      /* "cache", for messages */
+    const char *optstring; /* the getopt letters it adds: "m:o:e:" */
+    const char *help;      /* their lines of -h */
+
+    /* Apply one of its options (arg is NULL for a flag) to the part's
+     * options, before start; false if arg is not valid. */
+    bool (*option)(int letter, const char *arg);
+
+    /* Make the part's state from its options and cfg, before the accept
+     * loop; NULL with errno set if it cannot (main() then exits). stop
+     * frees it once the accept loop has ended and no request is in flight.
+     * NULL: the part has no state to make or free. */
+    void *(*start)(const struct proxy_config *cfg);
+    void (*stop)(void *state);
+
+    /* The steps it takes over; NULL where it takes over nothing. Each gets
+     * the state its start made. */
+
+    /* Accept clients on listenfd and serve each with proxy_serve_client
+     * until cfg->stop_fd fires; 0 then, -1 with errno set on failure.
+     * Stage 02: proxy_serve_sequential. */
+    int (*serve)(void *state, int listenfd, const struct proxy_config *cfg);
+
+    /* Serve a CONNECT request that admit let through; as serve_request
+     * in proxy_client.c, it returns 0 once out->status and out->bytes
+     * tell what was sent, the status to answer with, or -1 when the
+     * client is gone. Stage 02: 501. */
+    int (*tunnel)(void *state, struct rio *client,
+                  const struct http_request *req, struct outcome *out);
+
+    /* Serve a request that goes to an origin: returns as forward_request
+     * does, and may set out->note. Stage 02: forward_request. */
+    int (*exchange)(void *state, struct rio *client,
+                    const struct http_request *req, struct forward_result *res,
+                    struct outcome *out);
+
+    /* Decide whether a request may reach its origin (a CONNECT request:
+     * its target), and rewrite it before it goes. Called after
+     * http_parse_target, except for CONNECT. Returns 0, or the status to
+     * answer with (then out->detail may say why). Stage 02: 0. */
+    int (*admit)(void *state, struct http_request *req, struct outcome *out);
+
+    /* Account for a request whose answer is over. Stage 02: nothing (the
+     * log lines on stderr are all). */
+    void (*account)(void *state, const struct outcome *out);
+};
+
+/* The steps a part may take over, for stage_part_for. */
+enum stage_step {
+    STEP_SERVE,
+    STEP_TUNNEL,
+    STEP_EXCHANGE,
+    STEP_ADMIT,
+    STEP_ACCOUNT
+};
 
 struct stage {
     const char *name; /* "02-forward", for the start-up log line */
-
-    /* Accept clients on listenfd and serve each with proxy_serve_client
-     * until cfg->stop_fd fires; return 0 then, -1 on failure. */
-    int (*serve)(int listenfd, const struct proxy_config *cfg);
-
-    /* Serve a CONNECT request (tunnel.h's tunnel_serve); NULL before
-     * stage 04, and the glue answers CONNECT with 501. */
-    int (*tunnel)(struct rio *client, const struct http_request *req,
-                  const struct tunnel_config *cfg, struct tunnel_result *res);
-
-    /* Set up, before the accept loop, and tear down, after it, what the
-     * stage adds (the cache in 05); NULL: nothing to do. start returns 0,
-     * or -1 with errno set, and main() then exits. */
-    int (*start)(struct proxy_config *cfg);
-    void (*stop)(struct proxy_config *cfg);
-
-    /* Serve a request that goes to an origin (not CONNECT): the cache in
-     * stage 05, which answers hits itself and calls forward_request for
-     * misses. Returns as forward_request does, and sets *note ("HIT",
-     * "MISS" or NULL) for the log line. NULL: forward_request directly. */
-    int (*exchange)(struct rio *client, const struct http_request *req,
-                    const struct proxy_config *cfg, struct forward_result *res,
-                    const char **note);
-
-    /* Decide whether a request may reach its origin (a CONNECT request:
-     * its target), and rewrite it (the anonymity option) before it goes:
-     * stage 06's policy. Called after http_parse_target, except for
-     * CONNECT. Returns 0, or the status to answer with: 403, with the
-     * rule that matched copied into rule (BLOCKLIST_MAXRULE bytes), 400
-     * or 431. NULL: every request goes as it is. */
-    int (*admit)(struct http_request *req, const struct proxy_config *cfg,
-                 char *rule);
-
-    /* Account for a request whose answer is over (stage 06's access
-     * log). NULL: the log lines on stderr are all. */
-    void (*account)(const struct access_entry *entry,
-                    const struct proxy_config *cfg);
+    /* The parts of stages 03 up to this one, in order; NULL ends them. */
+    const struct stage_part *parts[PROXY_MAXPARTS];
 };
 
 extern const struct stage stage;
+
+/*
+ * stage_part_for - the index in stage.parts of the last part that takes
+ * over step, or -1 when none does.
+ */
+int stage_part_for(enum stage_step step);
+
+/*
+ * stage_start - start every part, in order, into cfg->part_state. Returns
+ * 0, or -1 with errno set after stopping those already started.
+ */
+int stage_start(struct proxy_config *cfg);
+
+/* stage_stop - stop every part, the last first. */
+void stage_stop(struct proxy_config *cfg);
 
 #endif /* STAGE_H */

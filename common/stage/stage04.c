@@ -1,12 +1,11 @@
 /*
  * stage04.c - stage 04's table: threads, and CONNECT tunnels for HTTPS.
  */
+#include "proxy_threads.h"
+#include "proxy_tunnel.h"
 #include "stage.h"
-#include "threads.h"
-#include "tunnel.h"
 
 const struct stage stage = {
     .name = "04-connect",
-    .serve = threads_serve,
-    .tunnel = tunnel_serve,
+    .parts = { &proxy_threads_part, &proxy_tunnel_part },
 };

@@ -4,17 +4,12 @@
  */
 #include "proxy_cache.h"
 #include "proxy_policy.h"
+#include "proxy_threads.h"
+#include "proxy_tunnel.h"
 #include "stage.h"
-#include "threads.h"
-#include "tunnel.h"
 
 const struct stage stage = {
     .name = "06-policy",
-    .serve = threads_serve,
-    .tunnel = tunnel_serve,
-    .start = proxy_policy_start,
-    .stop = proxy_policy_stop,
-    .exchange = proxy_cache_exchange,
-    .admit = proxy_policy_admit,
-    .account = proxy_policy_account,
+    .parts = { &proxy_threads_part, &proxy_tunnel_part, &proxy_cache_part,
+               &proxy_policy_part },
 };

@@ -45,8 +45,9 @@ struct job {
 struct pool {
     struct queue *queue; /* connections waiting for a worker */
     const struct proxy_config *cfg;
-    pthread_t *workers; /* cfg->threads of them */
-    int started;        /* how many were started */
+    const struct threads_config *opt; /* its size, the queue's wait */
+    pthread_t *workers;               /* opt->threads of them */
+    int started;                      /* how many were started */
 };
 
 /* turn_away - answer 503 to a connection nobody can serve, and free it. */
@@ -114,11 +115,11 @@ static int serve_detached(int listenfd, const struct proxy_config *cfg)
 }
 
 /* enqueue - hand conn to the pool; when the queue stays full past
- * cfg->queue_wait_ms, turn the client away instead. */
+ * opt->queue_wait_ms, turn the client away instead. */
 static void enqueue(void *arg, struct conn *conn)
 {
     /* TODO(lab3.3): put conn in pool->queue with a deadline of
-     * cfg->queue_wait_ms from now; if that fails, turn_away(conn). */
+     * opt->queue_wait_ms from now; if that fails, turn_away(conn). */
     (void)arg;
     log_error("TODO(lab3.3): enqueue is not written yet");
     turn_away(conn, "every worker is busy");
@@ -133,33 +134,36 @@ static void stop_pool(struct pool *pool)
     log_error("TODO(lab3.3): stop_pool is not written yet");
 }
 
-/* start_pool - create the queue and start cfg->threads workers.
+/* start_pool - create the queue and start opt->threads workers.
  * Returns 0, or -1 with errno set (nothing is left running). */
-static int start_pool(struct pool *pool, const struct proxy_config *cfg)
+static int start_pool(struct pool *pool, const struct proxy_config *cfg,
+                      const struct threads_config *opt)
 {
-    /* TODO(lab3.3): create the queue (cfg->queue_size) and the workers
-     * array, then cfg->threads threads running a worker function that
+    /* TODO(lab3.3): create the queue (opt->queue_size) and the workers
+     * array, then opt->threads threads running a worker function that
      * takes connections with queue_get until it returns NULL and serves
      * each with proxy_serve_client. On any failure, stop what started. */
     (void)pool;
     (void)cfg;
+    (void)opt;
     log_error("TODO(lab3.3): start_pool is not written yet");
     errno = ENOSYS;
     return -1;
 }
 
 /* serve_pool - lab3.3: a fixed pool of workers fed by a bounded queue. */
-static int serve_pool(int listenfd, const struct proxy_config *cfg)
+static int serve_pool(int listenfd, const struct proxy_config *cfg,
+                      const struct threads_config *opt)
 {
     struct pool pool;
     int rc;
     int saved;
 
-    if (start_pool(&pool, cfg) < 0) {
-        log_error("cannot start %d workers:", cfg->threads);
+    if (start_pool(&pool, cfg, opt) < 0) {
+        log_error("cannot start %d workers:", opt->threads);
         return -1;
     }
-    log_info("serving with %d worker threads", cfg->threads);
+    log_info("serving with %d worker threads", opt->threads);
     rc = accept_each(listenfd, cfg, enqueue, &pool);
     saved = errno;
     stop_pool(&pool);
@@ -167,10 +171,11 @@ static int serve_pool(int listenfd, const struct proxy_config *cfg)
     return rc;
 }
 
-int threads_serve(int listenfd, const struct proxy_config *cfg)
+int threads_serve(int listenfd, const struct proxy_config *cfg,
+                  const struct threads_config *opt)
 {
-    if (cfg->threads == 0) {
+    if (opt->threads == 0) {
         return serve_detached(listenfd, cfg);
     }
-    return serve_pool(listenfd, cfg);
+    return serve_pool(listenfd, cfg, opt);
 }

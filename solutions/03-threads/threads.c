@@ -45,8 +45,9 @@ struct job {
 struct pool {
     struct queue *queue; /* connections waiting for a worker */
     const struct proxy_config *cfg;
-    pthread_t *workers; /* cfg->threads of them */
-    int started;        /* how many were started */
+    const struct threads_config *opt; /* its size, the queue's wait */
+    pthread_t *workers;               /* opt->threads of them */
+    int started;                      /* how many were started */
 };
 
 /* turn_away - answer 503 to a connection nobody can serve, and free it. */
@@ -167,11 +168,11 @@ static void *work(void *arg)
 }
 
 /* enqueue - hand conn to the pool; when the queue stays full past
- * cfg->queue_wait_ms, turn the client away instead. */
+ * opt->queue_wait_ms, turn the client away instead. */
 static void enqueue(void *arg, struct conn *conn)
 {
     struct pool *pool = arg;
-    int64_t deadline = deadline_after(pool->cfg->queue_wait_ms);
+    int64_t deadline = deadline_after(pool->opt->queue_wait_ms);
 
     if (queue_put(pool->queue, conn, deadline) < 0) {
         turn_away(conn, "every worker is busy");
@@ -191,22 +192,24 @@ static void stop_pool(struct pool *pool)
     free(pool->workers);
 }
 
-/* start_pool - create the queue and start cfg->threads workers.
+/* start_pool - create the queue and start opt->threads workers.
  * Returns 0, or -1 with errno set (nothing is left running). */
-static int start_pool(struct pool *pool, const struct proxy_config *cfg)
+static int start_pool(struct pool *pool, const struct proxy_config *cfg,
+                      const struct threads_config *opt)
 {
     int rc;
 
     pool->cfg = cfg;
+    pool->opt = opt;
     pool->started = 0;
-    pool->queue = queue_new((size_t)cfg->queue_size);
-    pool->workers = calloc((size_t)cfg->threads, sizeof(*pool->workers));
+    pool->queue = queue_new((size_t)opt->queue_size);
+    pool->workers = calloc((size_t)opt->threads, sizeof(*pool->workers));
     if (pool->queue == NULL || pool->workers == NULL) {
         stop_pool(pool);
         errno = ENOMEM;
         return -1;
     }
-    for (; pool->started < cfg->threads; pool->started++) {
+    for (; pool->started < opt->threads; pool->started++) {
         rc = pthread_create(&pool->workers[pool->started], NULL, work, pool);
         if (rc != 0) {
             stop_pool(pool);
@@ -218,17 +221,18 @@ static int start_pool(struct pool *pool, const struct proxy_config *cfg)
 }
 
 /* serve_pool - lab3.3: a fixed pool of workers fed by a bounded queue. */
-static int serve_pool(int listenfd, const struct proxy_config *cfg)
+static int serve_pool(int listenfd, const struct proxy_config *cfg,
+                      const struct threads_config *opt)
 {
     struct pool pool;
     int rc;
     int saved;
 
-    if (start_pool(&pool, cfg) < 0) {
-        log_error("cannot start %d workers:", cfg->threads);
+    if (start_pool(&pool, cfg, opt) < 0) {
+        log_error("cannot start %d workers:", opt->threads);
         return -1;
     }
-    log_info("serving with %d worker threads", cfg->threads);
+    log_info("serving with %d worker threads", opt->threads);
     rc = accept_each(listenfd, cfg, enqueue, &pool);
     saved = errno;
     stop_pool(&pool);
@@ -236,10 +240,11 @@ static int serve_pool(int listenfd, const struct proxy_config *cfg)
     return rc;
 }
 
-int threads_serve(int listenfd, const struct proxy_config *cfg)
+int threads_serve(int listenfd, const struct proxy_config *cfg,
+                  const struct threads_config *opt)
 {
-    if (cfg->threads == 0) {
+    if (opt->threads == 0) {
         return serve_detached(listenfd, cfg);
     }
-    return serve_pool(listenfd, cfg);
+    return serve_pool(listenfd, cfg, opt);
 }

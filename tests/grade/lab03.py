@@ -701,7 +701,7 @@ def many_clients_small_pool(t: Context) -> None:
           "slot gets it when one frees",
       hints={hints.TIMEOUT: "With the queue full, the accept loop must not "
                             "wait for ever: queue_put takes a deadline "
-                            "(deadline_after(cfg->queue_wait_ms)) and fails "
+                            "(deadline_after(opt->queue_wait_ms)) and fails "
                             "with ETIMEDOUT once it passes; enqueue then "
                             "calls turn_away (503). A queue without a bound "
                             "never fills, and a put without a deadline "

@@ -181,7 +181,7 @@ def wait_reload(t: Context, proxy: procs.Program) -> None:
         if not proxy.alive():
             t.fail(hints.EXITED, "the proxy exited on SIGHUP: the glue's "
                    "thread waits for it; every other thread must keep it "
-                   "blocked (threads made after proxy_policy_start do)")
+                   "blocked (threads made after the policy's start do)")
         time.sleep(POLL_PAUSE)
 
 
@@ -623,7 +623,7 @@ def anonymous_mode(t: Context) -> None:
             t.fail(hints.DIFFERS, f"without -A the origin must receive "
                    f"'{name}: {value}', as the client sent it, but got "
                    f"{received.get(name.lower())}: anonymity applies only "
-                   "when cfg->anonymous is set")
+                   "when -A is given")
 
 
 @test(4, "with -C the Cookie header goes too",
