@@ -20,10 +20,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-import batch
-import checktable
-import samples
-import sandbox
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
+import batch  # noqa: E402
+import checktable  # noqa: E402
+import samples  # noqa: E402
+import sandbox  # noqa: E402
 
 PROBE = "id -un; ulimit -n; tail -n +3 /proc/net/dev | cut -d: -f1"
 EXPECTED = {"full": ("full", "ok"), "starter": ("zero", "ok"),

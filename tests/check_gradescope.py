@@ -24,10 +24,11 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-import checktable
-import gradescope_zip
-import kitfiles
-import samples
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
+import checktable  # noqa: E402
+import gradescope_zip  # noqa: E402
+import kitfiles  # noqa: E402
+import samples  # noqa: E402
 
 TIME_LIMIT = 900   # seconds one run_autograder may take
 

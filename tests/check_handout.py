@@ -38,11 +38,12 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-import checktable
-import ctokens
-import handout
-import kitfiles
-import release
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
+import checktable  # noqa: E402
+import ctokens  # noqa: E402
+import handout  # noqa: E402
+import kitfiles  # noqa: E402
+import release  # noqa: E402
 
 MIN_TOKENS = 12     # shorter bodies are idioms, exempt from the leak check
 TAIL = 15           # lines of a failed command's output shown

@@ -20,8 +20,8 @@ import unittest
 from pathlib import Path
 from unittest import mock
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import kitfiles  # noqa: E402  (the kit's tools sit beside this file)
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
+import kitfiles  # noqa: E402  (the kit's tools)
 import submission  # noqa: E402
 
 OLDEST = (3, 9)
@@ -144,7 +144,7 @@ def problems(source: str, name: str = "<source>") -> list[str]:
 
 def kit_python_files() -> list[Path]:
     listed = subprocess.run(
-        ["git", "ls-files", "*.py", "tests/gradescope/run_autograder"],
+        ["git", "ls-files", "*.py", "tools/gradescope/run_autograder"],
         cwd=kitfiles.ROOT, stdout=subprocess.PIPE, text=True, check=False)
     names = listed.stdout.split() if listed.returncode == 0 else \
         [str(p.relative_to(kitfiles.ROOT))

@@ -8,7 +8,7 @@ unpacks it at the top of their kit (`tar -xzf FILE`), which creates
 solutions/, and can then build on it with GIVEN=K: `make grade LAB=K+1
 GIVEN=K` takes stages 1..K from the reference and the later ones from
 their own labs/. Stages 1..K all go together because GIVEN=K uses them all.
-Usage: python3 tests/release.py --lab K [--out DIR]
+Usage: python3 tools/release.py --lab K [--out DIR]
 """
 from __future__ import annotations
 import shutil

@@ -10,7 +10,7 @@ template is written for you to fill in, and a stage missing from it is
 added. The tarball is made anyway, with
 a warning for each answer still missing and each stub still unfinished:
 hand in what you have, then hand in again.
-Usage: python3 tests/handin.py [--lab N]   (default: the last stage)
+Usage: python3 tools/handin.py [--lab N]   (default: the last stage)
 """
 from __future__ import annotations
 import argparse

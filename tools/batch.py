@@ -12,7 +12,7 @@ limits, private network where possible), JOBS submissions at a time.
 Writes build/batch/grades-labN.csv: student, score, max_score, build
 (ok, failed, timeout), sandbox, then one column of points per test; and
 each student's make output in build/batch/logs/STUDENT.log.
-Usage: python3 tests/batch.py DIR [--lab N] [--jobs J] [--out FILE]
+Usage: python3 tools/batch.py DIR [--lab N] [--jobs J] [--out FILE]
 """
 from __future__ import annotations
 import argparse

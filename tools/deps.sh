@@ -4,7 +4,7 @@
 # Idempotent: when everything is installed it only says so. It installs
 # with apt-get as root, or through sudo; where neither is possible it stops
 # and prints the one command to run. `make deps` and `make test` call it.
-# Usage: sh tests/deps.sh [bench]   (bench adds the benchmark's packages)
+# Usage: sh tools/deps.sh [bench]   (bench adds the benchmark's packages)
 set -eu
 
 packages="build-essential libcunit1-dev valgrind curl wget openssl

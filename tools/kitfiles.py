@@ -26,12 +26,15 @@ FILTERS = hasattr(tarfile, "data_filter")  # Python 3.11.4, 3.10.12 on
 STAGE_FILE = re.compile(r"^(?:lab|stage|proxy)?(\d\d)(?=[-_.])")
 # What only an instructor has: the reference, the variants that are diffs
 # of it, and the tools that read them or build what students get.
-PRIVATE = ("solutions/", "tests/mutants/", ".ci/", "tests/check_grader.py",
-           "tests/kitcheck.py", "tests/run_all.py", "tests/handout.py",
-           "tests/release.py", "tests/ctokens.py", "tests/check_handout.py",
-           "tests/gradescope_zip.py", "tests/gradescope/",
-           "tests/check_gradescope.py", "tests/batch.py", "tests/sandbox.py",
-           "tests/samples.py", "tests/check_batch.py", "tests/checktable.py")
+PRIVATE = ("solutions/", "tests/mutants/", ".ci/",
+           # the tools that build what students and graders get
+           "tools/handout.py", "tools/release.py", "tools/gradescope_zip.py",
+           "tools/gradescope/", "tools/batch.py", "tools/sandbox.py",
+           # the kit's self-checks, which need the reference
+           "tests/check_grader.py", "tests/kitcheck.py", "tests/run_all.py",
+           "tests/ctokens.py", "tests/check_handout.py",
+           "tests/check_gradescope.py", "tests/samples.py",
+           "tests/check_batch.py", "tests/checktable.py")
 
 
 def stages(root: Path = ROOT) -> list[str]:

@@ -7,7 +7,7 @@ grader's hidden tests; with --lab N, only the stages 01..N (their starters,
 decks, graded and unit tests, and glue). It unpacks into one directory,
 proxylab-handout[-labN]/, whose Makefile works as in the full kit for
 everything that does not need the reference.
-Usage: python3 tests/handout.py [--lab N] [--out DIR]
+Usage: python3 tools/handout.py [--lab N] [--out DIR]
 Prints the tarball's path. tests/check_handout.py proves it is clean.
 """
 from __future__ import annotations

@@ -3,13 +3,13 @@
 (`make gradescope LAB=N`).
 
 Writes build/gradescope/proxylab-labN-autograder.zip holding:
-  setup.sh         installs the Debian packages (the kit's tests/deps.sh);
-  run_autograder   grades /autograder/submission (tests/gradescope/);
+  setup.sh         installs the Debian packages (the kit's tools/deps.sh);
+  run_autograder   grades /autograder/submission (tools/gradescope/);
   LAB              the lab number, N;
   kit/             the kit of stages 01..N as students have it, plus the
                    hidden tests, and without the reference.
 Upload it as a "Zip file upload" autograder on an Ubuntu base image.
-Usage: python3 tests/gradescope_zip.py --lab N [--out DIR]
+Usage: python3 tools/gradescope_zip.py --lab N [--out DIR]
 """
 from __future__ import annotations
 import sys
@@ -20,7 +20,7 @@ from pathlib import Path
 import kitfiles
 
 OUT = kitfiles.ROOT / "build" / "gradescope"
-SCRIPTS = kitfiles.ROOT / "tests" / "gradescope"
+SCRIPTS = kitfiles.ROOT / "tools" / "gradescope"
 EXECUTABLE = 0o100755 << 16   # a zip entry's mode, for setup.sh and the rest
 
 

@@ -1,0 +1,151 @@
+# tools/kit.mk - the instructors' and the kit's own targets, included by
+# the Makefile: make test and its checks, slides, fuzzing, the slow-client
+# check, benchmarks, and what students and graders get (handouts,
+# releases, Gradescope, batch grading). INSTRUCTORS.md tells how to use
+# them; the commands a student uses are in the Makefile.
+
+# The goals that need the reference in solutions/ (the Makefile checks).
+KIT_GOALS := test check-grader kitcheck handout release gradescope batch \
+             check-handout check-gradescope check-batch slowloris
+.PHONY: $(KIT_GOALS) diff format-check tidy bench bench-deps fuzz slides slides-check
+
+# --- For instructors, and the kit's own checks
+PREV_TABLE = common/stage/stage$(shell printf '%02d' $$(($(LAB) - 1))).c
+diff: ## what the reference of stage LAB adds: its table's change, its files
+	@if [ -f $(PREV_TABLE) ]; then diff -u $(PREV_TABLE) \
+	    common/stage/stage$(firstword $(subst -, ,$(LAB_NAME))).c || true; fi
+	@for f in solutions/$(LAB_NAME)/*.c; do \
+	    diff -u --label /dev/null --label $$f /dev/null $$f || true; done
+
+test: deps ## everything CI checks (docs/ARCHITECTURE.md, "What make test runs")
+	$(PYTHON) tests/run_all.py
+
+check-grader: ## the grader catches every variant in tests/mutants (RUNS=5 reference runs)
+	$(PYTHON) tests/check_grader.py $(if $(RUNS),--runs $(RUNS))
+
+kitcheck: ## every starter builds, scores 0 and fails fast with its TODOs
+	$(PYTHON) tests/kitcheck.py
+
+format-check: ## the C files are in the house style
+	clang-format --dry-run -Werror $(C_FILES)
+
+tidy: ## clang-tidy's checks on the C files
+	clang-tidy $(filter %.c,$(C_FILES)) -- $(filter-out -MMD -MP,$(CPPFLAGS)) -std=c11
+
+handout: ## the students' tarball of stages 1..LAB (default all), no reference
+	$(PYTHON) tools/handout.py $(if $(LAB),--lab $(LAB))
+
+release: ## the reference of stages 1..LAB, for students who missed them
+	$(PYTHON) tools/release.py --lab $(or $(LAB),$(error say which: LAB=K))
+
+gradescope: ## Gradescope's autograder zip for lab LAB
+	$(PYTHON) tools/gradescope_zip.py --lab $(or $(LAB),$(error say which: LAB=N))
+
+batch: ## grade a folder of submissions to a CSV: DIR=d [LAB=N] [JOBS=2]
+	$(PYTHON) tools/batch.py $(or $(DIR),$(error say which folder: DIR=submissions/)) \
+	    $(if $(LAB),--lab $(LAB)) $(if $(JOBS),--jobs $(JOBS))
+
+check-handout: ## the handout holds no solution, builds, and scores 0
+	$(PYTHON) tests/check_handout.py
+
+check-gradescope: ## run_autograder on sample submissions (LAB=2 default)
+	$(PYTHON) tests/check_gradescope.py $(if $(LAB),--lab $(LAB))
+
+check-batch: ## batch grading of sample submissions, sandboxed (as root)
+	$(PYTHON) tests/check_batch.py $(if $(LAB),--lab $(LAB))
+
+# Fuzzing (docs/HARDENING.md): each libFuzzer target in tests/fuzz links
+# only the parsers it feeds (yours, or the reference's with SOL=1), and
+# runs FUZZ_SECONDS from the seed corpus in tests/fuzz/corpus, keeping
+# what it finds in build/fuzz/SRC/corpus and a crashing input beside it.
+# FUZZ_CC=afl-clang-fast builds the same targets for AFL++.
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZ_DIR     := build/fuzz/$(SRC)
+FUZZ_FLAGS    = -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_NAMES   := request response authority
+fuzz_request_srcs   = $(call module_src,http) common/log.c
+fuzz_response_srcs  = $(call module_src,http) common/log.c
+fuzz_authority_srcs = $(call module_src,http) $(call module_src,tunnel) \
+                      common/log.c common/net.c common/rio.c common/deadline.c
+
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $$(fuzz_$$*_srcs)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(filter-out -MMD -MP,$(CPPFLAGS)) $(CFLAGS) $(FUZZ_FLAGS) \
+	    $(filter %.c,$^) -o $@
+
+fuzz: $(FUZZ_NAMES:%=$(FUZZ_DIR)/fuzz_%) ## fuzz the parsers, FUZZ_SECONDS each (60)
+	@for name in $(FUZZ_NAMES); do \
+	    mkdir -p $(FUZZ_DIR)/corpus/$$name; \
+	    echo "fuzz_$$name: $(FUZZ_SECONDS) s"; \
+	    $(FUZZ_DIR)/fuzz_$$name -max_total_time=$(FUZZ_SECONDS) \
+	        -max_len=16384 -timeout=10 -print_final_stats=1 \
+	        -artifact_prefix=$(FUZZ_DIR)/crash-$$name- \
+	        $(FUZZ_DIR)/corpus/$$name tests/fuzz/corpus/$$name \
+	        2>$(FUZZ_DIR)/fuzz_$$name.log || \
+	        { tail -40 $(FUZZ_DIR)/fuzz_$$name.log; exit 1; }; \
+	    grep -E '^(Done|stat::number_of_executed_units)' \
+	        $(FUZZ_DIR)/fuzz_$$name.log; \
+	done
+
+slowloris: $(REFERENCE) ## a client is served while 500 slow clients hold connections
+	$(PYTHON) tests/slowloris.py --proxy $(REFERENCE)
+
+bench-deps: ## install what make bench uses: wrk, nginx, tinyproxy, squid
+	@PYTHON=$(PYTHON) sh tools/deps.sh bench
+
+bench: ## the reference against nginx direct, tinyproxy and squid (FULL=1: more)
+	$(PYTHON) bench/bench.py $(if $(FULL),--full)
+
+# Lecture decks: every slides/NN-name.md, rendered by Marp (its version
+# pinned in slides/package-lock.json, installed by npm ci) into
+# build/slides/ as HTML, and as PDF where Chromium is installed. The
+# diagrams, slides/diagrams/*.dot, are drawn by Graphviz into
+# build/slides/diagrams/*.svg, beside the decks that show them. Each deck
+# is copied there too, since Marp finds a PDF's images beside its source.
+SLIDES_OUT := build/slides
+DECKS      := $(notdir $(wildcard slides/[0-9][0-9]-*.md))
+DIAGRAMS   := $(patsubst slides/%.dot,$(SLIDES_OUT)/%.svg,$(wildcard slides/diagrams/*.dot))
+MARP_STAMP := slides/node_modules/.package-lock.json
+MARP       := slides/node_modules/.bin/marp --theme slides/theme.css
+CHROMIUM   ?= /usr/bin/chromium
+SLIDES_PDF := $(if $(wildcard $(CHROMIUM)),$(DECKS:%.md=$(SLIDES_OUT)/%.pdf))
+DOT_STYLE  := -Gfontname=Helvetica -Nfontname=Helvetica -Efontname=Helvetica \
+              -Gbgcolor=transparent -Nshape=box -Nstyle=rounded,filled \
+              -Nfillcolor='\#e8eef6' -Ncolor='\#224466' -Ecolor='\#333333'
+
+slides: $(DECKS:%.md=$(SLIDES_OUT)/%.html) $(SLIDES_PDF) ## render the lecture decks into build/slides/
+	@echo "slides: $(words $(DECKS)) decks in $(SLIDES_OUT)/$(if $(SLIDES_PDF),, as HTML only: no PDF without Chromium ($(CHROMIUM)); apt-get install chromium)"
+
+$(MARP_STAMP): slides/package.json slides/package-lock.json | deps
+	cd slides && npm ci --no-audit --no-fund --loglevel=error
+
+$(SLIDES_OUT)/diagrams/%.svg: slides/diagrams/%.dot | deps
+	@mkdir -p $(@D)
+	dot $(DOT_STYLE) -Tsvg $< -o $@
+
+$(SLIDES_OUT)/%.md: slides/%.md
+	@mkdir -p $(@D)
+	cp $< $@
+
+$(SLIDES_OUT)/%.html: $(SLIDES_OUT)/%.md slides/theme.css $(DIAGRAMS) $(MARP_STAMP)
+	$(MARP) $< -o $@
+
+$(SLIDES_OUT)/%.pdf: $(SLIDES_OUT)/%.md slides/theme.css $(DIAGRAMS) $(MARP_STAMP)
+	CHROME_PATH=$(CHROMIUM) $(MARP) --pdf --allow-local-files $< -o $@
+
+slides-check: $(DIAGRAMS) $(MARP_STAMP) ## render every deck; no broken image, no empty slide
+	$(PYTHON) -m unittest tests/test_check_slides.py
+	$(PYTHON) tests/check_slides.py --marp '$(MARP)' \
+	    --diagrams $(SLIDES_OUT)/diagrams $(addprefix slides/,$(DECKS))
+
+# What needs the reference in solutions/, which a handout does not have:
+# students get stages 1..K of it from an instructor's make release LAB=K.
+SOL_NEEDED  := $(sort $(if $(filter run $(KIT_GOALS),$(MAKECMDGOALS)),$(STAGES)) \
+                 $(if $(SOL),$(wordlist 1,$(or $(call num_of,$(LAB_NAME)),99),$(STAGES))) \
+                 $(call given_of,labs-given$(GIVEN)) \
+                 $(if $(filter diff,$(MAKECMDGOALS)),$(LAB_NAME)))
+SOL_MISSING := $(strip $(foreach s,$(SOL_NEEDED),$(if $(wildcard solutions/$(s)/*.c),,$(s))))
+ifneq ($(SOL_MISSING),)
+$(error this needs the reference of $(SOL_MISSING) in solutions/, which this copy of the kit does not have (INSTRUCTORS.md, "Releasing a solution"))
+endif
