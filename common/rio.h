@@ -35,9 +35,8 @@
 #include <sys/types.h>
 
 #define RIO_BUFSIZE 8192 /* bytes read ahead at most */
-#define RIO_CANCEL_EVERY                             \
-    16 /* calls that need not wait, between looks at \
-          the cancel fd */
+/* Calls that need not wait, between looks at the cancel fd. */
+#define RIO_CANCEL_EVERY 16
 
 struct rio {
     int fd;            /* the connection; rio never closes it */

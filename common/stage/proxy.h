@@ -3,24 +3,25 @@
  *
  * main() (proxy_main.c) reads the options every proxy has into a struct
  * proxy_config, and those of the stage's parts (stage.h: threads, tunnel,
- * cache, policy) into the parts, starts the parts, listens, and runs the
- * accept loop: stage 02's one client at a time (proxy_serve.c), or the
- * part that serves instead (stage 03's threads). The accept loop hands
- * each connection to proxy_serve_client (proxy_client.c), which reads and
- * checks the request, then forwards it with the student's forward_request,
- * or hands it to the part that takes over that step.
+ * cache, policy) into the parts. It then makes the running proxy, a
+ * struct proxy: it starts the parts, listens, opens the waiting room, and
+ * runs the accept loop: stage 02's one client at a time (proxy_serve.c),
+ * or the part that serves instead (stage 03's threads). The accept loop
+ * hands each connection to proxy_serve_client (proxy_client.c), which
+ * reads and checks the request, then forwards it with the student's
+ * forward_request, or hands it to the part that takes over that step.
  *
  * Interface:
- *   struct proxy_config, struct outcome, PROXY_MAXPARTS, PROXY_MAXDETAIL
+ *   struct proxy_config, struct proxy, struct outcome, PROXY_MAXPARTS,
+ *   PROXY_MAXDETAIL, PROXY_MAX_MS
  *   proxy_serve_client      serve one client connection, then close it
  *   proxy_serve_sequential  stage 02's accept loop: one client at a time
- *   proxy_accept_open       make proxy_accept's waiting room (main() does)
  *   proxy_accept            the next client whose request head has arrived
  *   proxy_send_error        answer with an error page (proxy_error.c)
  *   proxy_refuse            answer a connection with an error and close it
  *   proxy_close             close a connection whose answer is out
  *
- * Thread-safe: the config is read-only once the accept loop runs.
+ * Thread-safe: the proxy is read-only once the accept loop runs.
  */
 #ifndef PROXY_H
 #define PROXY_H
@@ -33,23 +34,29 @@
 #include "forward.h"
 #include "http.h"
 #include "rio.h"
+#include "waiting_room.h"
 
 #define PROXY_MAXPARTS  8                   /* parts a stage adds, at most */
 #define PROXY_MAXDETAIL (HTTP_MAXHOST + 16) /* an error page's detail line */
 #define PROXY_MAX_MS    3600000 /* an hour: a longer time limit is a mistake */
 
-/* What every proxy is told on its command line, and what its parts made
- * of theirs. */
+/* What every proxy is told on its command line. */
 struct proxy_config {
     const char *address; /* where to listen: 127.0.0.1 unless asked */
     const char *port;    /* "0" picks a free port */
-    int stop_fd;         /* readable once SIGINT or SIGTERM arrived */
     int header_ms;       /* the request head must arrive within this */
     int client_idle_ms;  /* a client silent this long is dropped */
-    struct forward_config forward; /* timeouts towards origins */
-    /* Each part's state (stage.h), made by its start, in the order of
-     * stage.parts; the pointers never change once the accept loop runs. */
-    void *part_state[PROXY_MAXPARTS];
+    struct forward_config forward; /* towards origins: timeouts, cancel fd */
+};
+
+/* The running proxy: its options and what main() made of them. */
+struct proxy {
+    struct proxy_config cfg;
+    int stop_fd;               /* readable once SIGINT or SIGTERM arrived */
+    struct waiting_room *room; /* clients of the listening socket whose
+                                  request head is still coming */
+    void *part_state[PROXY_MAXPARTS]; /* each part's state (stage.h), in
+                                         the order of stage.parts */
 };
 
 /* What became of one request: for its log line, its error page, and the
@@ -76,38 +83,25 @@ struct outcome {
  * goes wrong ends this connection only.
  */
 void proxy_serve_client(int connfd, const char *peer,
-                        const struct proxy_config *cfg);
+                        const struct proxy *proxy);
 
 /*
- * proxy_serve_sequential - accept clients on listenfd and serve them one
- * after another until cfg->stop_fd fires. Returns 0 then, or -1 with errno
- * set if listenfd is unusable.
+ * proxy_serve_sequential - accept the proxy's clients and serve them one
+ * after another until it stops (SIGINT, SIGTERM). Returns 0 then, or -1
+ * with errno set if its listening socket is unusable.
  */
-int proxy_serve_sequential(int listenfd, const struct proxy_config *cfg);
+int proxy_serve_sequential(const struct proxy *proxy);
 
 /*
- * proxy_accept - the next client on listenfd whose request head has
- * arrived, for an accept loop: as net_accept(listenfd, cfg->stop_fd, peer,
- * peersize), but a client is returned only once its head's blank line (or
- * more lines or longer ones than a head may have, or the end of its
- * input) is in its socket, unread. Clients still sending wait in a waiting room
- * watched by one poll(), so slow ones cost a descriptor, never a thread; one
- * whose head is not in within cfg->header_ms is answered 408, and one arriving
- * when 512 are waiting is answered 503. Returns the connected socket, or
- * -1 with errno ECANCELED once cfg->stop_fd fires (the waiting clients are
- * then closed), or another errno if listenfd is unusable. Call it from
- * one thread only (proxy_accept.c).
+ * proxy_accept - the next client of the proxy whose request head has
+ * arrived, for an accept loop: its connected socket, with its
+ * "host:port" in peer (peersize bytes). Clients still sending wait in the
+ * proxy's waiting room (waiting_room.h), so slow ones cost a descriptor,
+ * never a thread. Returns the socket, or -1 with errno ECANCELED once the
+ * proxy stops (SIGINT, SIGTERM), or another errno if the listening socket
+ * is unusable. Call it from one thread only.
  */
-int proxy_accept(int listenfd, const struct proxy_config *cfg, char *peer,
-                 size_t peersize);
-
-/*
- * proxy_accept_open - make proxy_accept's waiting room (its epoll
- * descriptor) for listenfd, unless it exists: main() does it before it
- * logs "listening on", so the descriptors a program holds once it listens
- * are all it holds when idle. Returns 0, or -1 with errno set.
- */
-int proxy_accept_open(int listenfd, const struct proxy_config *cfg);
+int proxy_accept(const struct proxy *proxy, char *peer, size_t peersize);
 
 /*
  * proxy_send_error - send the client a complete response with this status

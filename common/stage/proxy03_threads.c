@@ -47,9 +47,9 @@ static void *start(const struct proxy_config *cfg)
 }
 
 /* serve - the accept loop of stages 03 on. */
-static int serve(void *state, int listenfd, const struct proxy_config *cfg)
+static int serve(void *state, const struct proxy *proxy)
 {
-    return threads_serve(listenfd, cfg, state);
+    return threads_serve(proxy, state);
 }
 
 const struct stage_part proxy_threads_part = {

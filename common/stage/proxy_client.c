@@ -123,22 +123,22 @@ static void log_exchange(const struct http_request *req, int rc,
 /* exchange - forward req, or let the part that takes over exchanges
  * (stage 05's cache) do it. */
 static int exchange(struct rio *client, const struct http_request *req,
-                    const struct proxy_config *cfg, struct forward_result *res,
+                    const struct proxy *proxy, struct forward_result *res,
                     struct outcome *out)
 {
     int part = stage_part_for(STEP_EXCHANGE);
     struct sink sink = sink_to_rio(client);
 
     if (part < 0) {
-        return forward_request(req, client, &sink, &cfg->forward, res);
+        return forward_request(req, client, &sink, &proxy->cfg.forward, res);
     }
-    return stage.parts[part]->exchange(cfg->part_state[part], client, req, res,
-                                       out);
+    return stage.parts[part]->exchange(proxy->part_state[part], client, req,
+                                       res, out);
 }
 
 /* admit - ask the part that admits requests (stage 06's policy), if there
  * is one, whether req may go on. Returns 0, or the status to answer with. */
-static int admit(struct http_request *req, const struct proxy_config *cfg,
+static int admit(struct http_request *req, const struct proxy *proxy,
                  struct outcome *out)
 {
     int part = stage_part_for(STEP_ADMIT);
@@ -146,7 +146,7 @@ static int admit(struct http_request *req, const struct proxy_config *cfg,
     if (part < 0) {
         return 0;
     }
-    return stage.parts[part]->admit(cfg->part_state[part], req, out);
+    return stage.parts[part]->admit(proxy->part_state[part], req, out);
 }
 
 /* host_lines - how many Host header lines req has. */
@@ -165,7 +165,7 @@ static size_t host_lines(const struct http_request *req)
 /* serve_tunnel - serve a CONNECT request with the part that tunnels
  * (stage 04), if there is one yet. Returns as serve_request does. */
 static int serve_tunnel(struct rio *client, struct http_request *req,
-                        const struct proxy_config *cfg, struct outcome *out)
+                        const struct proxy *proxy, struct outcome *out)
 {
     int part = stage_part_for(STEP_TUNNEL);
     int rc;
@@ -173,17 +173,17 @@ static int serve_tunnel(struct rio *client, struct http_request *req,
     if (part < 0) {
         return 501;
     }
-    rc = admit(req, cfg, out);
+    rc = admit(req, proxy, out);
     if (rc != 0) {
         return rc;
     }
-    return stage.parts[part]->tunnel(cfg->part_state[part], client, req, out);
+    return stage.parts[part]->tunnel(proxy->part_state[part], client, req, out);
 }
 
 /* serve_request - act on a request whose head has been read.
  * Returns 0, the status to answer with, or -1 when the client is gone. */
 static int serve_request(struct rio *client, struct http_request *req,
-                         const struct proxy_config *cfg, struct outcome *out)
+                         const struct proxy *proxy, struct outcome *out)
 {
     struct forward_result res;
     int rc;
@@ -191,19 +191,20 @@ static int serve_request(struct rio *client, struct http_request *req,
     /* RFC 9112 section 3.2: more than one Host is a 400 for every method;
      * CONNECT never reaches http_parse_target, which checks the others. */
     if (strcmp(req->method, "CONNECT") == 0) {
-        return host_lines(req) > 1 ? 400 : serve_tunnel(client, req, cfg, out);
+        return host_lines(req) > 1 ? 400
+                                   : serve_tunnel(client, req, proxy, out);
     }
     if (!is_forwarded(req->method)) {
         return 501;
     }
     rc = http_parse_target(req);
     if (rc == 0) {
-        rc = admit(req, cfg, out);
+        rc = admit(req, proxy, out);
     }
     if (rc != 0) {
         return rc;
     }
-    rc = exchange(client, req, cfg, &res, out);
+    rc = exchange(client, req, proxy, &res, out);
     log_exchange(req, rc, &res, out);
     if (rc == 0) {
         out->status = res.status;
@@ -252,17 +253,16 @@ static int64_t wall_clock_ms(void)
 
 /* account - hand what became of a request to the part that accounts for
  * requests (stage 06's access log), if there is one. */
-static void account(const struct outcome *out, const struct proxy_config *cfg)
+static void account(const struct outcome *out, const struct proxy *proxy)
 {
     int part = stage_part_for(STEP_ACCOUNT);
 
     if (part >= 0) {
-        stage.parts[part]->account(cfg->part_state[part], out);
+        stage.parts[part]->account(proxy->part_state[part], out);
     }
 }
 
-void proxy_serve_client(int connfd, const char *peer,
-                        const struct proxy_config *cfg)
+void proxy_serve_client(int connfd, const char *peer, const struct proxy *proxy)
 {
     struct rio client;
     struct http_request req;
@@ -272,16 +272,16 @@ void proxy_serve_client(int connfd, const char *peer,
     int rc;
 
     rio_init(&client, connfd);
-    rio_set_cancel(&client, cfg->forward.cancel_fd);
-    rio_set_deadline(&client, deadline_after(cfg->header_ms));
+    rio_set_cancel(&client, proxy->cfg.forward.cancel_fd);
+    rio_set_deadline(&client, deadline_after(proxy->cfg.header_ms));
     http_request_init(&req);
 
     rc = read_request(&client, &req, &out);
     if (rc == 0) {
         /* The head is in: from now on the client need only keep moving. */
         rio_set_deadline(&client, DEADLINE_NONE);
-        rio_set_idle_timeout(&client, cfg->client_idle_ms);
-        rc = serve_request(&client, &req, cfg, &out);
+        rio_set_idle_timeout(&client, proxy->cfg.client_idle_ms);
+        rc = serve_request(&client, &req, proxy, &out);
     }
     if (rc > 0) {
         answer_error(&client, rc, &out);
@@ -290,6 +290,6 @@ void proxy_serve_client(int connfd, const char *peer,
     }
     proxy_close(connfd);
     if (out.req != NULL || rc > 0) {
-        account(&out, cfg);
+        account(&out, proxy);
     }
 }

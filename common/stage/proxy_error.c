@@ -17,9 +17,9 @@
 #include "proxy.h"
 #include "rio.h"
 
-#define CLOSE_DRAIN_ROUNDS \
-    128                /* reads of RIO_BUFSIZE before a close, at most */
-#define DETAIL_MAX 300 /* a detail line on a page, NUL included */
+/* Reads of RIO_BUFSIZE before a close, at most. */
+#define CLOSE_DRAIN_ROUNDS 128
+#define DETAIL_MAX         300 /* a detail line on a page, NUL included */
 
 struct error_page {
     int status;

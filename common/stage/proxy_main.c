@@ -24,6 +24,7 @@
 #include "proxy.h"
 #include "stage.h"
 #include "stop.h"
+#include "waiting_room.h"
 
 #define ARGS      "[-b ADDRESS] [-l LEVEL] [-t HEADER_MS] [-i IDLE_MS] [...] PORT"
 #define CORE_OPTS "b:l:t:c:i:g:"
@@ -133,9 +134,11 @@ static void parse_args(int argc, char **argv, struct proxy_config *cfg)
     (void)int_arg(cfg->port, 0, 65535, "PORT");
 }
 
-/* listen_or_die - open the listening socket and log where it is. */
-static int listen_or_die(const struct proxy_config *cfg)
+/* listen_or_die - open the listening socket and its waiting room, and
+ * log where it is. Returns the socket. */
+static int listen_or_die(struct proxy *proxy)
 {
+    const struct proxy_config *cfg = &proxy->cfg;
     char name[NET_PEER_MAX];
     int listenfd = net_listen(cfg->address, cfg->port);
 
@@ -148,7 +151,8 @@ static int listen_or_die(const struct proxy_config *cfg)
     if (net_local_name(listenfd, name, sizeof(name)) == NULL) {
         die("cannot read the listening address:");
     }
-    if (proxy_accept_open(listenfd, cfg) < 0) {
+    proxy->room = waiting_room_new(listenfd, proxy->stop_fd, cfg->header_ms);
+    if (proxy->room == NULL) {
         die("cannot watch the listening socket:");
     }
     log_info("listening on %s (stage %s)", name, stage.name);
@@ -156,44 +160,46 @@ static int listen_or_die(const struct proxy_config *cfg)
 }
 
 /* serve - run the accept loop: the part's that serves, or stage 02's. */
-static int serve(int listenfd, const struct proxy_config *cfg)
+static int serve(const struct proxy *proxy)
 {
     int i = stage_part_for(STEP_SERVE);
 
     if (i < 0) {
-        return proxy_serve_sequential(listenfd, cfg);
+        return proxy_serve_sequential(proxy);
     }
-    return stage.parts[i]->serve(cfg->part_state[i], listenfd, cfg);
+    return stage.parts[i]->serve(proxy->part_state[i], proxy);
 }
 
 int main(int argc, char **argv)
 {
-    struct proxy_config cfg = {
-        .address = NET_LOOPBACK,
-        .header_ms = 10000,
-        .client_idle_ms = 30000,
-        .forward = { .connect_ms = 5000, .idle_ms = 30000 },
+    struct proxy proxy = {
+        .cfg = { .address = NET_LOOPBACK,
+                 .header_ms = 10000,
+                 .client_idle_ms = 30000,
+                 .forward = { .connect_ms = 5000, .idle_ms = 30000 } },
     };
     int listenfd;
     int rc;
 
-    parse_args(argc, argv, &cfg);
+    parse_args(argc, argv, &proxy.cfg);
     if (stop_install() < 0) {
         die("cannot install signal handlers:");
     }
-    cfg.stop_fd = stop_fd();
-    cfg.forward.cancel_fd = stop_abort_fd();
-    if (stage_start(&cfg) < 0) {
+    proxy.stop_fd = stop_fd();
+    proxy.cfg.forward.cancel_fd = stop_abort_fd();
+    if (stage_start(&proxy) < 0) {
         die("cannot start stage %s:", stage.name);
     }
-    listenfd = listen_or_die(&cfg);
-    rc = serve(listenfd, &cfg);
-    close(listenfd);
-    stage_stop(&cfg);
+    listenfd = listen_or_die(&proxy);
+    rc = serve(&proxy);
     if (rc < 0) {
         log_error("the accept loop failed:");
-        return EXIT_FAILURE;
     }
-    log_info("stopped");
-    return EXIT_SUCCESS;
+    waiting_room_free(proxy.room);
+    close(listenfd);
+    stage_stop(&proxy);
+    if (rc == 0) {
+        log_info("stopped");
+    }
+    return rc == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

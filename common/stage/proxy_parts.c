@@ -47,7 +47,7 @@ int stage_part_for(enum stage_step step)
     return -1;
 }
 
-int stage_start(struct proxy_config *cfg)
+int stage_start(struct proxy *proxy)
 {
     int n = count();
 
@@ -57,11 +57,11 @@ int stage_start(struct proxy_config *cfg)
         if (part->start == NULL) {
             continue;
         }
-        cfg->part_state[i] = part->start(cfg);
-        if (cfg->part_state[i] == NULL) {
+        proxy->part_state[i] = part->start(&proxy->cfg);
+        if (proxy->part_state[i] == NULL) {
             int saved = errno;
 
-            stage_stop(cfg);
+            stage_stop(proxy);
             errno = saved;
             return -1;
         }
@@ -69,14 +69,14 @@ int stage_start(struct proxy_config *cfg)
     return 0;
 }
 
-void stage_stop(struct proxy_config *cfg)
+void stage_stop(struct proxy *proxy)
 {
     for (int i = count() - 1; i >= 0; i--) {
         const struct stage_part *part = stage.parts[i];
 
-        if (part->stop != NULL && cfg->part_state[i] != NULL) {
-            part->stop(cfg->part_state[i]);
+        if (part->stop != NULL && proxy->part_state[i] != NULL) {
+            part->stop(proxy->part_state[i]);
         }
-        cfg->part_state[i] = NULL;
+        proxy->part_state[i] = NULL;
     }
 }

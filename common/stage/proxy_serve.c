@@ -9,17 +9,17 @@
 #include "net.h"
 #include "proxy.h"
 
-int proxy_serve_sequential(int listenfd, const struct proxy_config *cfg)
+int proxy_serve_sequential(const struct proxy *proxy)
 {
     char peer[NET_PEER_MAX];
     int connfd;
 
     for (;;) {
-        connfd = proxy_accept(listenfd, cfg, peer, sizeof(peer));
+        connfd = proxy_accept(proxy, peer, sizeof(peer));
         if (connfd < 0) {
             /* ECANCELED: SIGINT or SIGTERM arrived, a normal stop. */
             return errno == ECANCELED ? 0 : -1;
         }
-        proxy_serve_client(connfd, peer, cfg);
+        proxy_serve_client(connfd, peer, proxy);
     }
 }

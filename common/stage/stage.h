@@ -44,9 +44,9 @@ struct stage_part {
      * options, before start; false if arg is not valid. */
     bool (*option)(int letter, const char *arg);
 
-    /* Make the part's state from its options and cfg, before the accept
-     * loop; NULL with errno set if it cannot (main() then exits). stop
-     * frees it once the accept loop has ended and no request is in flight.
+    /* Make the part's state from its options and the core's (cfg), before
+     * the accept loop; NULL with errno set if it cannot (main() then exits).
+     * stop frees it once the accept loop has ended and no request is in flight.
      * NULL: the part has no state to make or free. */
     void *(*start)(const struct proxy_config *cfg);
     void (*stop)(void *state);
@@ -54,10 +54,10 @@ struct stage_part {
     /* The steps it takes over; NULL where it takes over nothing. Each gets
      * the state its start made. */
 
-    /* Accept clients on listenfd and serve each with proxy_serve_client
-     * until cfg->stop_fd fires; 0 then, -1 with errno set on failure.
-     * Stage 02: proxy_serve_sequential. */
-    int (*serve)(void *state, int listenfd, const struct proxy_config *cfg);
+    /* Accept the proxy's clients (proxy_accept) and serve each with
+     * proxy_serve_client until the proxy stops; 0 then, -1 with errno set
+     * on failure. Stage 02: proxy_serve_sequential. */
+    int (*serve)(void *state, const struct proxy *proxy);
 
     /* Serve a CONNECT request that admit let through; as serve_request
      * in proxy_client.c, it returns 0 once out->status and out->bytes
@@ -107,12 +107,12 @@ extern const struct stage stage;
 int stage_part_for(enum stage_step step);
 
 /*
- * stage_start - start every part, in order, into cfg->part_state. Returns
- * 0, or -1 with errno set after stopping those already started.
+ * stage_start - start every part, in order, into proxy->part_state.
+ * Returns 0, or -1 with errno set after stopping those already started.
  */
-int stage_start(struct proxy_config *cfg);
+int stage_start(struct proxy *proxy);
 
 /* stage_stop - stop every part, the last first. */
-void stage_stop(struct proxy_config *cfg);
+void stage_stop(struct proxy *proxy);
 
 #endif /* STAGE_H */

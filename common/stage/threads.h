@@ -16,7 +16,7 @@
  *   struct threads_config, struct conn
  *   threads_serve   the accept loop of stages 03 on
  *
- * Thread-safe: shared state is only the queue, the logger, cfg and opt,
+ * Thread-safe: shared state is only the queue, the logger, proxy and opt,
  * which no thread writes once the accept loop runs.
  */
 #ifndef THREADS_H
@@ -42,7 +42,8 @@ struct conn {
 /*
  * threads_serve - accept clients on listenfd and serve each on a thread of
  * its own (opt->threads == 0) or of the pool (opt->threads workers), with
- * proxy_serve_client, until cfg->stop_fd fires.
+ * proxy_serve_client, until the proxy stops (proxy_accept fails with
+ * ECANCELED).
  *
  * When the pool's queue stays full for opt->queue_wait_ms, the client is
  * answered 503 with proxy_refuse. After the stop, requests in flight may
@@ -51,7 +52,6 @@ struct conn {
  * accepted is closed, or -1 with errno set if it could not start or
  * listenfd is unusable.
  */
-int threads_serve(int listenfd, const struct proxy_config *cfg,
-                  const struct threads_config *opt);
+int threads_serve(const struct proxy *proxy, const struct threads_config *opt);
 
 #endif /* THREADS_H */

@@ -6,6 +6,12 @@
  * body through the sink. Responses may hold any bytes and be of any size,
  * so they are relayed in counted chunks as they arrive, never as strings
  * and never buffered whole.
+ *
+ * One error convention, forward_request's own (forward.h), in every
+ * function that can fail: 0 when it worked, -1 when the client is gone,
+ * or the HTTP status to answer the client with (502, 504, ...). What a
+ * function also produces (a socket, a length) comes out through a
+ * pointer.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -20,19 +26,20 @@
 #include "rio.h"
 #include "sink.h"
 
-/* connect_origin - open the connection to req's origin, or return the
- * status to answer with (502, 504) as a negative number. */
+/* connect_origin - open the connection to req's origin into *fd.
+ * Returns 0, or the status to answer with: 502, or 504 when it timed out. */
 static int connect_origin(const struct http_request *req,
-                          const struct forward_config *cfg)
+                          const struct forward_config *cfg, int *fd)
 {
     /* TODO(lab2.7): connect to req->host, req->port with net_connect,
-     * giving up after cfg->connect_ms (see deadline_after). Return the
-     * socket; -502 when the name does not resolve or the origin refuses,
-     * -504 when connecting timed out (errno ETIMEDOUT). */
+     * giving up after cfg->connect_ms (see deadline_after), and store the
+     * socket in *fd. Return 0; 502 when the name does not resolve or the
+     * origin refuses, 504 when connecting timed out (errno ETIMEDOUT). */
     (void)req;
     (void)cfg;
+    *fd = -1;
     log_error("TODO(lab2.7): connect_origin is not written yet");
-    return -502;
+    return 502;
 }
 
 /* send_request - send the rewritten head, then the body, to the origin.
@@ -86,9 +93,9 @@ int forward_request(const struct http_request *req, struct rio *client,
     if (rc != 0) {
         return rc;
     }
-    fd = connect_origin(req, cfg);
-    if (fd < 0) {
-        return -fd;
+    rc = connect_origin(req, cfg, &fd);
+    if (rc != 0) {
+        return rc;
     }
     rio_init(&origin, fd);
     rio_set_idle_timeout(&origin, cfg->idle_ms);

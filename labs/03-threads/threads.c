@@ -29,7 +29,7 @@ typedef void hand_over_fn(void *arg, struct conn *conn);
 
 /* serve_detached's threads and what they share (lab3.1). */
 struct detached {
-    const struct proxy_config *cfg;
+    const struct proxy *proxy;
     pthread_mutex_t lock; /* guards live */
     pthread_cond_t idle;  /* signalled when live drops to 0 */
     int live;             /* threads still serving */
@@ -44,7 +44,7 @@ struct job {
 /* The workers of serve_pool and what they share (lab3.3). */
 struct pool {
     struct queue *queue; /* connections waiting for a worker */
-    const struct proxy_config *cfg;
+    const struct proxy *proxy;
     const struct threads_config *opt; /* its size, the queue's wait */
     pthread_t *workers;               /* opt->threads of them */
     int started;                      /* how many were started */
@@ -58,18 +58,18 @@ static void turn_away(struct conn *conn, const char *why)
     free(conn);
 }
 
-/* accept_each - accept clients until cfg->stop_fd fires and hand each to
- * hand_over as a new struct conn. Returns 0 at the stop, -1 if listenfd is
- * unusable. */
-static int accept_each(int listenfd, const struct proxy_config *cfg,
-                       hand_over_fn *hand_over, void *arg)
+/* accept_each - accept clients until the proxy stops and hand each to
+ * hand_over as a new struct conn. Returns 0 at the stop, -1 if its
+ * listening socket is unusable. */
+static int accept_each(const struct proxy *proxy, hand_over_fn *hand_over,
+                       void *arg)
 {
     char peer[NET_PEER_MAX];
     struct conn *conn;
     int connfd;
 
     for (;;) {
-        connfd = proxy_accept(listenfd, cfg, peer, sizeof(peer));
+        connfd = proxy_accept(proxy, peer, sizeof(peer));
         if (connfd < 0) {
             return errno == ECANCELED ? 0 : -1;
         }
@@ -99,12 +99,12 @@ static void start_detached(void *arg, struct conn *conn)
 }
 
 /* serve_detached - lab3.1: a detached thread per connection. */
-static int serve_detached(int listenfd, const struct proxy_config *cfg)
+static int serve_detached(const struct proxy *proxy)
 {
-    struct detached d = { .cfg = cfg,
+    struct detached d = { .proxy = proxy,
                           .lock = PTHREAD_MUTEX_INITIALIZER,
                           .idle = PTHREAD_COND_INITIALIZER };
-    int rc = accept_each(listenfd, cfg, start_detached, &d);
+    int rc = accept_each(proxy, start_detached, &d);
     int saved = errno;
 
     /* TODO(lab3.1): wait, under d.lock, until d.live is 0: detached
@@ -136,7 +136,7 @@ static void stop_pool(struct pool *pool)
 
 /* start_pool - create the queue and start opt->threads workers.
  * Returns 0, or -1 with errno set (nothing is left running). */
-static int start_pool(struct pool *pool, const struct proxy_config *cfg,
+static int start_pool(struct pool *pool, const struct proxy *proxy,
                       const struct threads_config *opt)
 {
     /* TODO(lab3.3): create the queue (opt->queue_size) and the workers
@@ -144,7 +144,7 @@ static int start_pool(struct pool *pool, const struct proxy_config *cfg,
      * takes connections with queue_get until it returns NULL and serves
      * each with proxy_serve_client. On any failure, stop what started. */
     (void)pool;
-    (void)cfg;
+    (void)proxy;
     (void)opt;
     log_error("TODO(lab3.3): start_pool is not written yet");
     errno = ENOSYS;
@@ -152,30 +152,29 @@ static int start_pool(struct pool *pool, const struct proxy_config *cfg,
 }
 
 /* serve_pool - lab3.3: a fixed pool of workers fed by a bounded queue. */
-static int serve_pool(int listenfd, const struct proxy_config *cfg,
+static int serve_pool(const struct proxy *proxy,
                       const struct threads_config *opt)
 {
     struct pool pool;
     int rc;
     int saved;
 
-    if (start_pool(&pool, cfg, opt) < 0) {
+    if (start_pool(&pool, proxy, opt) < 0) {
         log_error("cannot start %d workers:", opt->threads);
         return -1;
     }
     log_info("serving with %d worker threads", opt->threads);
-    rc = accept_each(listenfd, cfg, enqueue, &pool);
+    rc = accept_each(proxy, enqueue, &pool);
     saved = errno;
     stop_pool(&pool);
     errno = saved;
     return rc;
 }
 
-int threads_serve(int listenfd, const struct proxy_config *cfg,
-                  const struct threads_config *opt)
+int threads_serve(const struct proxy *proxy, const struct threads_config *opt)
 {
     if (opt->threads == 0) {
-        return serve_detached(listenfd, cfg);
+        return serve_detached(proxy);
     }
-    return serve_pool(listenfd, cfg, opt);
+    return serve_pool(proxy, opt);
 }

@@ -6,6 +6,12 @@
  * body through the sink. Responses may hold any bytes and be of any size,
  * so they are relayed in counted chunks as they arrive, never as strings
  * and never buffered whole.
+ *
+ * One error convention, forward_request's own (forward.h), in every
+ * function that can fail: 0 when it worked, -1 when the client is gone,
+ * or the HTTP status to answer the client with (502, 504, ...). What a
+ * function also produces (a socket, a length) comes out through a
+ * pointer.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -24,8 +30,9 @@
  * with its ": " and CRLF, and the lines the proxy adds. */
 #define REQUEST_HEAD_MAX \
     (HTTP_MAXLINE + HTTP_MAXHEADTEXT + 4 * HTTP_MAXHEADERS + 512)
-#define RESPONSE_HEAD_MAX 65536       /* longest response head relayed */
-#define CHUNKED_END       "0\r\n\r\n" /* how a chunked body without trailers ends */
+#define RESPONSE_HEAD_MAX 65536 /* longest response head relayed */
+/* How a chunked body without trailers ends. */
+#define CHUNKED_END "0\r\n\r\n"
 
 /* What the response head says about the body that follows. */
 struct body_framing {
@@ -33,22 +40,21 @@ struct body_framing {
     bool chunked;   /* check the end of the body for the last chunk */
 };
 
-/* connect_origin - open the connection to req's origin, or return the
- * status to answer with (502, 504) as a negative number. */
+/* connect_origin - open the connection to req's origin into *fd.
+ * Returns 0, or the status to answer with: 502, or 504 when it timed out. */
 static int connect_origin(const struct http_request *req,
-                          const struct forward_config *cfg)
+                          const struct forward_config *cfg, int *fd)
 {
-    int fd = net_connect(req->host, req->port, deadline_after(cfg->connect_ms));
-
-    if (fd == NET_ERR_DNS) {
+    *fd = net_connect(req->host, req->port, deadline_after(cfg->connect_ms));
+    if (*fd == NET_ERR_DNS) {
         log_info("origin %s does not resolve", req->host);
-        return -502;
+        return 502;
     }
-    if (fd < 0) {
+    if (*fd < 0) {
         log_info("cannot connect to %s port %s:", req->host, req->port);
-        return errno == ETIMEDOUT ? -504 : -502;
+        return errno == ETIMEDOUT ? 504 : 502;
     }
-    return fd;
+    return 0;
 }
 
 /* copy_body - copy length body bytes from the client to the origin.
@@ -112,32 +118,33 @@ static bool is_blank(const char *line, ssize_t n)
 }
 
 /* read_response_head - read the status line and headers into head,
- * parsing each into resp. Returns the head's length, or -status. */
-static ssize_t read_response_head(struct rio *origin, char *head,
-                                  struct http_response *resp)
+ * parsing each into resp, and its length into *len. Returns 0, or the
+ * status to answer with. */
+static int read_response_head(struct rio *origin, char *head,
+                              struct http_response *resp, size_t *len)
 {
     char line[HTTP_MAXLINE + 1];
-    size_t used = 0;
     ssize_t n;
     int rc;
 
+    *len = 0;
     while ((n = rio_readline(origin, line, sizeof(line))) > 0) {
-        if (used + (size_t)n > RESPONSE_HEAD_MAX) {
-            return -502;
+        if (*len + (size_t)n > RESPONSE_HEAD_MAX) {
+            return 502;
         }
-        memcpy(head + used, line, (size_t)n);
-        used += (size_t)n;
-        if (used > (size_t)n && is_blank(line, n)) {
-            return (ssize_t)used;
+        memcpy(head + *len, line, (size_t)n);
+        *len += (size_t)n;
+        if (*len > (size_t)n && is_blank(line, n)) {
+            return 0;
         }
-        rc = used == (size_t)n
+        rc = *len == (size_t)n
                  ? http_parse_status_line(resp, line, (size_t)n)
                  : http_parse_response_header(resp, line, (size_t)n);
         if (rc != 0) {
-            return -rc;
+            return rc;
         }
     }
-    return -status_for_origin_error(n);
+    return status_for_origin_error(n);
 }
 
 /* framing_of - how much body follows this head (RFC 9112 section 6.3). */
@@ -213,16 +220,17 @@ static int relay_response(const struct http_request *req, struct rio *origin,
 {
     char head[RESPONSE_HEAD_MAX];
     struct http_response resp;
-    ssize_t n = read_response_head(origin, head, &resp);
+    size_t len;
+    int rc = read_response_head(origin, head, &resp, &len);
 
-    if (n < 0) {
-        return (int)-n;
+    if (rc != 0) {
+        return rc;
     }
     res->status = resp.status;
-    if (sink_write(sink, head, (size_t)n) < 0) {
+    if (sink_write(sink, head, len) < 0) {
         return -1;
     }
-    res->bytes = (uint64_t)n;
+    res->bytes = len;
     return relay_body(origin, sink, framing_of(req, &resp), res);
 }
 
@@ -240,9 +248,9 @@ int forward_request(const struct http_request *req, struct rio *client,
     if (rc != 0) {
         return rc;
     }
-    fd = connect_origin(req, cfg);
-    if (fd < 0) {
-        return -fd;
+    rc = connect_origin(req, cfg, &fd);
+    if (rc != 0) {
+        return rc;
     }
     rio_init(&origin, fd);
     rio_set_idle_timeout(&origin, cfg->idle_ms);

@@ -181,6 +181,31 @@ class Context:
         if self.options.verbose:
             print(f"    [{self.test.number}] {message}", flush=True)
 
+    @contextlib.contextmanager
+    def step(self, doing: str,
+             pending: Pending | None = None) -> Iterator[None]:
+        """A step of the test, for the block it runs: a timeout or an error
+        in it is reported as happening while doing this, with what pending
+        had received so far (the innermost step an exception leaves is
+        kept with it: where(exc)). With -v the step is logged as it
+        starts. When the block ends, the step around it is current again."""
+        outer = self.pending, self.doing
+        self.pending, self.doing = pending, doing
+        self.log(doing)
+        try:
+            yield
+        except BaseException as exc:
+            if not hasattr(exc, "step"):
+                exc.step = (pending, doing)  # type: ignore[attr-defined]
+            raise
+        finally:
+            self.pending, self.doing = outer
+
+    def where(self, exc: BaseException) -> tuple[Pending | None, str]:
+        """(pending, doing) of the step exc left: what the test was doing
+        when it was raised."""
+        return getattr(exc, "step", (self.pending, self.doing))
+
     def fail(self, symptom: str, summary: str, detail: str = "") -> NoReturn:
         """End the test with a Failure of the given symptom."""
         raise Failure(symptom, summary, detail)
@@ -211,8 +236,8 @@ class Context:
         program = procs.Program(path, list(args), valgrind_log=log,
                                 sanitizer=self.options.sanitizer, grace=grace)
         self.programs.append(program)
-        self.doing = f"waiting for {path.name} to log 'listening on'"
-        program.wait_listening()
+        with self.step(f"waiting for {path.name} to log 'listening on'"):
+            program.wait_listening()
         self.log(f"started {program.command(program.port)} "
                  f"(pid {program.pid}{', valgrind' if memcheck else ''})")
         return program
@@ -272,9 +297,8 @@ class Context:
         connection left open are caught); without, read len(want) bytes.
         """
         pending = Pending(what, want, eof)
-        self.pending = pending
-        self.doing = f"waiting for {what}"
-        receive(sock, pending)
+        with self.step(f"waiting for {what}", pending):
+            receive(sock, pending)
         return self._settle(pending)
 
     def drain(self, sock: socket.socket, want: bytes,
@@ -289,10 +313,9 @@ class Context:
         reader.start()
 
         def finish() -> bytes:
-            self.pending = pending
-            self.doing = f"waiting for {what}"
-            reader.join()
-            return self._settle(pending)
+            with self.step(f"waiting for {what}", pending):
+                reader.join()
+                return self._settle(pending)
 
         return finish
 
@@ -300,7 +323,6 @@ class Context:
         """Re-raise what the reader hit, or compare what it received."""
         if pending.error is not None:
             raise pending.error
-        self.pending = None
         got = bytes(pending.got)
         self.expect_bytes(got, pending.want, pending.what)
         return got
@@ -375,8 +397,8 @@ def receive_quietly(sock: socket.socket, pending: Pending) -> None:
 def expect_stop(t: Context, server: procs.Program, sig: signal.Signals,
                 when: str) -> None:
     """Send sig to server and fail unless it exits with status 0."""
-    t.doing = f"waiting for the server to exit after {sig.name}"
-    status = server.stop(sig)
+    with t.step(f"waiting for the server to exit after {sig.name}"):
+        status = server.stop(sig)
     if status is None:
         t.fail(hints.TIMEOUT, f"{server.name} still ran {server.grace:g} s "
                f"after {sig.name} {when}")
@@ -445,7 +467,7 @@ def run_test(test: Test, options: Options) -> Result:
             with time_limit(t.limit):
                 test.func(t)
         except Exception as exc:
-            failure = hints.classify(exc, t.pending, t.doing, t.limit)
+            failure = hints.classify(exc, *t.where(exc), t.limit)
     finally:
         failure = t.finish(failure)
     return Result(test, failure, time.monotonic() - started,

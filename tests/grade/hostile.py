@@ -42,10 +42,10 @@ import hostile_table
 import procs
 import rawclient
 from bytediff import quote, shell_printf
+from client import CACHE_STAGE, STATUS_LINE, check_error_page, first_line
 from harness import Context, Test, TestTimeout
 from hints import Failure
 from hostile_rows import Row
-from lab02 import CACHE_STAGE, STATUS_LINE, check_error_page, first_line
 from procs import check_alive, fd_count, fd_targets, proc_entries
 from netutil import abort
 from origin import FINISHED, RECEIVED, Exchange, Origin, content_length, \
@@ -137,9 +137,8 @@ def run_stage(t: Context, rows: list[Row]) -> None:
         except TestTimeout:
             raise
         except Exception as exc:
-            failed.append((row, hints.classify(exc, t.pending, t.doing,
+            failed.append((row, hints.classify(exc, *t.where(exc),
                                                ROW_SECONDS)))
-            t.pending = None
             if attacked.proxy.status() is not None:
                 gone = Failure(hints.EXITED, "not run: the proxy had exited")
                 failed += [(later, gone) for later in todo[index + 1:]]
@@ -176,9 +175,9 @@ def attack(t: Context, origin: Origin, closed: int, row: Row) -> Attacked:
     if t.options.graded_lab >= CONNECT_STAGE:   # -p is stage 04's option
         args += ["-p", f"{origin.port},{closed},443"]
     attacked = Attacked(t.start(args))
-    t.doing = "checking that the proxy serves a good request, before any " \
-              "hostile case"
-    health(t, attacked, origin, row.category)
+    with t.step("checking that the proxy serves a good request, before any "
+                "hostile case"):
+        health(t, attacked, origin, row.category)
     attacked.fds, attacked.tasks = resting_state(t, attacked.proxy)
     return attacked
 
@@ -208,20 +207,20 @@ def run_row(t: Context, attacked: Attacked, origin: Origin, row: Row,
     data = hostile_rows.unescape(row.send, fill)
     reply = route(origin, row, fill)
     before = origin.connections
-    t.doing = f"case {row.id}"
-    if row.mode == "parallel":
-        in_parallel(t, attacked, row, data, reply)
-    elif row.mode == "idle":
-        while_idle(t, attacked, origin, row, data, reply)
-    else:
-        judge(t, row, one_client(attacked.proxy, row, data), reply)
-    if row.mode == "leave":
-        wait_origin_closed(t, origin, before, row)
-    health(t, attacked, origin, row.category)
-    check_origin(t, origin, before, row, fill)
-    if row.uncached:
-        check_uncached(t, attacked, origin, fill["path"])
-    settle(t, attacked)
+    with t.step(f"case {row.id}"):
+        if row.mode == "parallel":
+            in_parallel(t, attacked, row, data, reply)
+        elif row.mode == "idle":
+            while_idle(t, attacked, origin, row, data, reply)
+        else:
+            judge(t, row, one_client(attacked.proxy, row, data), reply)
+        if row.mode == "leave":
+            wait_origin_closed(t, origin, before, row)
+        health(t, attacked, origin, row.category)
+        check_origin(t, origin, before, row, fill)
+        if row.uncached:
+            check_uncached(t, attacked, origin, fill["path"])
+        settle(t, attacked)
 
 
 def route(origin: Origin, row: Row, fill: dict[str, str]) -> bytes:

@@ -16,56 +16,37 @@ program, so they only use what every later stage must still do (CONNECT
 is checked to be refused only before stage 04 brings tunnels).
 """
 from __future__ import annotations
-import functools
-import os
 import re
 import signal
 import socket
-import subprocess
 import threading
-import time
-from collections.abc import Sequence
 
 import harness
 import hints
-import procs
 from bytediff import quote, shell_printf
-from harness import Context, TestTimeout, expect_stop, receive_to_end, test
-from hints import Pending
+from client import (BINARY, BY_HAND, CURL, HAND_ORIGIN, KIBIBYTE, MEBIBYTE,
+                    PIECE_PAUSE, SMALL_BUFFER, TEXT, binary, check_error_page,
+                    client, closed_port, expect_error, fetch, first_line,
+                    fresh_path, get, origin_request, read_to_end,
+                    receive_reply, relay, request, run_tool, served, setup,
+                    text, token, tool_env)
+from harness import Context, TestTimeout, expect_stop, test
 from netutil import abort
 from origin import (ACCEPTED, HOLD, RESET, Exchange, Origin, chunked,
-                    close_delimited, field_values, head, head_end, path_of,
-                    response)
+                    close_delimited, head, response)
 
 TITLE = "HTTP forwarding proxy"
 PROGRAM = "graded"
 
-KIBIBYTE = 1 << 10
-MEBIBYTE = 1 << 20
 TUNNEL_STAGE = 4             # the first stage that answers CONNECT
-CACHE_STAGE = 5              # the first stage that marks responses X-Cache
-MISS_MARK = b"X-Cache: MISS\r\n"  # what its glue adds after a status line
 IDLE_MS = 500                # the -i of the silent-origin test
-SMALL_BUFFER = 16 << 10      # socket buffers of a client that reads slowly
-PIECE_PAUSE = 0.001          # seconds between the pieces of a split send
-ERROR_PAGE_MAX = 1 << 20     # bytes read at most of an error page
-ALNUM = "abcdefghijklmnopqrstuvwxyz0123456789"
-PRINTABLE = bytes(range(0x20, 0x7f))
-TO_TEXT = bytes(PRINTABLE[b % len(PRINTABLE)] for b in range(256))
-TEXT = [("Content-Type", "text/plain; charset=utf-8")]
-BINARY = [("Content-Type", "application/octet-stream")]
 HOP_BY_HOP = {"connection", "proxy-connection", "keep-alive", "te",
               "trailer", "transfer-encoding", "upgrade",
               "proxy-authorization", "proxy-authenticate"}
 VIA = re.compile(r"^(HTTP/)?1\.[01] [^\s,]+")
-STATUS_LINE = re.compile(rb"HTTP/1\.[01] (\d{3})(?: [^\r\n]*)?\r?\n")
 
 # Reproduce-by-hand pieces: an origin serving /tmp on port 8000, and raw
 # requests typed at the proxy with nc.
-BY_HAND = "127.0.0.1:8000"
-HAND_ORIGIN = ("python3 -m http.server 8000 --bind 127.0.0.1 "
-               "--directory /tmp >/dev/null 2>&1 & sleep 1;")
-CURL = "curl -sS -x http://127.0.0.1:{port}"
 NC = "nc -N 127.0.0.1 {port}"
 
 REQUEST_HINT = "http_format_request writes what the origin receives: " \
@@ -116,58 +97,8 @@ HINTS = {
 
 # Random content.
 
-def token(t: Context, length: int = 10) -> str:
-    """A random lower-case alphanumeric word."""
-    return "".join(t.rng.choice(ALNUM) for _ in range(length))
-
-
-def fresh_path(t: Context, stem: str, suffix: str = "") -> str:
-    """A random path no other request of the test uses (so that no cache
-    of a later stage can answer it)."""
-    return f"/{stem}/{token(t)}{suffix}"
-
-
-def text(t: Context, size: int) -> bytes:
-    """About size bytes of printable lines of 1 to 100 bytes."""
-    data = bytearray(t.rng.randbytes(size).translate(TO_TEXT))
-    end = t.rng.randint(1, 100)
-    while end < size:
-        data[end - 1] = ord("\n")
-        end += t.rng.randint(1, 100)
-    data[-1] = ord("\n")
-    return bytes(data)
-
-
-def binary(t: Context, size: int) -> bytes:
-    """size random bytes that hold every byte value and start with NUL,
-    with a CRLF CRLF and a status line inside, to fool string handling."""
-    values = list(range(1, 256))
-    t.rng.shuffle(values)
-    data = b"\0" + bytes(values) + b"\r\n\r\nHTTP/1.1 200 OK\r\n\0\0" + \
-        t.rng.randbytes(size)
-    return data[:size]
-
 
 # Requests.
-
-def request(method: str, target: str,
-            headers: Sequence[tuple[str, str]] = (), body: bytes = b"",
-            version: str = "HTTP/1.1") -> bytes:
-    """The bytes of a request: request line, headers, blank line, body."""
-    lines = [f"{method} {target} {version}"]
-    lines += [f"{name}: {value}" for name, value in headers]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
-
-
-def get(origin: Origin, path: str,
-        headers: Sequence[tuple[str, str]] = (), method: str = "GET",
-        body: bytes = b"") -> bytes:
-    """A request for path on origin as a browser sends it to a proxy: the
-    absolute URI, Host, then headers."""
-    fields = [("Host", origin.authority), *headers]
-    if body:
-        fields.append(("Content-Length", str(len(body))))
-    return request(method, origin.url(path), fields, body)
 
 
 def by_hand(data: bytes, origin: Origin) -> bytes:
@@ -193,184 +124,8 @@ def nc_command(data: bytes, origin: Origin | None = None) -> str:
 
 # Talking to the proxy.
 
-def setup(t: Context, args: Sequence[str] = (),
-          host: str = "127.0.0.1") -> tuple[procs.Program, Origin]:
-    """Start the proxy and an origin on host."""
-    proxy = t.start(list(args))
-    return proxy, t.use(Origin(host))
-
-
-def client(t: Context, proxy: procs.Program, data: bytes, piece: int = 0,
-           bufsize: int | None = None) -> socket.socket:
-    """A new client of the proxy (with socket buffers of bufsize, if
-    given) that has sent data: at once, or in pieces of piece bytes, each
-    in a TCP segment of its own."""
-    sock = t.connect(proxy.port, bufsize=bufsize)
-    if not piece:
-        sock.sendall(data)
-        return sock
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    for start in range(0, len(data), piece):
-        sock.sendall(data[start:start + piece])
-        time.sleep(PIECE_PAUSE)
-    return sock
-
-
-def receive_reply(t: Context, sock: socket.socket, want: bytes, what: str,
-                  origin: Origin | None = None, eof: bool = True,
-                  if_rejected: str = "") -> bytes:
-    """t.expect_reply, whose failure also says what the proxy answered
-    instead (an error page?) and whether the origin was reached;
-    if_rejected is added when the proxy answered with a 4xx status."""
-    pending = Pending(what, want, eof)
-    t.pending, t.doing = pending, f"waiting for {what}"
-    dropped = False
-    try:
-        harness.receive(sock, pending)
-        dropped = drop_miss_mark(t, pending)
-        if dropped and not eof:
-            harness.receive(sock, pending)   # the bytes the mark displaced
-    finally:
-        if not dropped:                      # a failure's diff skips it
-            drop_miss_mark(t, pending)
-    t.pending = None
-    got = bytes(pending.got)
-    if got != want:
-        failure = hints.mismatch(got, want, what)
-        failure.summary += answered_instead(got, want, origin)
-        if if_rejected and re.match(rb"HTTP/1\.[01] 4", got):
-            failure.summary += f" ({if_rejected})"
-        raise failure
-    return got
-
-
-def drop_miss_mark(t: Context, pending: Pending) -> bool:
-    """From stage 05 on, the cache's glue adds "X-Cache: MISS" right after
-    the status line of each GET response it relays from an origin: take
-    that one line out of what the client received (pending.got), so that
-    everything else is still compared byte for byte. True if it was
-    there."""
-    if t.options.graded_lab < CACHE_STAGE:
-        return False
-    start = pending.got.find(b"\n") + 1
-    if not start or not pending.got.startswith(MISS_MARK, start):
-        return False
-    del pending.got[start:start + len(MISS_MARK)]
-    return True
-
-
-def answered_instead(got: bytes, want: bytes, origin: Origin | None) -> str:
-    """"; the proxy answered '502 Bad Gateway' and the origin received no
-    request", or what part of that applies."""
-    note = ""
-    if got.startswith(b"HTTP/") and first_line(got) != first_line(want):
-        note = f"; the proxy answered '{quote(first_line(got))}'"
-    if origin is not None and origin.connections == 0:
-        note += " and" if note else ";"
-        note += " the origin received no request"
-    return note
-
-
-def first_line(data: bytes) -> bytes:
-    """The first line of data, without its line ending."""
-    return data.split(b"\n", 1)[0].rstrip(b"\r")
-
-
-def relay(t: Context, proxy: procs.Program, origin: Origin, data: bytes,
-          want: bytes, what: str, piece: int = 0,
-          if_rejected: str = "") -> bytes:
-    """One client: send data (in pieces of piece bytes, if given), expect
-    want then end of file, and close. if_rejected is added to the failure
-    when the proxy answered with a 4xx status instead."""
-    sock = client(t, proxy, data, piece)
-    got = receive_reply(t, sock, want, what, origin, if_rejected=if_rejected)
-    harness.close_socket(sock)
-    return got
-
-
-def fetch(t: Context, proxy: procs.Program, origin: Origin, path: str,
-          reply: bytes, what: str, **route) -> Exchange:
-    """Serve reply on path, GET it through the proxy, expect it back byte
-    for byte, and return what the origin received."""
-    origin.route(path, reply, **route)
-    relay(t, proxy, origin, get(origin, path), reply, what)
-    return origin_request(t, origin, path)
-
-
-def origin_request(t: Context, origin: Origin, path: str) -> Exchange:
-    """The request the origin received for path. The origin answers only
-    once it has read a request, so after its reply came there is nothing
-    to wait for."""
-    exchanges = origin.exchanges
-    for exchange in reversed(exchanges):
-        if path_of(exchange.target) == path and exchange.complete:
-            return exchange
-    seen = [quote(e.request_line) for e in exchanges] or ["nothing"]
-    t.fail(hints.DIFFERS, f"the origin received no request for {path}",
-           "request lines the origin received:\n  " + "\n  ".join(seen))
-
-
-def served(t: Context, proxy: procs.Program, origin: Origin,
-           who: str = "the next client") -> None:
-    """Check that the proxy still relays a GET, for a new client."""
-    path = fresh_path(t, "next", ".txt")
-    fetch(t, proxy, origin, path, response(200, text(t, 300), TEXT),
-          f"the response to {who}")
-
 
 # Error pages.
-
-def read_all(t: Context, sock: socket.socket, what: str) -> bytes:
-    """Read sock until end of file; fail clearly if it never comes."""
-    t.pending, t.doing = None, f"waiting for {what}"
-    data = bytearray()
-    try:
-        receive_to_end(sock, data, ERROR_PAGE_MAX + 1)
-    except TestTimeout:
-        if not data:
-            t.fail(hints.TIMEOUT, f"{what}: nothing came back before the "
-                   f"time limit ({t.limit:g} s)")
-        t.fail(hints.STAYS_OPEN, f"{what}: '{quote(first_line(data))}' "
-               "came, but the connection was never closed",
-               f"received {len(data)} bytes:\n  {quote(data[:600])}")
-    except ConnectionResetError:
-        if not data:
-            raise
-    return bytes(data)
-
-
-def expect_error(t: Context, proxy: procs.Program, data: bytes,
-                 status: int, what: str) -> None:
-    """One client: send data, expect a complete error page with status,
-    then end of file, and close."""
-    sock = client(t, proxy, data)
-    page = read_all(t, sock, what)
-    harness.close_socket(sock)
-    check_error_page(t, page, status, what)
-
-
-def check_error_page(t: Context, page: bytes, status: int,
-                     what: str) -> None:
-    """Fail unless page is one complete response with status: a status
-    line, a head, one Content-Length that matches the body."""
-    shown = f"received {len(page)} bytes:\n  {quote(page[:600])}"
-    if not page:
-        t.fail(hints.CLOSED, f"{what}: the proxy closed the connection "
-               f"without answering (expected a {status} response)")
-    match = STATUS_LINE.match(page)
-    if match is None or int(match[1]) != status:
-        t.fail(hints.DIFFERS, f"{what}: expected a {status} response, got "
-               f"'{quote(first_line(page))}'", shown)
-    end = head_end(page)
-    if not end:
-        t.fail(hints.TRUNCATED, f"{what}: the {status} response's head "
-               "never ends (no blank line before the close)", shown)
-    lengths = field_values(page[:end], "Content-Length")
-    body = len(page) - end
-    if lengths != [str(body)]:
-        t.fail(hints.DIFFERS, f"{what}: the {status} response has "
-               f"Content-Length {lengths or 'missing'} but {body} body "
-               "bytes before the close", shown)
 
 
 # What the origin received.
@@ -472,41 +227,6 @@ def check_end_to_end(t: Context, exchange: Exchange, sent: bytes,
 
 
 # Real clients.
-
-def run_tool(t: Context, argv: list[str], env: dict[str, str]) -> bytes:
-    """Run a client program to the end; its stdout. Fails if it is not
-    installed or exits with an error."""
-    try:
-        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
-                                stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, env=env,
-                                start_new_session=True)
-    except FileNotFoundError:
-        t.fail(hints.NOT_BUILT, f"{argv[0]} is not installed: install "
-               f"{argv[0]} (make deps)")
-    t.add_cleanup(functools.partial(end_tool, proc))
-    t.doing = f"waiting for {argv[0]} to finish"
-    out, err = proc.communicate()
-    if proc.returncode != 0:
-        t.fail(hints.DIFFERS, f"{argv[0]} failed with status "
-               f"{proc.returncode}", f"$ {' '.join(argv)}\n"
-               f"{err.decode(errors='replace').strip()}")
-    return out
-
-
-def end_tool(proc: subprocess.Popen) -> None:
-    """Kill a client program if it still runs, and reap it."""
-    if proc.poll() is None:
-        proc.kill()
-    proc.communicate()
-
-
-def tool_env(**settings: str) -> dict[str, str]:
-    """The environment without any proxy settings but these."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.lower().endswith("_proxy")}
-    env.update(settings)
-    return env
 
 
 # The tests: whole responses relayed byte for byte.
@@ -943,7 +663,7 @@ def error_head_timeout(t: Context) -> None:
     line = partial[:-2].decode()
     t.reproduce(f"(printf '{line}\\r\\n'; sleep 2) | nc 127.0.0.1 {{port}}")
     sock = client(t, proxy, partial)
-    page = read_all(t, sock, "the answer to a head that never ends")
+    page = read_to_end(t, sock, "the answer to a head that never ends")
     harness.close_socket(sock)
     check_error_page(t, page, 408, "the answer to a head that never ends")
     served(t, proxy, origin)
@@ -976,15 +696,6 @@ def error_refused(t: Context) -> None:
     t.reproduce(f"{CURL} -i http://127.0.0.1:9/")
     expect_error(t, proxy, data, 502, f"the answer for port {port}")
     served(t, proxy, origin)
-
-
-def closed_port(t: Context) -> int:
-    """A port of 127.0.0.1 that refuses connections for the whole test:
-    bound (so no one else gets it) but not listening."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    t.add_cleanup(sock.close)
-    sock.bind(("127.0.0.1", 0))
-    return sock.getsockname()[1]
 
 
 @test(3, "an origin that closes, resets or answers with something not HTTP "
@@ -1031,8 +742,8 @@ def error_origin_silent(t: Context) -> None:
                 f"{CURL} -i http://{BY_HAND}/")
     expect_error(t, proxy, get(origin, path), 504, "the answer when the "
                  "origin stays silent")
-    t.doing = "waiting for the origin to read the request"
-    exchanges = origin.wait_for(1)
+    with t.step("waiting for the origin to read the request"):
+        exchanges = origin.wait_for(1)
     if not exchanges or not exchanges[0].complete:
         t.fail(hints.DIFFERS, "the silent origin never received the whole "
                "request")

@@ -36,13 +36,12 @@ import harness
 import hints
 import procs
 from bytediff import quote
-from harness import Context, TestTimeout, expect_stop, receive_to_end, test
+from client import (BINARY, KIBIBYTE, MEBIBYTE, SMALL_BUFFER, TEXT, binary,
+                    check_error_page, drop_miss_mark, expect_error,
+                    first_line, fresh_path, get, read_to_end, receive_reply,
+                    request, served, setup, text, token)
+from harness import Context, TestTimeout, expect_stop, test
 from hints import Failure, Pending
-from lab02 import (BINARY, KIBIBYTE, MEBIBYTE, SMALL_BUFFER, TEXT,
-                   binary, check_error_page, drop_miss_mark,
-                   expect_error, fresh_path,
-                   first_line, get, read_all, receive_reply, request,
-                   served, setup, text, token)
 from netutil import abort
 from origin import RECEIVED, Exchange, Origin, field_values, head_end, \
     response
@@ -198,21 +197,21 @@ def poll_until(t: Context, proxy: procs.Program, ready: Callable[[], bool],
     early if the proxy exits or answers one of the quiet clients (whose
     requests must still be waiting); watch, if given, counts threads at
     every look."""
-    t.pending, t.doing = None, doing
-    for _ in range(max_looks(t)):
-        if ready():
-            return
-        check_alive(proxy, f"while {doing}")
-        if watch is not None:
-            watch.sample()
-        waiting = {c.sock.fileno(): c for c in quiet
-                   if c.sock is not None and c.sock.fileno() >= 0}
-        if waiting:
-            for fd in readable(list(waiting), POLL):
-                answered_early(t, waiting[fd], doing)
-        else:
-            time.sleep(POLL)
-    t.fail(hints.TIMEOUT, f"time limit reached while {doing}")
+    with t.step(doing):
+        for _ in range(max_looks(t)):
+            if ready():
+                return
+            check_alive(proxy, f"while {doing}")
+            if watch is not None:
+                watch.sample()
+            waiting = {c.sock.fileno(): c for c in quiet
+                       if c.sock is not None and c.sock.fileno() >= 0}
+            if waiting:
+                for fd in readable(list(waiting), POLL):
+                    answered_early(t, waiting[fd], doing)
+            else:
+                time.sleep(POLL)
+        t.fail(hints.TIMEOUT, f"time limit reached while {doing}")
 
 
 def readable(fds: list[int], timeout: float) -> list[int]:
@@ -260,15 +259,15 @@ def accept_call(t: Context, proxy: procs.Program) -> str | None:
     """The call the idle proxy's main thread waits for clients in (its
     accept loop's poll, the same in two looks in a row), or None when
     /proc does not show it."""
-    t.doing = "reading what the proxy's main thread waits in"
-    last = None
-    for _ in range(STOP_LOOKS):
-        call = main_thread_call(proxy)
-        if call is None or (is_blocked(call) and call == last):
-            return call
-        last = call
-        time.sleep(POLL)
-    return None
+    with t.step("reading what the proxy's main thread waits in"):
+        last = None
+        for _ in range(STOP_LOOKS):
+            call = main_thread_call(proxy)
+            if call is None or (is_blocked(call) and call == last):
+                return call
+            last = call
+            time.sleep(POLL)
+        return None
 
 
 def signal_pending(proxy: procs.Program, sig: int) -> bool:
@@ -292,17 +291,17 @@ def wait_stopped_accepting(t: Context, proxy: procs.Program,
     or the proxy has exited. Where /proc does not show the call, wait until
     the signal is no longer pending. At most STOP_LOOKS looks: this only
     orders the test's next step, it decides nothing."""
-    t.doing = "waiting for the proxy to stop accepting after SIGTERM"
-    for _ in range(STOP_LOOKS):
-        if not proxy.alive():
-            return
-        call = main_thread_call(proxy) if accepting is not None else None
-        if call is None:
-            if not signal_pending(proxy, signal.SIGTERM):
+    with t.step("waiting for the proxy to stop accepting after SIGTERM"):
+        for _ in range(STOP_LOOKS):
+            if not proxy.alive():
                 return
-        elif is_blocked(call) and call != accepting:
-            return
-        time.sleep(POLL)
+            call = main_thread_call(proxy) if accepting is not None else None
+            if call is None:
+                if not signal_pending(proxy, signal.SIGTERM):
+                    return
+            elif is_blocked(call) and call != accepting:
+                return
+            time.sleep(POLL)
 
 
 # Clients of a burst, each on a thread of its own.
@@ -378,13 +377,13 @@ def finish(t: Context, threads: list[threading.Thread],
            watch: ThreadWatch | None = None) -> None:
     """Wait for every client's thread, then check each client's answer.
     watch, if given, counts the proxy's threads while waiting."""
-    t.pending, t.doing = None, f"waiting for {what}"
     try:
-        for thread in threads:
-            while thread.is_alive():
-                thread.join(POLL if watch is not None else None)
-                if watch is not None:
-                    watch.sample()
+        with t.step(f"waiting for {what}"):
+            for thread in threads:
+                while thread.is_alive():
+                    thread.join(POLL if watch is not None else None)
+                    if watch is not None:
+                        watch.sample()
     except TestTimeout:
         waiting = [c for c in clients if not c.done]
         if waiting:
@@ -413,8 +412,8 @@ def check_client(t: Context, client: Client, clients: list[Client]) -> None:
     drop_miss_mark(t, pending)
     got = bytes(pending.got)
     if pending.error is not None:
-        t.pending, t.doing = pending, f"talking as {client.label}"
-        raise pending.error
+        with t.step(f"talking as {client.label}", pending):
+            raise pending.error
     if client.hang_up:
         return
     if client.vanish:
@@ -721,7 +720,7 @@ def back_pressure(t: Context) -> None:
     queued = quiet_clients(t, proxy, origin, [path], "the queued client")
     third = t.connect(proxy.port)
     third.sendall(get(origin, fresh_path(t, "turned-away")))
-    page = read_all(t, third, "the answer to the third client, with the "
+    page = read_to_end(t, third, "the answer to the third client, with the "
                     "worker busy and the queue full")
     check_error_page(t, page, BUSY, "the answer to the third client, with "
                      "the worker busy and the queue full")
@@ -871,7 +870,6 @@ def no_fd_leak(t: Context) -> None:
                               vanish=16 * KIBIBYTE, bufsize=SMALL_BUFFER))
     run(t, proxy, clients, f"the answers to {len(clients)} clients")
     doing = "waiting for the proxy to close every connection of the burst"
-    t.doing = doing
     try:
         poll_until(t, proxy, lambda: fd_count(proxy, doing) <= base, doing)
     except (TestTimeout, Failure) as exc:
@@ -910,9 +908,9 @@ def stop_with_request_in_flight(t: Context, args: list[str],
 def expect_exit(t: Context, proxy: procs.Program, after: str) -> None:
     """Wait (within the time limit) for the proxy to exit; fail unless
     its status is 0."""
-    t.pending, t.doing = None, f"waiting for the proxy to exit after {after}"
     try:
-        status = proxy.wait_exit(t.limit)
+        with t.step(f"waiting for the proxy to exit after {after}"):
+            status = proxy.wait_exit(t.limit)
     except TestTimeout:
         t.fail(hints.TIMEOUT, f"the proxy still ran after {after}, when the "
                f"time limit ({t.limit:g} s) was reached", STOP_HINT)
@@ -947,7 +945,7 @@ def stop_abandons(t: Context, args: list[str], mode: str) -> None:
     wait_stopped_accepting(t, proxy, accepting)
     rest = read_to_end(t, sock, f"the end of the held client's connection "
                        f"({mode}), abandoned once the grace period (-g 1) "
-                       "ended")
+                       "ended", MEBIBYTE, answered=False, detail=STOP_HINT)
     if rest:
         t.fail(hints.DIFFERS, f"the held client ({mode}) received "
                f"{len(rest)} more bytes after SIGTERM, which the origin "
@@ -959,7 +957,8 @@ def stop_abandons(t: Context, args: list[str], mode: str) -> None:
     expect_exit(t, proxy, f"SIGTERM ({mode}) and the grace period (-g 1)")
     if late is not None:
         answer = read_to_end(t, late, f"the end of a connection made after "
-                             f"the stop ({mode})")
+                             f"the stop ({mode})", MEBIBYTE, answered=False,
+                             detail=STOP_HINT)
         if answer:
             t.fail(hints.DIFFERS, f"a client that connected after the proxy "
                    f"had stopped accepting ({mode}) was answered "
@@ -974,28 +973,13 @@ def refused_or_accepted(t: Context, proxy: procs.Program,
     """Connect to the stopping proxy and send data: the socket, or None
     when the connection was refused (or reset at once)."""
     sock = t.open_socket()
-    t.doing = "connecting to the proxy after it stopped accepting"
-    try:
-        sock.connect((proxy.host, proxy.port))
-        sock.sendall(data)
-    except (ConnectionRefusedError, ConnectionResetError, BrokenPipeError):
-        return None
-    return sock
-
-
-def read_to_end(t: Context, sock: socket.socket, what: str) -> bytes:
-    """What sock receives until its end: end of file or a reset."""
-    t.pending, t.doing = None, f"waiting for {what}"
-    data = bytearray()
-    try:
-        receive_to_end(sock, data, MEBIBYTE)
-    except TestTimeout:
-        t.fail(hints.STAYS_OPEN, f"{what}: the connection was still open "
-               f"when the time limit ({t.limit:g} s) was reached "
-               f"({len(data)} bytes had come)", STOP_HINT)
-    except (ConnectionResetError, BrokenPipeError):
-        pass
-    return bytes(data)
+    with t.step("connecting to the proxy after it stopped accepting"):
+        try:
+            sock.connect((proxy.host, proxy.port))
+            sock.sendall(data)
+        except (ConnectionRefusedError, ConnectionResetError, BrokenPipeError):
+            return None
+        return sock
 
 
 @test(6, "SIGTERM with a request the origin never finishes (-g 1), in pool "

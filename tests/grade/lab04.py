@@ -25,25 +25,22 @@ import signal
 import socket
 import threading
 import time
-from dataclasses import dataclass
 
 import harness
 import hints
 import procs
-from bytediff import quote
-from connect_target import WAIT, CertificateError, Link, Target, TlsOrigin
+from client import (KIBIBYTE, MEBIBYTE, closed_port, run_tool, served,
+                    tool_env)
+from connect_target import WAIT, CertificateError, Target, TlsOrigin
 from harness import Context, expect_stop, test
-from hints import Pending
-from lab02 import (check_error_page, closed_port, first_line, read_all,
-                   run_tool, served, tool_env)
 from netutil import abort, send_buffer_max
-from origin import Origin, head_end
+from origin import Origin
+from tunnels import (end_session, expect, expect_connect_error, expect_end,
+                     first_link, open_tunnel, round_trip, wait_ended)
 
 TITLE = "CONNECT tunnels"
 PROGRAM = "graded"
 
-KIBIBYTE = 1 << 10
-MEBIBYTE = 1 << 20
 BULK = 10 * MEBIBYTE         # bytes each way of the bulk test
 ROUND_TRIPS = (1, 17, 1000, 8192, 65536, 3)  # sizes of the echo test
 PIPELINED = 20000            # bytes sent in the CONNECT request's segment
@@ -57,9 +54,7 @@ FD_TUNNELS = 200             # sessions of the fd leak test
 FD_SLACK = 2                 # descriptors above the baseline tolerated
                              # (one a library might open once, lazily)
 SETTLE_SHARE = 0.1           # share of the limit fds may take to close
-MAX_HEAD = 64 << 10          # bytes of an answer's head read at most
 POLL_PAUSE = 0.01            # seconds between looks at /proc or the log
-STATUS = re.compile(rb"HTTP/1\.[01] (\d{3})(?: [^\r\n]*)?\r\n")
 TUNNEL_LOG = re.compile(r'"CONNECT ([^"]+)" tunnel: (\d+) bytes up, '
                         r'(\d+) down')
 NC = "nc 127.0.0.1 {port}"
@@ -125,109 +120,6 @@ HINTS = {
 }
 
 
-@dataclass
-class Tunnel:
-    """An open tunnel: the client's socket, the bytes that came after the
-    200 head in the same reads, and the authority it goes to."""
-    sock: socket.socket
-    early: bytes
-    authority: str
-
-
-# Requests and answers.
-
-def connect_request(authority: str, host: str | None = None) -> bytes:
-    """The CONNECT request a browser sends for authority."""
-    return (f"CONNECT {authority} HTTP/1.1\r\nHost: {host or authority}\r\n"
-            "User-Agent: lab04\r\n\r\n").encode("latin-1")
-
-
-def read_head(t: Context, sock: socket.socket,
-              what: str) -> tuple[bytes, bytes]:
-    """Read an answer's head through its blank line: (head, the bytes
-    that came after it in the same reads)."""
-    t.pending, t.doing = None, f"waiting for {what}"
-    data = bytearray()
-    while not head_end(data):
-        if len(data) > MAX_HEAD:
-            t.fail(hints.DIFFERS, f"{what}: no blank line in the first "
-                   f"{MAX_HEAD} bytes", quote(bytes(data[:600])))
-        try:
-            chunk = sock.recv(65536)
-        except ConnectionResetError:
-            chunk = b""
-        if not chunk:
-            if not data:
-                t.fail(hints.CLOSED, f"{what}: the proxy closed the "
-                       "connection without answering")
-            t.fail(hints.TRUNCATED, f"{what}: the connection ended inside "
-                   f"the head '{quote(bytes(data[:200]))}'")
-        data += chunk
-    end = head_end(data)
-    return bytes(data[:end]), bytes(data[end:])
-
-
-def open_tunnel(t: Context, proxy: procs.Program, authority: str,
-                first: bytes = b"", bufsize: int | None = None) -> Tunnel:
-    """Send CONNECT authority (and first, in the same send) and expect
-    the 200 head that opens the tunnel; bufsize sets the client's socket
-    buffers."""
-    sock = t.connect(proxy.port, bufsize=bufsize)
-    sock.sendall(connect_request(authority) + first)
-    what = f"the answer to CONNECT {authority}"
-    head, early = read_head(t, sock, what)
-    check_established(t, head, what)
-    return Tunnel(sock, early, authority)
-
-
-def check_established(t: Context, head: bytes, what: str) -> None:
-    """Fail unless head is a 200 answer in CRLF lines, without a body's
-    framing."""
-    shown = f"received:\n  {quote(head[:600])}"
-    match = STATUS.match(head)
-    if match is None or match[1] != b"200":
-        t.fail(hints.DIFFERS, f"{what}: expected 'HTTP/1.1 200 Connection "
-               f"Established', got '{quote(first_line(head))}'", shown)
-    if head.count(b"\n") != head.count(b"\r\n"):
-        t.fail(hints.DIFFERS, f"{what}: every line of the answer must end "
-               "in CRLF (ESTABLISHED in tunnel.c)", shown)
-    for name in (b"content-length", b"transfer-encoding"):
-        if re.search(rb"\n" + name + rb"\s*:", head.lower()):
-            t.fail(hints.DIFFERS, f"{what}: a 200 answer to CONNECT must "
-                   f"not carry {name.decode().title()} (RFC 9110 section "
-                   "9.3.6): the tunnel starts right after the blank line",
-                   shown)
-
-
-def expect(t: Context, tun: Tunnel, want: bytes, what: str,
-           eof: bool = False) -> None:
-    """Receive want through the tunnel (counting the early bytes first);
-    with eof, then its end of file. Fails, describing the difference."""
-    pending = Pending(what, want, eof)
-    pending.got += tun.early
-    tun.early = b""
-    t.pending, t.doing = pending, f"waiting for {what}"
-    harness.receive(tun.sock, pending)
-    t.pending = None
-    t.expect_bytes(bytes(pending.got), want, what)
-
-
-def expect_end(t: Context, tun: Tunnel, what: str) -> None:
-    """Expect the tunnel's connection to end (end of file or reset) with
-    no more bytes."""
-    pending = Pending(what, b"", True)
-    pending.got += tun.early
-    tun.early = b""
-    t.pending, t.doing = pending, f"waiting for {what}"
-    try:
-        while len(pending.got) < MAX_HEAD and (chunk := tun.sock.recv(65536)):
-            pending.got += chunk
-    except ConnectionResetError:
-        pass
-    t.pending = None
-    t.expect_bytes(bytes(pending.got), b"", what)
-
-
 def send_quietly(sock: socket.socket, data: bytes) -> None:
     """Send data, then end of file; for a thread, so errors (the test
     closing the socket) end it quietly."""
@@ -236,39 +128,6 @@ def send_quietly(sock: socket.socket, data: bytes) -> None:
         sock.shutdown(socket.SHUT_WR)
     except OSError:
         pass
-
-
-def round_trip(t: Context, tun: Tunnel, data: bytes, what: str) -> None:
-    """Send data through the tunnel and expect the target's echo of it."""
-    tun.sock.sendall(data)
-    expect(t, tun, data, what)
-
-
-def end_session(t: Context, tun: Tunnel, link: Link) -> None:
-    """Close the client's side and expect the echo target to pass the end
-    of file back: the tunnel is over at both ends."""
-    tun.sock.shutdown(socket.SHUT_WR)
-    expect(t, tun, b"", "the end of file after the echo", eof=True)
-    wait_ended(t, link, "the target to see the client's end of file")
-
-
-def wait_ended(t: Context, link: Link, what: str) -> None:
-    """Wait (within the test's limit) for the target's input to end."""
-    t.doing = f"waiting for {what}"
-    link.wait_ended(t.limit)
-    if not link.ended:
-        t.fail(hints.TIMEOUT, f"time limit reached while waiting for {what}")
-
-
-def first_link(t: Context, target: Target, number: int = 1) -> Link:
-    """The target's connection number (1 for the first), waiting for it."""
-    t.doing = f"waiting for the proxy to connect to the target " \
-              f"(connection {number})"
-    links = target.wait_for(number, t.limit)
-    if len(links) < number:
-        t.fail(hints.TIMEOUT, "the proxy answered 200 but never connected "
-               "to the target")
-    return links[number - 1]
 
 
 def setup(t: Context, args: tuple[str, ...] = (), ports: tuple[int, ...] = (),
@@ -293,39 +152,18 @@ def session(t: Context, proxy: procs.Program, target: Target,
     harness.close_socket(tun.sock)
 
 
-def expect_error(t: Context, proxy: procs.Program, authority: str,
-                 status: int | None) -> None:
-    """CONNECT authority; expect a complete error page with status (None:
-    any status from 400 on). A wrong status fails at once, without
-    waiting for the end of a tunnel opened by mistake."""
-    sock = t.connect(proxy.port)
-    sock.sendall(connect_request(authority, "127.0.0.1"))
-    what = f"the answer to CONNECT {authority}"
-    head, rest = read_head(t, sock, what)
-    match = STATUS.match(head)
-    got = int(match[1]) if match else 0
-    if got < 400 or got != (status or got):
-        t.fail(hints.DIFFERS, f"{what}: expected "
-               f"{status or 'an error'} response, got "
-               f"'{quote(first_line(head))}'",
-               f"received:\n  {quote(head[:600])}")
-    page = head + rest + read_all(t, sock, what)
-    harness.close_socket(sock)
-    check_error_page(t, page, got, what)
-
-
 def logged_counts(t: Context, proxy: procs.Program, authority: str,
                   index: int = 0) -> tuple[int, int]:
     """The bytes up and down that the proxy logged for its index-th
     tunnel to authority (waiting for the line: the glue logs it once
     tunnel_serve has returned)."""
-    t.doing = f"waiting for the proxy to log the tunnel to {authority}"
-    while True:
-        found = [m for m in TUNNEL_LOG.finditer(proxy.stderr())
-                 if m[1] == authority]
-        if len(found) > index:
-            return int(found[index][2]), int(found[index][3])
-        time.sleep(POLL_PAUSE)
+    with t.step(f"waiting for the proxy to log the tunnel to {authority}"):
+        while True:
+            found = [m for m in TUNNEL_LOG.finditer(proxy.stderr())
+                     if m[1] == authority]
+            if len(found) > index:
+                return int(found[index][2]), int(found[index][3])
+            time.sleep(POLL_PAUSE)
 
 
 def check_counts(t: Context, proxy: procs.Program, authority: str,
@@ -444,14 +282,14 @@ def one_way_stalled(t: Context) -> None:
     uploader = threading.Thread(target=send_quietly, daemon=True,
                                 args=(tun.sock, upload))
     uploader.start()
-    t.doing = "waiting for the target to receive the start of the upload"
-    link.wait_received(STALL_AT, t.limit)
+    with t.step("waiting for the target to receive the start of the upload"):
+        link.wait_received(STALL_AT, t.limit)
     link.send(news)
     expect(t, tun, news, f"the target's {len(news)} bytes, sent while it "
            "read nothing of the client's upload")
     link.resume()
-    t.doing = "waiting for the client's upload to be sent"
-    uploader.join()
+    with t.step("waiting for the client's upload to be sent"):
+        uploader.join()
     wait_ended(t, link, "the target to receive the whole upload and its "
                "end of file")
     want = hashlib.sha256(upload).hexdigest()
@@ -480,11 +318,11 @@ def tunnel_pipelined(t: Context) -> None:
     sent = first + later
     what = f"what the target received: the {len(first)} bytes sent with " \
            f"the CONNECT head, then {len(later)} more"
-    t.doing = "waiting for the target to receive the first bytes"
-    got = link.wait_received(1, t.limit)
+    with t.step("waiting for the target to receive the first bytes"):
+        got = link.wait_received(1, t.limit)
     t.expect_bytes(got, sent[:len(got)], what)   # fails at once if wrong
-    t.doing = f"waiting for the target to receive {len(sent)} bytes"
-    t.expect_bytes(link.wait_received(len(sent), t.limit), sent, what)
+    with t.step(f"waiting for the target to receive {len(sent)} bytes"):
+        t.expect_bytes(link.wait_received(len(sent), t.limit), sent, what)
     expect(t, tun, sent, "the echo of everything sent")
     end_session(t, tun, link)
 
@@ -588,11 +426,11 @@ def target_resets(t: Context) -> None:
                             "error."})
 def tls_through_tunnel(t: Context) -> None:
     body = t.rng.randbytes(256 * KIBIBYTE)
-    t.doing = "making a certificate with openssl"
-    try:
-        origin = t.use(TlsOrigin(body))
-    except CertificateError as exc:
-        t.fail(hints.NOT_BUILT, f"cannot make a certificate: {exc}")
+    with t.step("making a certificate with openssl"):
+        try:
+            origin = t.use(TlsOrigin(body))
+        except CertificateError as exc:
+            t.fail(hints.NOT_BUILT, f"cannot make a certificate: {exc}")
     proxy = t.start(["-p", str(origin.port)])
     seconds = str(max(1, int(t.limit)))
     argv = ["curl", "-q", "-sS", "-f", "--max-time", seconds, "--proxy",
@@ -624,10 +462,10 @@ def tls_through_tunnel(t: Context) -> None:
 def forbidden_port(t: Context) -> None:
     elsewhere = t.use(Target())
     proxy, target = setup(t, ports=(443,))
-    t.reproduce(f"printf 'CONNECT 127.0.0.1:25 HTTP/1.1\\r\\n\\r\\n' | "
-                f"nc -N 127.0.0.1 {{port}}")
+    t.reproduce("printf 'CONNECT 127.0.0.1:25 HTTP/1.1\\r\\n\\r\\n' | "
+                "nc -N 127.0.0.1 {port}")
     session(t, proxy, target)
-    expect_error(t, proxy, elsewhere.authority, 403)
+    expect_connect_error(t, proxy, elsewhere.authority, 403)
     if elsewhere.attempts():
         t.fail(hints.DIFFERS, f"the proxy answered 403 but connected to "
                f"{elsewhere.authority} first: check the allow-list before "
@@ -644,7 +482,7 @@ def refused_port(t: Context) -> None:
     proxy, target = setup(t, ports=(closed,))
     t.reproduce(f"printf 'CONNECT 127.0.0.1:{closed} HTTP/1.1\\r\\n\\r\\n' "
                 f"| nc -N 127.0.0.1 {{port}}")
-    expect_error(t, proxy, f"127.0.0.1:{closed}", 502)
+    expect_connect_error(t, proxy, f"127.0.0.1:{closed}", 502)
     session(t, proxy, target)
 
 
@@ -658,13 +496,13 @@ def refused_port(t: Context) -> None:
 def bad_authority(t: Context) -> None:
     proxy, target = setup(t)
     port = target.port
-    t.reproduce(f"printf 'CONNECT 127.0.0.1:99999 HTTP/1.1\\r\\n\\r\\n' | "
-                f"nc -N 127.0.0.1 {{port}}")
+    t.reproduce("printf 'CONNECT 127.0.0.1:99999 HTTP/1.1\\r\\n\\r\\n' | "
+                "nc -N 127.0.0.1 {port}")
     session(t, proxy, target)
     for authority in ("127.0.0.1", "127.0.0.1:0", "127.0.0.1:99999",
                       "127.0.0.1:", "/x", f"127.0.0.1:{port}/x",
                       f"user@127.0.0.1:{port}", f"http://127.0.0.1:{port}"):
-        expect_error(t, proxy, authority, 400)
+        expect_connect_error(t, proxy, authority, 400)
     if target.attempts() != 1:
         t.fail(hints.DIFFERS, f"the target saw {target.attempts() - 1} "
                "connections for malformed CONNECT targets: reject them "
@@ -729,10 +567,10 @@ def fd_session(t: Context, proxy: procs.Program, target: Target, kind: int,
     client's reset it does not wait for the target to see the end: the
     descriptor count tells whether the proxy closed it."""
     if kind == 3:
-        expect_error(t, proxy, f"127.0.0.1:{closed}", 502)
+        expect_connect_error(t, proxy, f"127.0.0.1:{closed}", 502)
         return
     if kind == 4:
-        expect_error(t, proxy, "127.0.0.1", 400)
+        expect_connect_error(t, proxy, "127.0.0.1", 400)
         return
     number = len(target.links) + 1
     tun = open_tunnel(t, proxy, target.authority)
@@ -763,16 +601,16 @@ def no_fd_leak(t: Context) -> None:
     baseline = open_fds(proxy.pid)
     for i in range(FD_TUNNELS):
         fd_session(t, proxy, target, i % 5, closed)
-    t.doing = "waiting for the proxy's descriptors to close"
-    deadline = time.monotonic() + SETTLE_SHARE * t.limit
-    while len(now := open_fds(proxy.pid)) > len(baseline) + FD_SLACK:
-        if time.monotonic() > deadline:
-            extra = sorted(set(now) - set(baseline))
-            t.fail(hints.DIFFERS, f"after {FD_TUNNELS} tunnels had ended, "
-                   f"the proxy held {len(now)} descriptors, {len(baseline)} "
-                   "before them",
-                   f"some of them: {', '.join(extra[:8])}")
-        time.sleep(POLL_PAUSE)
+    with t.step("waiting for the proxy's descriptors to close"):
+        deadline = time.monotonic() + SETTLE_SHARE * t.limit
+        while len(now := open_fds(proxy.pid)) > len(baseline) + FD_SLACK:
+            if time.monotonic() > deadline:
+                extra = sorted(set(now) - set(baseline))
+                t.fail(hints.DIFFERS, f"after {FD_TUNNELS} tunnels had "
+                       f"ended, the proxy held {len(now)} descriptors, "
+                       f"{len(baseline)} before them",
+                       f"some of them: {', '.join(extra[:8])}")
+            time.sleep(POLL_PAUSE)
 
 
 @test(4, "plain HTTP requests still work on the same proxy, while a "
@@ -811,5 +649,5 @@ def valgrind_clean(t: Context) -> None:
     tun.sock.shutdown(socket.SHUT_WR)
     wait_ended(t, link, "the target to see the client's end of file")
     for authority in (f"127.0.0.1:{closed}", "127.0.0.1:1", "127.0.0.1"):
-        expect_error(t, proxy, authority, None)
+        expect_connect_error(t, proxy, authority, None)
     expect_stop(t, proxy, signal.SIGTERM, "at the end of the session")

@@ -24,7 +24,6 @@ against their programs too.
 from __future__ import annotations
 import base64
 import email.utils
-import re
 import signal
 import socket
 import threading
@@ -35,12 +34,12 @@ from dataclasses import dataclass, field
 import harness
 import hints
 import procs
-from bytediff import quote
-from harness import Context, TestTimeout, expect_stop, receive_to_end, test
+from client import (BINARY, BY_HAND, CURL, HAND_ORIGIN, HIT, KIBIBYTE,
+                    MEBIBYTE, MISS, MISS_MARK, PLAIN, SMALL_BUFFER, TEXT,
+                    Answer, binary, fresh_path, get, read_to_end, setup, text,
+                    token)
+from harness import Context, TestTimeout, expect_stop, test
 from hints import Pending
-from lab02 import (BINARY, BY_HAND, CURL, HAND_ORIGIN, KIBIBYTE, MEBIBYTE,
-                   MISS_MARK, SMALL_BUFFER, TEXT, binary, first_line,
-                   fresh_path, get, setup, text, token)
 from netutil import send_buffer_max
 from origin import RESET, HOLD, RECEIVED, Exchange, Origin, head, path_of, \
     response
@@ -48,8 +47,6 @@ from origin import RESET, HOLD, RECEIVED, Exchange, Origin, head, path_of, \
 TITLE = "a shared web cache"
 PROGRAM = "graded"
 
-HIT, MISS, PLAIN = "HIT", "MISS", "PLAIN"   # how the glue marks a response
-HIT_MARK = re.compile(rb"Age: (\d+)\r\nX-Cache: HIT\r\n")
 EXPIRY_WAIT = 2.2            # seconds that outlast a lifetime of 1 s
 LRU_OBJECT = 10000           # bytes of each response of the LRU test,
 LRU_ARGS = ["-m", "35000", "-o", "10000"]   # of which exactly 3 fit
@@ -227,37 +224,6 @@ def marked(reply: bytes, kind: str, age: int = 0) -> bytes:
     return reply[:cut] + mark + reply[cut:]
 
 
-@dataclass
-class Answer:
-    """What a client received: raw, and the glue's marks read out of it."""
-    raw: bytes
-    kind: str = PLAIN          # HIT, MISS or PLAIN (no mark)
-    age: int = 0               # the Age of a hit
-    bare: bytes = b""          # raw without the marks
-
-    def __post_init__(self) -> None:
-        cut = self.raw.find(b"\n") + 1
-        self.bare = self.raw
-        if not cut:
-            return
-        if self.raw.startswith(MISS_MARK, cut):
-            self.kind = MISS
-            self.bare = self.raw[:cut] + self.raw[cut + len(MISS_MARK):]
-        elif match := HIT_MARK.match(self.raw, cut):
-            self.kind, self.age = HIT, int(match[1])
-            self.bare = self.raw[:cut] + self.raw[match.end():]
-
-    def describe(self) -> str:
-        """How the answer came: "a miss (X-Cache: MISS)", ..."""
-        if self.kind == HIT:
-            return "the proxy answered from the cache (X-Cache: HIT)"
-        if self.kind == MISS:
-            return "it was a miss (X-Cache: MISS)"
-        if not self.raw:
-            return "nothing came back"
-        return f"the proxy answered '{quote(first_line(self.raw))}'"
-
-
 def requests(origin: Origin, path: str, method: str = "GET") -> int:
     """How many method requests for path the origin has received."""
     return sum(1 for e in origin.exchanges if path_of(e.target) == path
@@ -269,11 +235,10 @@ def receive_answer(t: Context, sock: socket.socket, want: bytes,
     """Read sock until end of file (a little more than want at most),
     hang up, and return what came. want is what the origin sent."""
     pending = Pending(what, marked(want, MISS), eof=True)
-    t.pending, t.doing = pending, f"waiting for {what}"
     try:
-        harness.receive(sock, pending)
+        with t.step(f"waiting for {what}", pending):
+            harness.receive(sock, pending)
     except TestTimeout:
-        t.pending = None
         answer = Answer(bytes(pending.got))
         if answer.bare == want:
             t.fail(hints.STAYS_OPEN, f"{what}: all {len(answer.raw)} bytes "
@@ -284,7 +249,6 @@ def receive_answer(t: Context, sock: socket.socket, want: bytes,
         failure = hints.mismatch(answer.bare, want, what)
         failure.summary += ", then nothing more before the time limit"
         raise failure from None
-    t.pending = None
     harness.close_socket(sock)
     return Answer(bytes(pending.got))
 
@@ -358,24 +322,6 @@ def never_stored(t: Context, proxy: procs.Program, origin: Origin,
     for i in range(1, fetches + 1):
         fetch(t, proxy, origin, path, MISS, f"fetch {i} of {label}, which "
               "must never be stored")
-
-
-def read_until_end(t: Context, sock: socket.socket, most: int,
-                   what: str) -> bytes:
-    """What sock receives until end of file or a reset (most bytes at
-    most)."""
-    t.pending, t.doing = None, f"waiting for {what}"
-    data = bytearray()
-    try:
-        receive_to_end(sock, data, most)
-    except TestTimeout:
-        t.fail(hints.STAYS_OPEN, f"{what}: {len(data)} bytes came, then the "
-               f"connection stayed open until the time limit "
-               f"({t.limit:g} s)")
-    except (ConnectionResetError, BrokenPipeError):
-        pass
-    harness.close_socket(sock)
-    return bytes(data)
 
 
 # The tests: hits and misses.
@@ -682,8 +628,8 @@ def expiry(t: Context) -> None:
     for label in brief:
         fetch(t, proxy, origin, paths[label], MISS, f"the first fetch of "
               f"the response with {label}")
-    t.doing = f"letting {EXPIRY_WAIT} s pass"
-    time.sleep(EXPIRY_WAIT)
+    with t.step(f"letting {EXPIRY_WAIT} s pass"):
+        time.sleep(EXPIRY_WAIT)
     for label in brief:
         fetch(t, proxy, origin, paths[label], MISS, f"the fetch of the "
               f"response with {label}, {EXPIRY_WAIT} s later (it has "
@@ -724,7 +670,8 @@ def incomplete_never_stored(t: Context) -> None:
                    "5000 of its 10000 body bytes"
             sock = t.connect(proxy.port)
             sock.sendall(get(origin, path))
-            got = Answer(read_until_end(t, sock, len(cut) + 20000, what))
+            got = Answer(read_to_end(t, sock, what, len(cut) + 20000,
+                                     answered=False))
             reached = requests(origin, path)
             if got.kind == HIT or reached != i:
                 came = got.describe() if got.kind == HIT else \
@@ -832,10 +779,10 @@ def wave(t: Context, proxy: procs.Program, fetchers: list[Fetcher],
                                               t.limit)))
     for thread in threads:
         thread.start()
-    t.pending, t.doing = None, f"waiting for {what}"
     try:
-        for thread in threads:
-            thread.join()
+        with t.step(f"waiting for {what}"):
+            for thread in threads:
+                thread.join()
     except TestTimeout:
         waiting = [f for f in fetchers if not f.done]
         if waiting:
@@ -847,8 +794,8 @@ def wave(t: Context, proxy: procs.Program, fetchers: list[Fetcher],
         raise
     for fetcher in fetchers:
         if fetcher.error is not None:
-            t.doing = f"talking as {fetcher.label}"
-            raise fetcher.error
+            with t.step(f"talking as {fetcher.label}"):
+                raise fetcher.error
         answer = Answer(bytes(fetcher.got))
         if fetcher.storable:
             check(t, answer, 0, None, fetcher.want, f"{what}: "
@@ -928,9 +875,8 @@ def start_slow_hit(t: Context, proxy: procs.Program, origin: Origin,
     sock.sendall(get(origin, path))
     what = f"the first {HELD} bytes of {label}"
     pending = Pending(what, marked(want, HIT)[:HELD], eof=False)
-    t.pending, t.doing = pending, f"waiting for {what}"
-    harness.receive(sock, pending)
-    t.pending = None
+    with t.step(f"waiting for {what}", pending):
+        harness.receive(sock, pending)
     start = Answer(bytes(pending.got))
     if start.kind != HIT:
         t.fail(hints.DIFFERS, f"{what}: expected a hit, but "
@@ -944,9 +890,8 @@ def finish_slow_hit(t: Context, sock: socket.socket, start: Answer,
     """Read the rest of a slow client's hit: all of want, as first sent."""
     pending = Pending(what, marked(want, HIT, start.age), eof=True)
     pending.got += start.raw
-    t.pending, t.doing = pending, f"waiting for {what}"
-    harness.receive(sock, pending)
-    t.pending = None
+    with t.step(f"waiting for {what}", pending):
+        harness.receive(sock, pending)
     t.expect_bytes(bytes(pending.got), pending.want, what)
     harness.close_socket(sock)
 
@@ -1031,10 +976,10 @@ def csapp_driver(t: Context) -> None:
     nop.route("/nop", b"", afterwards=HOLD)
     held = t.connect(proxy.port)
     held.sendall(get(nop, "/nop"))
-    t.doing = "waiting for the held request to reach the silent origin"
-    if not any(e.received for e in nop.wait_for(1, RECEIVED, t.limit)):
-        t.fail(hints.TIMEOUT, "the request for the silent origin never "
-               "reached it")
+    with t.step("waiting for the held request to reach the silent origin"):
+        if not any(e.received for e in nop.wait_for(1, RECEIVED, t.limit)):
+            t.fail(hints.TIMEOUT, "the request for the silent origin never "
+                   "reached it")
     extra = f"{stem}/index.html"
     tiny.route(extra, tiny_file(text(t, 5 * KIBIBYTE), "text/html"))
     fetch(t, proxy, tiny, extra, MISS, f"{extra} while another request "
@@ -1082,5 +1027,5 @@ def valgrind_clean(t: Context) -> None:
                  binary(t, 3000))
     sock = t.connect(proxy.port)
     sock.sendall(get(origin, cut))
-    read_until_end(t, sock, 20000, "a response cut short")
+    read_to_end(t, sock, "a response cut short", 20000, answered=False)
     expect_stop(t, proxy, signal.SIGTERM, "at the end of the session")

@@ -36,14 +36,13 @@ import harness
 import hints
 import procs
 from bytediff import quote
+from client import (HIT, MISS, TEXT, Answer, check_error_page, fresh_path, get,
+                    read_to_end, receive_reply, relay, request, text)
 from connect_target import Target
 from harness import Context, expect_stop, test
-from lab02 import (TEXT, check_error_page, fresh_path, get, read_all,
-                   receive_reply, relay, request, text)
-from lab04 import expect_error as expect_connect_error
-from lab04 import end_session, expect, first_link, open_tunnel, round_trip
-from lab05 import HIT, MISS, Answer
 from origin import Origin, response
+from tunnels import (end_session, expect, expect_connect_error, first_link,
+                     open_tunnel, round_trip)
 
 TITLE = "policy: filtering, monitoring and anonymity"
 PROGRAM = "graded"
@@ -133,7 +132,7 @@ def expect_blocked(t: Context, proxy: procs.Program, origin: Origin,
     before = origin.connections
     what = f"the answer to GET {target}"
     sock = send_get(t, proxy, target)
-    page = read_all(t, sock, what)
+    page = read_to_end(t, sock, what)
     harness.close_socket(sock)
     reached = origin.connections > before
     if reached:
@@ -176,13 +175,13 @@ def wait_reload(t: Context, proxy: procs.Program) -> None:
     """Send SIGHUP and wait for the glue to log that the reload is over."""
     done = proxy.stderr().count(RELOADED)
     os.kill(proxy.pid, signal.SIGHUP)
-    t.doing = "waiting for the proxy to log 'SIGHUP: reload done'"
-    while proxy.stderr().count(RELOADED) == done:
-        if not proxy.alive():
-            t.fail(hints.EXITED, "the proxy exited on SIGHUP: the glue's "
-                   "thread waits for it; every other thread must keep it "
-                   "blocked (threads made after the policy's start do)")
-        time.sleep(POLL_PAUSE)
+    with t.step("waiting for the proxy to log 'SIGHUP: reload done'"):
+        while proxy.stderr().count(RELOADED) == done:
+            if not proxy.alive():
+                t.fail(hints.EXITED, "the proxy exited on SIGHUP: the glue's "
+                       "thread waits for it; every other thread must keep it "
+                       "blocked (threads made after the policy's start do)")
+            time.sleep(POLL_PAUSE)
 
 
 @test(8, "a blocked host gets a 403 page naming the rule and the origin "
@@ -336,14 +335,15 @@ def wait_lines(t: Context, proxy: procs.Program, path: Path,
                count: int) -> list[str]:
     """The first count lines of the log at path, waiting for them (a
     failed write ends the wait: the glue logs WRITE_FAILED)."""
-    t.doing = f"waiting for {count} lines in the access log"
-    deadline = time.monotonic() + t.limit
-    data = b""
-    while time.monotonic() < deadline and WRITE_FAILED not in proxy.stderr():
-        data = path.read_bytes() if path.exists() else b""
-        if data.count(b"\n") >= count:
-            break
-        time.sleep(POLL_PAUSE)
+    with t.step(f"waiting for {count} lines in the access log"):
+        deadline = time.monotonic() + t.limit
+        data = b""
+        while time.monotonic() < deadline and \
+                WRITE_FAILED not in proxy.stderr():
+            data = path.read_bytes() if path.exists() else b""
+            if data.count(b"\n") >= count:
+                break
+            time.sleep(POLL_PAUSE)
     lines = data.decode("latin-1").splitlines(keepends=True)
     if len(lines) < count or not data.endswith(b"\n"):
         complete = data.count(b"\n")
@@ -395,7 +395,7 @@ def fetch_as(t: Context, proxy: procs.Program, origin: Origin, path: str,
     """GET path and expect the answer to be a kind (MISS or HIT)."""
     sock = t.connect(proxy.port)
     sock.sendall(get(origin, path))
-    answer = Answer(read_all(t, sock, f"the answer to GET {path}"))
+    answer = Answer(read_to_end(t, sock, f"the answer to GET {path}"))
     harness.close_socket(sock)
     if answer.kind != kind or answer.bare != origin.direct(path):
         t.fail(hints.DIFFERS, f"GET {path}: expected a {kind} with the "
@@ -430,7 +430,7 @@ def log_fields(t: Context) -> None:
                 started, request=f"GET {url} HTTP/1.1", status="200",
                 bytes=str(size), cache="HIT", up="-")
     lost = at(origin, "127.0.0.1", "/lost")
-    missing = read_all(t, send_get(t, proxy, lost), "the 404 of /lost")
+    missing = read_to_end(t, send_get(t, proxy, lost), "the 404 of /lost")
     expect_line(t, wait_lines(t, proxy, log, 3)[2], "the 404", started,
                 request=f"GET {lost} HTTP/1.1", status="404",
                 bytes=str(len(missing)), cache="MISS")
@@ -441,7 +441,7 @@ def log_fields(t: Context) -> None:
                 cache="-")
     bad = t.connect(proxy.port)
     bad.sendall(b"GET http://x/ HTTP/1.1\r\nBad Header\r\n\r\n")
-    refused = read_all(t, bad, "the 400 answer")
+    refused = read_to_end(t, bad, "the 400 answer")
     lines = wait_lines(t, proxy, log, 5)
     expect_line(t, lines[4], "the bad request", started,
                 request="GET http://x/ HTTP/1.1", status="400",
@@ -479,7 +479,7 @@ def log_tunnel_and_escapes(t: Context) -> None:
     odd = t.connect(proxy.port)
     odd.sendall(b'GET ' + origin.url('/"q\\').encode() +
                 b'\xe9 HTTP/1.1\r\n\r\n')
-    read_all(t, odd, "the answer to a request with odd bytes")
+    read_to_end(t, odd, "the answer to a request with odd bytes")
     line = wait_lines(t, proxy, log, 2)[1]
     expect_line(t, line, "the request with odd bytes", started,
                 request=f"GET {origin.url('/')}\\x22q\\x5C\\xE9 HTTP/1.1")

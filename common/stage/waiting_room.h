@@ -1,0 +1,52 @@
+/*
+ * waiting_room.h - clients whose request head is still coming: the
+ * accept loops' waiting room (given glue, proxy_accept.c).
+ *
+ * A thread that reads a request head waits as long as the client takes to
+ * send it, up to the header deadline (-t). A few hundred clients that
+ * send their heads a byte at a time (slowloris) would hold every worker
+ * of the pool, and the one thread of stage 02, while real clients queue
+ * behind them. So the accept loop keeps clients whose heads are still
+ * coming in a waiting room: each costs a descriptor there, never a
+ * thread. A client is handed over once its head's blank line (or more
+ * lines or longer ones than a head may have, or the end of its input) is
+ * in its socket, unread: the thread that serves it reads the head from
+ * the start. One whose head is not in within the header deadline is
+ * answered 408; one that arrives when the room is full, 503.
+ *
+ * Interface:
+ *   struct waiting_room (opaque), WAITING_ROOM_MAX
+ *   waiting_room_new, waiting_room_next, waiting_room_free
+ *
+ * Not thread-safe: only the accept loop's thread uses a room.
+ */
+#ifndef WAITING_ROOM_H
+#define WAITING_ROOM_H
+
+#include <stddef.h>
+
+#define WAITING_ROOM_MAX 512 /* clients whose head is still coming, at most */
+
+struct waiting_room;
+
+/*
+ * waiting_room_new - a room for the clients of listenfd, which gives up
+ * once stop_fd is readable; their heads must be in within header_ms.
+ * Returns the room, or NULL with errno set.
+ */
+struct waiting_room *waiting_room_new(int listenfd, int stop_fd, int header_ms);
+
+/*
+ * waiting_room_next - the next client whose head is in: its connected
+ * socket, with its "host:port" in peer (peersize bytes). Clients are
+ * handed over in the order their heads came. Returns the socket, or -1
+ * with errno ECANCELED once stop_fd is readable (every waiting client is
+ * then answered 503 and closed), or another errno if the listening socket
+ * is unusable.
+ */
+int waiting_room_next(struct waiting_room *room, char *peer, size_t peersize);
+
+/* waiting_room_free - close the clients still waiting, then free room. */
+void waiting_room_free(struct waiting_room *room);
+
+#endif /* WAITING_ROOM_H */
