@@ -1,15 +1,10 @@
-# Makefile - build, run and grade the ProxyLab kit: the students' commands.
-#
-# `make help` lists every command. The instructors' and the kit's own
-# (make test, slides, fuzzing, benchmarks, handouts, Gradescope, batch
-# grading) are in tools/kit.mk, included at the end.
-#
-# Variables: LAB=N a stage (1 to 6); SOL=1 the reference (solutions/)
-# instead of your files (labs/); GIVEN=K stages 1..K from the reference an
-# instructor released; SAN=asan|tsan a sanitizer build. For make grade:
-# T=name one test, V=1 each step as it happens, VALGRIND=1 under memcheck,
-# OWN=1 stage N's tests only, STRETCH=2 doubled time limits (a slow
-# machine), JSON=file Gradescope's results, AUTOLAB=1 Autolab's score line.
+# Makefile - the students' commands: build, run and grade a stage. `make
+# help` lists them; the instructors' and the kit's own are in tools/kit.mk.
+# LAB=N a stage; SOL=1 the reference (solutions/) instead of your files
+# (labs/); GIVEN=K stages 1..K from a reference an instructor released;
+# SAN=asan|tsan a sanitizer build. make grade: T=name one test, V=1 each
+# step as it happens, VALGRIND=1, OWN=1 stage N's tests only, STRETCH=2
+# doubled time limits, JSON=file Gradescope's results, AUTOLAB=1.
 
 ifneq ($(shell uname -s),Linux)
 $(error the kit needs Linux (sockets, /proc, Debian packages); this is $(shell uname -s))
@@ -20,14 +15,11 @@ CPPFLAGS  = -D_POSIX_C_SOURCE=200809L -Icommon -Icommon/stage -MMD -MP
 CFLAGS    = -std=c11 -g -O1 -pthread -Wall -Wextra -Werror -Wshadow \
             -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla -Wpedantic
 LDFLAGS   = -pthread
-SANFLAGS_asan = -fsanitize=address,undefined -fno-sanitize-recover=all \
-                -fno-omit-frame-pointer
-SANFLAGS_tsan = -fsanitize=thread
-ifneq ($(filter-out asan tsan,$(SAN)),)
-$(error SAN must be asan or tsan, not '$(SAN)')
-endif
-CFLAGS   += $(SANFLAGS_$(SAN))
-LDFLAGS  += $(SANFLAGS_$(SAN))
+SAN_asan  = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+SAN_tsan  = -fsanitize=thread
+$(if $(filter-out asan tsan,$(SAN)),$(error SAN must be asan or tsan, not '$(SAN)'))
+CFLAGS   += $(SAN_$(SAN))
+LDFLAGS  += $(SAN_$(SAN))
 # The kit's Python: Debian's own, whatever else is first on PATH (3.9 or
 # later; make deps checks). PYTHON=... runs the kit with another one.
 PYTHON   ?= /usr/bin/python3
@@ -112,10 +104,10 @@ grade: $(addprefix $(BIN)/,$(wordlist 1,$(or $(call num_of,$(LAB_NAME)),1),$(STA
 	$(PYTHON) tests/grade/grade.py --lab $(LAB) --bin-dir $(BIN) $(strip $(GRADE_FLAGS))
 
 run: deps $(REFERENCE) ## start the most advanced reference program on 127.0.0.1:8080
-	@echo "Starting $(REFERENCE) on 127.0.0.1:8080; Ctrl-C stops it. Try it from another"
-	@echo "terminal: curl -x http://127.0.0.1:8080 http://example.org/ (no network? serve"
-	@echo "this folder: python3 -m http.server -b 127.0.0.1 8000, then"
-	@echo "curl -x http://127.0.0.1:8080 http://127.0.0.1:8000/README.md)"
+	@printf '%s\n' "Starting $(REFERENCE) on 127.0.0.1:8080; Ctrl-C stops it." \
+	    "Try it from another terminal: curl -x http://127.0.0.1:8080 http://example.org/" \
+	    "No network? Serve this folder: python3 -m http.server -b 127.0.0.1 8000, then" \
+	    "curl -x http://127.0.0.1:8080 http://127.0.0.1:8000/README.md"
 	@exec $(REFERENCE) 8080
 
 C_FILES = $(or $(shell git ls-files '*.[ch]' 2>/dev/null),$(wildcard \

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -15,6 +16,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -205,10 +207,7 @@ static bool accept_again(int err)
            err == ECONNABORTED || err == EPROTO;
 }
 
-/* out_of_resources - whether accept() failed because the process or the
- * system ran out of descriptors or memory: the client is still waiting,
- * so retrying at once would spin on it. */
-static bool out_of_resources(int err)
+bool net_out_of_resources(int err)
 {
     return err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;
 }
@@ -252,32 +251,47 @@ static int accept_one(int listenfd, struct sockaddr_storage *ss, socklen_t *len)
     return fd;
 }
 
-int net_accept(int listenfd, int stopfd, char *peer, size_t peersize)
+int net_accept_waiting(int listenfd, char *peer, size_t peersize)
 {
     struct sockaddr_storage ss;
     socklen_t len;
+    int fd;
+
+    do {
+        fd = accept_one(listenfd, &ss, &len);
+    } while (fd < 0 && errno == EINTR);
+    if (fd < 0) {
+        if (accept_again(errno)) {
+            errno = EAGAIN; /* no client waits any more */
+        }
+        return -1;
+    }
+    if (peer != NULL) {
+        net_peer_name((struct sockaddr *)&ss, len, peer, peersize);
+    }
+    return fd;
+}
+
+int net_accept(int listenfd, int stopfd, char *peer, size_t peersize)
+{
     int fd;
 
     for (;;) {
         if (wait_accept(listenfd, stopfd) < 0) {
             return -1;
         }
-        fd = accept_one(listenfd, &ss, &len);
+        fd = net_accept_waiting(listenfd, peer, peersize);
         if (fd >= 0) {
-            break;
+            return fd;
         }
-        if (out_of_resources(errno)) {
+        if (net_out_of_resources(errno)) {
             if (back_off(stopfd) < 0) {
                 return -1;
             }
-        } else if (!accept_again(errno)) {
+        } else if (errno != EAGAIN) {
             return -1;
         }
     }
-    if (peer != NULL) {
-        net_peer_name((struct sockaddr *)&ss, len, peer, peersize);
-    }
-    return fd;
 }
 
 /* finish_connect - wait by deadline for the non-blocking connect() on fd
@@ -380,4 +394,20 @@ char *net_peer_host(const char *peer, char *buf, size_t size)
     }
     snprintf(buf, size, "%.*s", (int)len, peer);
     return buf;
+}
+
+long net_raise_fd_limit(void)
+{
+    struct rlimit lim;
+
+    if (getrlimit(RLIMIT_NOFILE, &lim) < 0) {
+        return -1;
+    }
+    if (lim.rlim_cur < lim.rlim_max) {
+        lim.rlim_cur = lim.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &lim) < 0) {
+            return -1;
+        }
+    }
+    return lim.rlim_cur > LONG_MAX ? LONG_MAX : (long)lim.rlim_cur;
 }

@@ -9,9 +9,12 @@
  *   net_listen      a listening socket on host:port (127.0.0.1 by default)
  *   net_local_name  "host:port" a socket is bound to (after binding port 0)
  *   net_accept      the next connection, or ECANCELED once a stop fd fires
+ *   net_accept_waiting  a connection already waiting, without waiting
+ *   net_out_of_resources  whether an errno says descriptors or memory ran out
  *   net_connect     a connected socket to host:port, within a deadline
  *   net_peer_name   "host:port" text of an address, for log lines
  *   net_peer_host   the host part of such a text
+ *   net_raise_fd_limit  allow the process as many descriptors as it may have
  *   NET_ERR_DNS     the name did not resolve
  *
  * Errors: -1 with errno set, or NET_ERR_DNS where errno means nothing.
@@ -20,6 +23,7 @@
 #ifndef NET_H
 #define NET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -71,6 +75,27 @@ int net_accept(int listenfd, int stopfd, char *peer, size_t peersize)
     __attribute__((warn_unused_result));
 
 /*
+ * net_accept_waiting - accept a client that is already waiting on
+ * listenfd (a socket from net_listen), without waiting for one: for a
+ * loop that watches listenfd itself (with poll or epoll). Writes the
+ * client's "host:port" to peer, if not NULL.
+ *
+ * Returns the connected socket, or -1 with errno set: EAGAIN when no
+ * client waits (any more: it may have given up); an errno for which
+ * net_out_of_resources is true when the client could not be taken for
+ * want of descriptors or memory (it stays queued: wait before retrying);
+ * anything else means listenfd is unusable.
+ */
+int net_accept_waiting(int listenfd, char *peer, size_t peersize)
+    __attribute__((warn_unused_result));
+
+/*
+ * net_out_of_resources - whether err (EMFILE, ENFILE, ENOBUFS, ENOMEM)
+ * says the process or the system ran out of descriptors or memory.
+ */
+bool net_out_of_resources(int err);
+
+/*
  * net_connect - open a TCP connection to host:port before deadline.
  *
  * Tries each address getaddrinfo returns, in order, until one connects.
@@ -99,5 +124,13 @@ char *net_peer_name(const struct sockaddr *addr, socklen_t addrlen, char *buf,
  * writes. Returns buf.
  */
 char *net_peer_host(const char *peer, char *buf, size_t size);
+
+/*
+ * net_raise_fd_limit - raise the process's soft limit on open descriptors
+ * (RLIMIT_NOFILE) to its hard limit, so that a server can hold as many
+ * connections as the system lets it. Returns the limit now in force, or
+ * -1 with errno set.
+ */
+long net_raise_fd_limit(void);
 
 #endif /* NET_H */

@@ -7,9 +7,14 @@
  * report a client as readable again and again while the bytes it sent
  * wait unread, and the loop would spin; an edge comes only when more
  * bytes arrive, or the client shuts down its side (EPOLLRDHUP: MSG_PEEK
- * cannot see an end of file behind bytes not yet read). Edges not acted
- * on at once are kept as the client's ready mark, since they do not come
- * again.
+ * cannot see an end of file behind bytes not yet read).
+ *
+ * Each client sits in a slot, on one of two lists threaded through the
+ * slots by index: "waiting" in the order the clients came (so the oldest,
+ * the first to expire or to be shed, is its head) and "ready" in the
+ * order their heads came in (so they are handed over in that order).
+ * Every step is O(1) but the scans of a list's head, however many clients
+ * wait: a room of thousands costs no more per event than a room of ten.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -32,25 +37,68 @@
 #define PEEK_MAX    65536
 #define EVENTS_MAX  64 /* events taken from epoll at a time */
 #define HANDED_OVER (EPOLLRDHUP | EPOLLHUP | EPOLLERR) /* give it up */
-#define WAITS       (-2) /* accept_new: the new client is in the room */
+#define NONE        (-1) /* no slot: the end of a list */
+
+#define FIRST_SLOTS 64 /* slots made at first; they double as needed */
 
 /* A client in the room. */
-struct waiting {
-    int64_t deadline; /* the head must be in by then, or 408 */
-    int fd;
-    bool ready; /* it can be handed over, at the next call */
+struct slot {
+    int fd;           /* the client's socket; -1 for a free slot */
+    int64_t deadline; /* its head must be in by then, or 408 */
+    bool ready;       /* its head is in: it is on the ready list */
+    int prev, next;   /* its neighbours on its list, or NONE */
     char peer[NET_PEER_MAX];
+};
+
+/* A list of slots, threaded through them by index. */
+struct list {
+    int head, tail;
 };
 
 struct waiting_room {
     int listenfd;
     int stop_fd;
     int header_ms;
-    int epfd;     /* watches the clients, the listener, the stop fd */
-    size_t count; /* clients in clients[0..count-1] */
-    struct waiting clients[WAITING_ROOM_MAX];
-    char peek[PEEK_MAX]; /* what head_arrived looks at */
+    size_t capacity;    /* clients that may wait at once */
+    int epfd;           /* watches the clients, the listener, the stop fd */
+    int64_t resting;    /* the listener rests until then after running
+                           out of fds; DEADLINE_NONE: it does not */
+    struct slot *slots; /* nslots of them, capacity at most */
+    size_t nslots;
+    int *slot_of;        /* fd -> its slot, or NONE */
+    size_t fds;          /* entries in slot_of */
+    struct list waiting; /* clients whose head is still coming */
+    struct list ready;   /* clients whose head is in */
+    struct list free;    /* slots with no client */
+    size_t count;        /* clients on waiting and ready */
+    char peek[PEEK_MAX]; /* what head_status looks at */
 };
+
+/* What the bytes a client has sent so far say (head_status). */
+enum head { HEAD_COMING, HEAD_IN, HEAD_NOT_HTTP };
+
+/* is_tchar - whether c may be part of a method token (RFC 9110 5.6.2). */
+static bool is_tchar(unsigned char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+           (c >= 'A' && c <= 'Z') || strchr("!#$%&'*+-.^_`|~", c) != NULL;
+}
+
+/* starts_as_http - whether buf (n bytes) can be the start of a request:
+ * a method token, then a space (RFC 9112 section 3). An empty line first
+ * counts too: the serving thread answers it. */
+static bool starts_as_http(const char *buf, size_t n)
+{
+    size_t i = 0;
+
+    if (buf[0] == '\r' || buf[0] == '\n') {
+        return true;
+    }
+    while (i < n && is_tchar((unsigned char)buf[i])) {
+        i++;
+    }
+    return i == n || (i > 0 && buf[i] == ' ');
+}
 
 /* head_decided - whether the n bytes a client has sent so far are enough
  * for the serving thread to answer: its head has ended (a blank line,
@@ -79,21 +127,57 @@ static bool head_decided(const char *buf, size_t n)
     return n == PEEK_MAX;
 }
 
-/* head_arrived - whether the client on fd can be handed over: what it
- * sent decides (head_decided), or its input ended or failed (the serving
- * thread handles that). */
-static bool head_arrived(struct waiting_room *room, int fd)
+/* head_status - what the client on fd has sent: not enough yet, enough
+ * for the serving thread (its head, or an end or error of its input,
+ * which the thread handles), or bytes no request can start with. */
+static enum head head_status(struct waiting_room *room, int fd)
 {
     ssize_t n =
         recv(fd, room->peek, sizeof(room->peek), MSG_PEEK | MSG_DONTWAIT);
 
     if (n < 0) {
-        return errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
+        bool later = errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
+
+        return later ? HEAD_COMING : HEAD_IN;
     }
-    return n == 0 || head_decided(room->peek, (size_t)n);
+    if (n > 0 && !starts_as_http(room->peek, (size_t)n)) {
+        return HEAD_NOT_HTTP;
+    }
+    return n == 0 || head_decided(room->peek, (size_t)n) ? HEAD_IN
+                                                         : HEAD_COMING;
 }
 
-/* watch - add fd to the room's epoll set, edge-triggered or not. */
+/* push - append slot i to list. */
+static void push(struct waiting_room *room, struct list *list, int i)
+{
+    room->slots[i].prev = list->tail;
+    room->slots[i].next = NONE;
+    if (list->tail == NONE) {
+        list->head = i;
+    } else {
+        room->slots[list->tail].next = i;
+    }
+    list->tail = i;
+}
+
+/* unlink_slot - take slot i off list. */
+static void unlink_slot(struct waiting_room *room, struct list *list, int i)
+{
+    struct slot *s = &room->slots[i];
+
+    if (s->prev == NONE) {
+        list->head = s->next;
+    } else {
+        room->slots[s->prev].next = s->next;
+    }
+    if (s->next == NONE) {
+        list->tail = s->prev;
+    } else {
+        room->slots[s->next].prev = s->prev;
+    }
+}
+
+/* watch - add fd to the room's epoll set. */
 static int watch(struct waiting_room *room, int fd, uint32_t events)
 {
     struct epoll_event ev = { .events = events, .data.fd = fd };
@@ -101,19 +185,47 @@ static int watch(struct waiting_room *room, int fd, uint32_t events)
     return epoll_ctl(room->epfd, EPOLL_CTL_ADD, fd, &ev);
 }
 
-struct waiting_room *waiting_room_new(int listenfd, int stop_fd, int header_ms)
+/* grow - add slots to the free list (twice as many as there are, up to
+ * the capacity). Returns 0, or -1 when there is no more room. */
+static int grow(struct waiting_room *room)
 {
-    struct waiting_room *room = malloc(sizeof(*room));
+    size_t n = room->nslots == 0 ? FIRST_SLOTS : room->nslots * 2;
+    struct slot *grown;
+
+    n = n < room->capacity ? n : room->capacity;
+    if (n <= room->nslots) {
+        return -1;
+    }
+    grown = realloc(room->slots, n * sizeof(*grown));
+    if (grown == NULL) {
+        return -1;
+    }
+    room->slots = grown;
+    for (size_t i = room->nslots; i < n; i++) {
+        room->slots[i].fd = -1;
+        push(room, &room->free, (int)i);
+    }
+    room->nslots = n;
+    return 0;
+}
+
+struct waiting_room *waiting_room_new(int listenfd, int stop_fd, int header_ms,
+                                      size_t capacity)
+{
+    struct waiting_room *room = calloc(1, sizeof(*room));
 
     if (room == NULL) {
         return NULL;
     }
-    *room = (struct waiting_room){ .listenfd = listenfd,
-                                   .stop_fd = stop_fd,
-                                   .header_ms = header_ms };
+    room->listenfd = listenfd;
+    room->stop_fd = stop_fd;
+    room->header_ms = header_ms;
+    room->capacity = capacity > 0 ? capacity : 1;
+    room->resting = DEADLINE_NONE;
+    room->waiting = room->ready = room->free = (struct list){ NONE, NONE };
     room->epfd = epoll_create1(EPOLL_CLOEXEC);
     if (room->epfd < 0 || watch(room, stop_fd, EPOLLIN) < 0 ||
-        watch(room, listenfd, EPOLLIN) < 0) {
+        watch(room, listenfd, EPOLLIN) < 0 || grow(room) < 0) {
         int saved = errno;
 
         waiting_room_free(room);
@@ -123,137 +235,227 @@ struct waiting_room *waiting_room_new(int listenfd, int stop_fd, int header_ms)
     return room;
 }
 
-/* leave - take clients[i] out of the room and of the epoll set (the last
- * client takes its place); the caller keeps its fd. */
-static void leave(struct waiting_room *room, size_t i)
+/* remember_fd - note that fd sits in slot i (grows slot_of as needed).
+ * Returns 0, or -1 when memory ran out. */
+static int remember_fd(struct waiting_room *room, int fd, int i)
 {
-    epoll_ctl(room->epfd, EPOLL_CTL_DEL, room->clients[i].fd, NULL);
-    room->clients[i] = room->clients[--room->count];
+    if ((size_t)fd >= room->fds) {
+        size_t fds =
+            room->fds * 2 > (size_t)fd ? room->fds * 2 : (size_t)fd + 1;
+        int *grown = realloc(room->slot_of, fds * sizeof(*grown));
+
+        if (grown == NULL) {
+            return -1;
+        }
+        for (size_t j = room->fds; j < fds; j++) {
+            grown[j] = NONE;
+        }
+        room->slot_of = grown;
+        room->fds = fds;
+    }
+    room->slot_of[fd] = i;
+    return 0;
 }
 
-/* enter - put a new client in the room, or answer 503 when it is full. */
+/* slot_for - the slot of the client on fd, or NONE. */
+static int slot_for(const struct waiting_room *room, int fd)
+{
+    return fd >= 0 && (size_t)fd < room->fds ? room->slot_of[fd] : NONE;
+}
+
+/* leave - take slot i (on list) out of the room; the caller keeps the fd. */
+static int leave(struct waiting_room *room, struct list *list, int i)
+{
+    int fd = room->slots[i].fd;
+
+    epoll_ctl(room->epfd, EPOLL_CTL_DEL, fd, NULL);
+    unlink_slot(room, list, i);
+    room->slot_of[fd] = NONE;
+    room->slots[i].fd = -1;
+    push(room, &room->free, i);
+    room->count--;
+    return fd;
+}
+
+/* send_away - take slot i out of the room and answer its client status. */
+static void send_away(struct waiting_room *room, struct list *list, int i,
+                      int status, const char *why)
+{
+    char peer[NET_PEER_MAX];
+
+    snprintf(peer, sizeof(peer), "%s", room->slots[i].peer);
+    log_info("%s: answered %d: %s", peer, status, why);
+    proxy_refuse(leave(room, list, i), status);
+}
+
+/* enter - put a new client in the room; when it is full, the client that
+ * has waited longest makes room (slow clients cannot lock new ones out). */
 static void enter(struct waiting_room *room, int fd, const char *peer)
 {
-    struct waiting *client = &room->clients[room->count];
+    int i;
 
-    if (room->count == WAITING_ROOM_MAX ||
+    if (room->count == room->capacity && room->waiting.head != NONE) {
+        send_away(room, &room->waiting, room->waiting.head, 503,
+                  "it waited longest in a full waiting room");
+    }
+    if (room->free.head == NONE) {
+        (void)grow(room); /* fails only at capacity, or out of memory */
+    }
+    i = room->free.head;
+    if (i == NONE || remember_fd(room, fd, i) < 0 ||
         watch(room, fd, EPOLLIN | EPOLLRDHUP | EPOLLET) < 0) {
-        log_warn("%s: turned away: %zu clients are still sending their heads",
-                 peer, room->count);
+        log_warn("%s: turned away: no room to wait in", peer);
         proxy_refuse(fd, 503);
         return;
     }
-    client->fd = fd;
-    client->deadline = deadline_after(room->header_ms);
-    client->ready = false;
-    snprintf(client->peer, sizeof(client->peer), "%s", peer);
+    unlink_slot(room, &room->free, i);
+    room->slots[i].fd = fd;
+    room->slots[i].deadline = deadline_after(room->header_ms);
+    room->slots[i].ready = false;
+    snprintf(room->slots[i].peer, sizeof(room->slots[i].peer), "%s", peer);
+    push(room, &room->waiting, i);
     room->count++;
 }
 
-/* expire - answer 408 to every client whose head is late, and return the
- * earliest deadline of those left. */
+/* expire - answer 408 to every client whose head is late (the oldest
+ * first, so the first on time ends the scan), and return the earliest
+ * deadline of those left. */
 static int64_t expire(struct waiting_room *room)
 {
-    int64_t next = DEADLINE_NONE;
-    size_t i = 0;
+    while (room->waiting.head != NONE) {
+        int i = room->waiting.head;
 
-    while (i < room->count) {
-        struct waiting *client = &room->clients[i];
-
-        if (!client->ready && deadline_poll_ms(client->deadline) == 0) {
-            int fd = client->fd;
-
-            log_info("%s: answered 408", client->peer);
-            leave(room, i);
-            proxy_refuse(fd, 408);
-            continue; /* clients[i] is now another client */
+        if (deadline_poll_ms(room->slots[i].deadline) != 0) {
+            return room->slots[i].deadline;
         }
-        next = deadline_earlier(next, client->deadline);
-        i++;
+        send_away(room, &room->waiting, i, 408, "its head came too late");
     }
-    return next;
+    return DEADLINE_NONE;
 }
 
-/* take_ready - hand over a client marked ready, if there is one: its fd
- * (peer filled in), or -1. */
-static int take_ready(struct waiting_room *room, char *peer, size_t peersize)
-{
-    for (size_t i = 0; i < room->count; i++) {
-        if (room->clients[i].ready) {
-            int fd = room->clients[i].fd;
-
-            snprintf(peer, peersize, "%s", room->clients[i].peer);
-            leave(room, i);
-            return fd;
-        }
-    }
-    return -1;
-}
-
-/* mark - note what epoll said of the waiting client on fd. */
+/* mark - act on what epoll said of the waiting client on fd: move it to
+ * the ready list once its head is in, or answer 400 to bytes no request
+ * can start with (a TLS handshake sent to a plain port). */
 static void mark(struct waiting_room *room, int fd, uint32_t events)
 {
-    for (size_t i = 0; i < room->count; i++) {
-        if (room->clients[i].fd == fd) {
-            room->clients[i].ready =
-                (events & HANDED_OVER) != 0 || head_arrived(room, fd);
-            return;
-        }
+    int i = slot_for(room, fd);
+    enum head head;
+
+    if (i == NONE || room->slots[i].ready) {
+        return; /* gone, or already ready */
+    }
+    head = (events & HANDED_OVER) != 0 ? HEAD_IN : head_status(room, fd);
+    if (head == HEAD_NOT_HTTP) {
+        send_away(room, &room->waiting, i, 400, "not an HTTP request");
+    } else if (head == HEAD_IN) {
+        unlink_slot(room, &room->waiting, i);
+        room->slots[i].ready = true; /* no longer expires */
+        push(room, &room->ready, i);
     }
 }
 
-/* turn_away_all - answer 503 to every waiting client and close it. */
+/* take_ready - hand over the client whose head came in first, if there is
+ * one: its fd (peer filled in), or -1. */
+static int take_ready(struct waiting_room *room, char *peer, size_t peersize)
+{
+    int i = room->ready.head;
+
+    if (i == NONE) {
+        return -1;
+    }
+    snprintf(peer, peersize, "%s", room->slots[i].peer);
+    return leave(room, &room->ready, i);
+}
+
+/* turn_away_all - answer 503 to every client in the room and close it. */
 static void turn_away_all(struct waiting_room *room)
 {
-    while (room->count > 0) {
-        int fd = room->clients[0].fd;
-
-        leave(room, 0);
-        proxy_refuse(fd, 503);
+    while (room->ready.head != NONE) {
+        proxy_refuse(leave(room, &room->ready, room->ready.head), 503);
+    }
+    while (room->waiting.head != NONE) {
+        proxy_refuse(leave(room, &room->waiting, room->waiting.head), 503);
     }
 }
 
-/* give_up - end waiting_room_next with errno as it is (ECANCELED: the
- * proxy is stopping), closing every waiting client. Returns -1. */
-static int give_up(struct waiting_room *room)
+/* listen_for - watch the listener for events (EPOLLIN), or stop (0). */
+static void listen_for(struct waiting_room *room, uint32_t events)
 {
-    int err = errno;
+    struct epoll_event ev = { .events = events, .data.fd = room->listenfd };
 
-    turn_away_all(room);
-    errno = err;
-    return -1;
+    epoll_ctl(room->epfd, EPOLL_CTL_MOD, room->listenfd, &ev);
+}
+
+/* out_of_fds - accept could not take a client for want of descriptors:
+ * shed the client that has waited longest, if one waits, so that the next
+ * try finds one; otherwise let the listener rest for NET_BACKOFF_MS (it
+ * would be readable all the while), the room going on meanwhile. */
+static void out_of_fds(struct waiting_room *room)
+{
+    if (room->waiting.head != NONE) {
+        send_away(room, &room->waiting, room->waiting.head, 503,
+                  "the proxy ran out of descriptors");
+        return;
+    }
+    log_warn("cannot accept a client, pausing %d ms:", NET_BACKOFF_MS);
+    listen_for(room, 0);
+    room->resting = deadline_after(NET_BACKOFF_MS);
+}
+
+/* wake_listener - end the listener's rest once it is over. */
+static void wake_listener(struct waiting_room *room)
+{
+    if (room->resting != DEADLINE_NONE &&
+        deadline_poll_ms(room->resting) == 0) {
+        room->resting = DEADLINE_NONE;
+        listen_for(room, EPOLLIN);
+    }
 }
 
 /* accept_new - accept the next client: hand it over at once when its
  * head is already in (the usual case), else let it wait. Returns its fd,
- * WAITS, or -1 as net_accept does. */
+ * -1 when nothing is to be handed over, or -1 with errno set to something
+ * other than EAGAIN when the listener is unusable. */
 static int accept_new(struct waiting_room *room, char *peer, size_t peersize)
 {
     char name[NET_PEER_MAX];
-    int fd = net_accept(room->listenfd, room->stop_fd, name, sizeof(name));
+    int fd = net_accept_waiting(room->listenfd, name, sizeof(name));
 
     if (fd < 0) {
+        if (net_out_of_resources(errno)) {
+            out_of_fds(room);
+            errno = EAGAIN;
+        }
         return -1;
     }
-    if (head_arrived(room, fd)) {
+    switch (head_status(room, fd)) {
+    case HEAD_IN:
         snprintf(peer, peersize, "%s", name);
         return fd;
+    case HEAD_NOT_HTTP:
+        log_info("%s: answered 400: not an HTTP request", name);
+        proxy_refuse(fd, 400);
+        break;
+    case HEAD_COMING:
+        enter(room, fd, name);
+        break;
     }
-    enter(room, fd, name);
-    return WAITS;
+    errno = EAGAIN;
+    return -1;
 }
 
-/* wait_for_events - wait until something happens in the room (or a
- * head's deadline passes), and mark the clients epoll speaks of. Returns
- * 1 when the listener has a client to accept, 0 when not, or -1 with
- * errno set (ECANCELED: the stop fd fired). */
+/* wait_for_events - wait until something happens in the room, a head's
+ * deadline passes or the listener's rest ends, and mark the clients epoll
+ * speaks of. Returns 1 when the listener may have a client to accept, 0
+ * when not, or -1 with errno set (ECANCELED: the stop fd fired). */
 static int wait_for_events(struct waiting_room *room)
 {
     struct epoll_event events[EVENTS_MAX];
-    int timeout = deadline_poll_ms(expire(room));
-    int n = epoll_wait(room->epfd, events, EVENTS_MAX, timeout);
-    int listener_ready = 0;
+    int64_t until = deadline_earlier(expire(room), room->resting);
+    int n = epoll_wait(room->epfd, events, EVENTS_MAX, deadline_poll_ms(until));
+    int listener = 0;
 
+    wake_listener(room);
     if (n < 0) {
         return errno == EINTR ? 0 : -1;
     }
@@ -263,39 +465,43 @@ static int wait_for_events(struct waiting_room *room)
             return -1;
         }
         if (events[i].data.fd == room->listenfd) {
-            listener_ready = 1;
+            listener = 1;
         } else {
             mark(room, events[i].data.fd, events[i].events);
         }
     }
-    return listener_ready;
+    return listener;
 }
 
 int waiting_room_next(struct waiting_room *room, char *peer, size_t peersize)
 {
     for (;;) {
         int fd = take_ready(room, peer, peersize);
-        int listener_ready;
+        int listener;
 
         if (fd >= 0) {
             return fd;
         }
-        listener_ready = wait_for_events(room);
-        if (listener_ready < 0) {
-            return give_up(room);
+        listener = wait_for_events(room);
+        if (listener < 0) {
+            int err = errno;
+
+            turn_away_all(room);
+            errno = err;
+            return -1;
         }
         /* A waiting client whose head is now in goes before a new one:
          * clients are served in the order they came. The listener stays
          * readable until its client is accepted, at the next turn. */
         fd = take_ready(room, peer, peersize);
+        if (fd < 0 && listener) {
+            fd = accept_new(room, peer, peersize);
+            if (fd < 0 && errno != EAGAIN) {
+                return -1;
+            }
+        }
         if (fd >= 0) {
             return fd;
-        }
-        if (listener_ready) {
-            fd = accept_new(room, peer, peersize);
-            if (fd != WAITS) {
-                return fd >= 0 ? fd : give_up(room);
-            }
         }
     }
 }
@@ -305,10 +511,14 @@ void waiting_room_free(struct waiting_room *room)
     if (room == NULL) {
         return;
     }
-    turn_away_all(room);
+    if (room->slots != NULL) {
+        turn_away_all(room);
+    }
     if (room->epfd >= 0) {
         close(room->epfd);
     }
+    free(room->slot_of);
+    free(room->slots);
     free(room);
 }
 

@@ -28,8 +28,12 @@
 
 #define ARGS      "[-b ADDRESS] [-l LEVEL] [-t HEADER_MS] [-i IDLE_MS] [...] PORT"
 #define CORE_OPTS "b:l:t:c:i:g:"
-#define OPTS_MAX  64   /* getopt letters of the core and every part */
-#define HELP_MAX  4096 /* -h's text */
+#define OPTS_MAX  64 /* getopt letters of the core and every part */
+/* Descriptors kept back from the waiting room for everything else (the
+ * clients being served, their origins, logs): a quarter of the limit, and
+ * this many more. */
+#define FD_RESERVE 64
+#define HELP_MAX   4096 /* -h's text */
 
 static const char *const core_help =
     "  PORT          TCP port to listen on (0: any free port)\n"
@@ -134,6 +138,20 @@ static void parse_args(int argc, char **argv, struct proxy_config *cfg)
     (void)int_arg(cfg->port, 0, 65535, "PORT");
 }
 
+/* room_capacity - how many clients may wait for their heads at once: as
+ * many as the descriptor limit, raised as far as it goes, leaves after
+ * the reserve for everything else. */
+static size_t room_capacity(void)
+{
+    long limit = net_raise_fd_limit();
+
+    if (limit < 0) {
+        die("cannot read the descriptor limit:");
+    }
+    limit -= limit / 4 + FD_RESERVE;
+    return limit > 16 ? (size_t)limit : 16;
+}
+
 /* listen_or_die - open the listening socket and its waiting room, and
  * log where it is. Returns the socket. */
 static int listen_or_die(struct proxy *proxy)
@@ -151,7 +169,8 @@ static int listen_or_die(struct proxy *proxy)
     if (net_local_name(listenfd, name, sizeof(name)) == NULL) {
         die("cannot read the listening address:");
     }
-    proxy->room = waiting_room_new(listenfd, proxy->stop_fd, cfg->header_ms);
+    proxy->room = waiting_room_new(listenfd, proxy->stop_fd, cfg->header_ms,
+                                   room_capacity());
     if (proxy->room == NULL) {
         die("cannot watch the listening socket:");
     }

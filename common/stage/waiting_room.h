@@ -12,10 +12,14 @@
  * lines or longer ones than a head may have, or the end of its input) is
  * in its socket, unread: the thread that serves it reads the head from
  * the start. One whose head is not in within the header deadline is
- * answered 408; one that arrives when the room is full, 503.
+ * answered 408; one whose first bytes no request can start with (a TLS
+ * handshake sent to the plain port), 400 at once. When the room is full,
+ * or the process has run out of descriptors, the client that has waited
+ * longest is answered 503 to make room: a flood of half-open connections
+ * cannot lock new clients out.
  *
  * Interface:
- *   struct waiting_room (opaque), WAITING_ROOM_MAX
+ *   struct waiting_room (opaque)
  *   waiting_room_new, waiting_room_next, waiting_room_free
  *
  * Not thread-safe: only the accept loop's thread uses a room.
@@ -25,16 +29,16 @@
 
 #include <stddef.h>
 
-#define WAITING_ROOM_MAX 512 /* clients whose head is still coming, at most */
-
 struct waiting_room;
 
 /*
- * waiting_room_new - a room for the clients of listenfd, which gives up
- * once stop_fd is readable; their heads must be in within header_ms.
- * Returns the room, or NULL with errno set.
+ * waiting_room_new - a room for at most capacity clients of listenfd,
+ * which gives up once stop_fd is readable; their heads must be in within
+ * header_ms. It grows as clients come, up to capacity. Returns the room,
+ * or NULL with errno set.
  */
-struct waiting_room *waiting_room_new(int listenfd, int stop_fd, int header_ms);
+struct waiting_room *waiting_room_new(int listenfd, int stop_fd, int header_ms,
+                                      size_t capacity);
 
 /*
  * waiting_room_next - the next client whose head is in: its connected
