@@ -50,13 +50,14 @@ prog_objs = $(call objs,$(foreach s,$(call stages_of,$(2)),$(wildcard $(call roo
               $(if $(filter 01-%,$(2)),common/stage/echo_main.c,common/stage/stage$(firstword $(subst -, ,$(2))).c))
 prog_libs = $(if $(filter 01-%,$(1)),,$(BUILD)/libproxy.a) $(BUILD)/libcommon.a
 
-# Unit tests: tests/unit/test_X.c tests common/X.c, or the student module
-# X.c of the latest stage that has one, with the modules test_X_needs.
+# Unit tests: tests/unit/test_X.c tests common/X.c, the student module X.c
+# of the latest stage that has one, or the glue's common/stage/proxy_X.c,
+# with the modules test_X_needs.
 test_freshness_needs := http
 test_filter_needs    := blocklist
 test_anonymity_needs := http
 UNITS      := $(patsubst tests/unit/%.c,$(BUILD)/tests/$(SRC)/%,$(wildcard tests/unit/test_*.c))
-module_src  = $(lastword $(wildcard $(SRC)/[0-9][0-9]-*/$(1).c))
+module_src  = $(or $(lastword $(wildcard $(SRC)/[0-9][0-9]-*/$(1).c)),$(wildcard common/stage/proxy_$(1).c))
 
 .PHONY: all lab path run unit grade format handin deps help clean
 .DELETE_ON_ERROR:

@@ -25,6 +25,11 @@ void rio_init(struct rio *rp, int fd)
     rp->cancel_fd = -1;
     rp->idle_ms = 0;
     rp->deadline = DEADLINE_NONE;
+    rp->rate_from = 0;
+    rp->rate_due = 0;
+    rp->rate_got = 0;
+    rp->rate_bps = 0;
+    rp->rate_grace_ms = 0;
     rp->unpolled = 0;
     rp->count = 0;
     rp->next = rp->buf;
@@ -38,6 +43,16 @@ void rio_set_deadline(struct rio *rp, int64_t deadline)
 void rio_set_idle_timeout(struct rio *rp, int ms)
 {
     rp->idle_ms = ms;
+}
+
+void rio_set_min_rate(struct rio *rp, uint64_t bytes, int bytes_per_s,
+                      int grace_ms)
+{
+    rp->rate_from = deadline_now();
+    rp->rate_due = bytes_per_s > 0 ? bytes : 0;
+    rp->rate_got = rp->count < bytes ? rp->count : bytes;
+    rp->rate_bps = bytes_per_s;
+    rp->rate_grace_ms = grace_ms;
 }
 
 void rio_set_cancel(struct rio *rp, int fd)
@@ -70,6 +85,36 @@ static bool cancelled(struct rio *rp)
     return poll(&pfd, 1, 0) > 0;
 }
 
+/* next_byte_due - by when the next byte read must come under the minimum
+ * rate, or DEADLINE_NONE when none applies (any more). */
+static int64_t next_byte_due(const struct rio *rp)
+{
+    if (rp->rate_got >= rp->rate_due) {
+        return DEADLINE_NONE;
+    }
+    return rp->rate_from + rp->rate_grace_ms +
+           (int64_t)(rp->rate_got * 1000 / (uint64_t)rp->rate_bps);
+}
+
+/* count_received - note n bytes received under the minimum rate. A peer
+ * that sends faster than the rate earns no more than the grace ahead: a
+ * burst cannot buy a long trickle after it. */
+static void count_received(struct rio *rp, ssize_t n)
+{
+    int64_t due;
+    int64_t latest;
+
+    if (n <= 0 || rp->rate_got >= rp->rate_due) {
+        return;
+    }
+    rp->rate_got += (uint64_t)n;
+    due = next_byte_due(rp);
+    latest = deadline_now() + rp->rate_grace_ms;
+    if (due != DEADLINE_NONE && due > latest) {
+        rp->rate_from -= due - latest;
+    }
+}
+
 /* expired - whether rp's deadline has passed (errno ETIMEDOUT) or its
  * cancel fd has fired (ECANCELED): then every call fails, even if the
  * peer happens to be ready. */
@@ -94,11 +139,13 @@ static bool not_ready(ssize_t n)
     return n < 0 && (transient(errno) || errno == ENOTSOCK);
 }
 
-/* wait_ready - poll until rp->fd is ready for events, within rp's limits.
- * Returns 0, or -1 with errno ETIMEDOUT, ECANCELED or poll()'s error. */
-static int wait_ready(struct rio *rp, short events)
+/* wait_ready - poll until rp->fd is ready for events, within rp's limits
+ * and by due. Returns 0, or -1 with errno ETIMEDOUT, ECANCELED or poll()'s
+ * error. */
+static int wait_ready(struct rio *rp, short events, int64_t due)
 {
-    int64_t limit = deadline_earlier(rp->deadline, deadline_after(rp->idle_ms));
+    int64_t limit = deadline_earlier(
+        deadline_earlier(rp->deadline, deadline_after(rp->idle_ms)), due);
     struct pollfd fds[2] = {
         { .fd = rp->fd, .events = events },
         { .fd = rp->cancel_fd, .events = POLLIN }, /* poll skips fd -1 */
@@ -130,6 +177,7 @@ static int wait_ready(struct rio *rp, short events)
  * file, or -1. */
 static ssize_t read_once(struct rio *rp, void *dst, size_t size)
 {
+    int64_t due = next_byte_due(rp);
     ssize_t n;
 
     if (expired(rp)) {
@@ -139,11 +187,12 @@ static ssize_t read_once(struct rio *rp, void *dst, size_t size)
      * bytes usually are there, and a poll() per read is a wasted call. */
     n = recv(rp->fd, dst, size, MSG_DONTWAIT);
     while (not_ready(n)) {
-        if (wait_ready(rp, POLLIN) < 0) {
+        if (wait_ready(rp, POLLIN, due) < 0) {
             return -1;
         }
         n = read(rp->fd, dst, size);
     }
+    count_received(rp, n);
     return n;
 }
 
@@ -285,7 +334,7 @@ ssize_t rio_writen(struct rio *rp, const void *buf, size_t n)
         ssize_t sent = send(rp->fd, p, left, MSG_NOSIGNAL | MSG_DONTWAIT);
 
         if (not_ready(sent)) {
-            if (wait_ready(rp, POLLOUT) < 0) {
+            if (wait_ready(rp, POLLOUT, DEADLINE_NONE) < 0) {
                 return -1;
             }
             sent = send_some(rp->fd, p, left);

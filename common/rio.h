@@ -20,7 +20,8 @@
  *
  * Interface:
  *   struct rio, RIO_BUFSIZE
- *   rio_init, rio_set_deadline, rio_set_idle_timeout, rio_set_cancel
+ *   rio_init, rio_set_deadline, rio_set_idle_timeout, rio_set_min_rate,
+ *   rio_set_cancel
  *   rio_readline, rio_readn, rio_read, rio_buffered
  *   rio_writen
  *
@@ -43,6 +44,11 @@ struct rio {
     int cancel_fd;     /* readable means "give up now"; -1 for none */
     int idle_ms;       /* longest silence in one wait; 0 for no limit */
     int64_t deadline;  /* end of the exchange; DEADLINE_NONE for none */
+    int64_t rate_from; /* the minimum read rate counts from then */
+    uint64_t rate_due; /* bytes it covers (0: no minimum rate) */
+    uint64_t rate_got; /* of those, the bytes received so far */
+    int rate_bps;      /* bytes per second, at least */
+    int rate_grace_ms; /* allowed before the first byte is due */
     unsigned unpolled; /* calls since cancel_fd was last looked at */
     size_t count;      /* unread bytes in buf */
     char *next;        /* the next unread byte in buf */
@@ -67,6 +73,20 @@ void rio_set_deadline(struct rio *rp, int64_t deadline);
  * sends nothing (or accepts nothing) for ms milliseconds; 0 removes it.
  */
 void rio_set_idle_timeout(struct rio *rp, int ms);
+
+/*
+ * rio_set_min_rate - the next bytes bytes read from the peer must come at
+ * bytes_per_s on average: a read fails with ETIMEDOUT once the k-th of
+ * them is late, k being due grace_ms + k * 1000 / bytes_per_s ms from now
+ * (bytes already buffered count as come), and a peer that runs ahead of
+ * the rate earning at most grace_ms of credit. A peer that trickles a byte
+ * now and then is cut off, however often it sends, even after a burst;
+ * one that keeps up is never hurried. Writes are not limited, nor are
+ * reads once those bytes have come; bytes 0 removes the limit. For a
+ * request body.
+ */
+void rio_set_min_rate(struct rio *rp, uint64_t bytes, int bytes_per_s,
+                      int grace_ms);
 
 /*
  * rio_set_cancel - a later call that has to wait for the peer fails with

@@ -11,8 +11,10 @@ Steps (see docs/ARCHITECTURE.md, "What make test runs"):
      cumulatively (every lab's tests), all at full marks;
   5. the last stage again under ASan+UBSan, and the threaded stages
      (03 and later) under ThreadSanitizer (each lab's grade includes its
-     hostile cases, tests/grade/hostile.tsv); then each fuzz target of
-     tests/fuzz for FUZZ_SECONDS;
+     hostile cases, tests/grade/hostile.tsv); the slow-client attacks of
+     tests/slowloris.py (slow heads, slow bodies, 5000 idle connections,
+     descriptor exhaustion); then each fuzz target of tests/fuzz for
+     FUZZ_SECONDS;
   6. the kit check: starters build, score 0 and fail fast with TODOs; the
      grader check: every known-buggy variant in tests/mutants is caught,
      and the reference passes twice with a core kept busy;
@@ -73,6 +75,8 @@ def steps() -> list[tuple[str, list[str]]]:
         plan.append((f"grade lab {n}, ThreadSanitizer",
                      make("SOL=1", "SAN=tsan", "OWN=1", "FULL=1", "grade",
                           f"LAB={n}")))
+    plan.append(("slow clients, descriptor exhaustion (make slowloris)",
+                 make("slowloris")))
     plan.append((f"fuzz the parsers, {FUZZ_SECONDS} s each",
                  make("SOL=1", "fuzz", f"FUZZ_SECONDS={FUZZ_SECONDS}")))
     plan.append(("kit check", make("kitcheck")))

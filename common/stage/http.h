@@ -101,13 +101,17 @@ int http_parse_header(struct http_request *req, const char *line, size_t n)
  * http_parse_target - work out the origin's host, port and path.
  *
  * Call it after the last header. An absolute-form target
- * ("http://host[:port][/path]") gives all three; a Host header, which RFC
- * 9112 section 3.2.2 says to ignore, must then name the same origin (kit
- * policy). An origin-form target ("/path") takes host and port from the
- * Host header. The port defaults to "80" and the path to "/". Not for
- * CONNECT, whose target is an authority (stage 04).
- * Returns 0, or 400 (no usable host, more than one Host header, a Host
- * that disagrees with the target, a scheme other than http, a bad port).
+ * ("http://host[:port][/path]") gives all three; a Host header is then
+ * ignored (RFC 9112 section 3.2.2: http_format_request writes the
+ * target's), though it must still be a valid host. An origin-form target
+ * ("/path") takes host and port from the Host header. The port defaults
+ * to "80" and the path to "/". Not for CONNECT, whose target is an
+ * authority (stage 04).
+ * Returns 0, 400 (no usable host, more than one Host header, a Host that
+ * is not a valid host, a scheme other than http, a bad port), or 508 when
+ * a Via header already names HTTP_VIA: the request has come round through
+ * this proxy again (a target that is the proxy itself; RFC 9110 section
+ * 7.6.3).
  */
 int http_parse_target(struct http_request *req)
     __attribute__((warn_unused_result));

@@ -105,7 +105,7 @@ int proxy_accept(const struct proxy *proxy, char *peer, size_t peersize);
 
 /*
  * proxy_send_error - send the client a complete response with this status
- * (400, 403, 408, 414, 431, 501, 502, 503, 504, 505) and a short page that
+ * (400, 403, 408, 414, 431, 501, 502, 503, 504, 505, 508) and a short page that
  * explains it. Nothing from the request is echoed in it. detail, when not
  * NULL, is one more line on the page from the proxy's own configuration
  * (the blocklist rule behind a 403); characters outside those of host

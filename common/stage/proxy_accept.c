@@ -29,12 +29,10 @@
 #include "http.h"
 #include "log.h"
 #include "net.h"
+#include "peek.h"
 #include "proxy.h"
 #include "waiting_room.h"
 
-/* Bytes looked at: a longer head is too large anyway, and the serving
- * thread says so. */
-#define PEEK_MAX    65536
 #define EVENTS_MAX  64 /* events taken from epoll at a time */
 #define HANDED_OVER (EPOLLRDHUP | EPOLLHUP | EPOLLERR) /* give it up */
 #define NONE        (-1) /* no slot: the end of a list */
@@ -71,66 +69,12 @@ struct waiting_room {
     struct list ready;   /* clients whose head is in */
     struct list free;    /* slots with no client */
     size_t count;        /* clients on waiting and ready */
-    char peek[PEEK_MAX]; /* what head_status looks at */
+    char peek[PEEK_MAX]; /* what look() looks at */
 };
 
-/* What the bytes a client has sent so far say (head_status). */
-enum head { HEAD_COMING, HEAD_IN, HEAD_NOT_HTTP };
-
-/* is_tchar - whether c may be part of a method token (RFC 9110 5.6.2). */
-static bool is_tchar(unsigned char c)
-{
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-           (c >= 'A' && c <= 'Z') || strchr("!#$%&'*+-.^_`|~", c) != NULL;
-}
-
-/* starts_as_http - whether buf (n bytes) can be the start of a request:
- * a method token, then a space (RFC 9112 section 3). An empty line first
- * counts too: the serving thread answers it. */
-static bool starts_as_http(const char *buf, size_t n)
-{
-    size_t i = 0;
-
-    if (buf[0] == '\r' || buf[0] == '\n') {
-        return true;
-    }
-    while (i < n && is_tchar((unsigned char)buf[i])) {
-        i++;
-    }
-    return i == n || (i > 0 && buf[i] == ' ');
-}
-
-/* head_decided - whether the n bytes a client has sent so far are enough
- * for the serving thread to answer: its head has ended (a blank line,
- * CRLF or bare LF), or a line is longer, or there are more lines, than a
- * head may have (the thread then answers 414 or 431). */
-static bool head_decided(const char *buf, size_t n)
-{
-    size_t line_start = 0;
-    size_t lines = 0;
-
-    for (size_t i = 0; i < n; i++) {
-        if (buf[i] != '\n') {
-            if (i - line_start >= HTTP_MAXLINE) {
-                return true;
-            }
-            continue;
-        }
-        if (i == line_start || (i == line_start + 1 && buf[i - 1] == '\r')) {
-            return true; /* an empty line: the end of the head */
-        }
-        if (++lines > HTTP_MAXHEADERS + 1) {
-            return true;
-        }
-        line_start = i + 1;
-    }
-    return n == PEEK_MAX;
-}
-
-/* head_status - what the client on fd has sent: not enough yet, enough
- * for the serving thread (its head, or an end or error of its input,
- * which the thread handles), or bytes no request can start with. */
-static enum head head_status(struct waiting_room *room, int fd)
+/* look - what the client on fd has sent so far (peek.h); an end of its
+ * input, or an error, is for the serving thread to handle: ready. */
+static enum peek look(struct waiting_room *room, int fd)
 {
     ssize_t n =
         recv(fd, room->peek, sizeof(room->peek), MSG_PEEK | MSG_DONTWAIT);
@@ -138,13 +82,9 @@ static enum head head_status(struct waiting_room *room, int fd)
     if (n < 0) {
         bool later = errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
 
-        return later ? HEAD_COMING : HEAD_IN;
+        return later ? PEEK_WAIT : PEEK_READY;
     }
-    if (n > 0 && !starts_as_http(room->peek, (size_t)n)) {
-        return HEAD_NOT_HTTP;
-    }
-    return n == 0 || head_decided(room->peek, (size_t)n) ? HEAD_IN
-                                                         : HEAD_COMING;
+    return n == 0 ? PEEK_READY : peek_request(room->peek, (size_t)n);
 }
 
 /* push - append slot i to list. */
@@ -328,7 +268,7 @@ static int64_t expire(struct waiting_room *room)
         if (deadline_poll_ms(room->slots[i].deadline) != 0) {
             return room->slots[i].deadline;
         }
-        send_away(room, &room->waiting, i, 408, "its head came too late");
+        send_away(room, &room->waiting, i, 408, "its request came too slowly");
     }
     return DEADLINE_NONE;
 }
@@ -339,15 +279,15 @@ static int64_t expire(struct waiting_room *room)
 static void mark(struct waiting_room *room, int fd, uint32_t events)
 {
     int i = slot_for(room, fd);
-    enum head head;
+    enum peek seen;
 
     if (i == NONE || room->slots[i].ready) {
         return; /* gone, or already ready */
     }
-    head = (events & HANDED_OVER) != 0 ? HEAD_IN : head_status(room, fd);
-    if (head == HEAD_NOT_HTTP) {
+    seen = (events & HANDED_OVER) != 0 ? PEEK_READY : look(room, fd);
+    if (seen == PEEK_NOT_HTTP) {
         send_away(room, &room->waiting, i, 400, "not an HTTP request");
-    } else if (head == HEAD_IN) {
+    } else if (seen == PEEK_READY) {
         unlink_slot(room, &room->waiting, i);
         room->slots[i].ready = true; /* no longer expires */
         push(room, &room->ready, i);
@@ -428,15 +368,15 @@ static int accept_new(struct waiting_room *room, char *peer, size_t peersize)
         }
         return -1;
     }
-    switch (head_status(room, fd)) {
-    case HEAD_IN:
+    switch (look(room, fd)) {
+    case PEEK_READY:
         snprintf(peer, peersize, "%s", name);
         return fd;
-    case HEAD_NOT_HTTP:
+    case PEEK_NOT_HTTP:
         log_info("%s: answered 400: not an HTTP request", name);
         proxy_refuse(fd, 400);
         break;
-    case HEAD_COMING:
+    case PEEK_WAIT:
         enter(room, fd, name);
         break;
     }
@@ -445,14 +385,16 @@ static int accept_new(struct waiting_room *room, char *peer, size_t peersize)
 }
 
 /* wait_for_events - wait until something happens in the room, a head's
- * deadline passes or the listener's rest ends, and mark the clients epoll
- * speaks of. Returns 1 when the listener may have a client to accept, 0
- * when not, or -1 with errno set (ECANCELED: the stop fd fired). */
+ * deadline passes or the listener's rest ends (or, when a client is ready
+ * already, only look), and mark the clients epoll speaks of. Returns 1
+ * when the listener may have a client to accept, 0 when not, or -1 with
+ * errno set (ECANCELED: the stop fd fired). */
 static int wait_for_events(struct waiting_room *room)
 {
     struct epoll_event events[EVENTS_MAX];
     int64_t until = deadline_earlier(expire(room), room->resting);
-    int n = epoll_wait(room->epfd, events, EVENTS_MAX, deadline_poll_ms(until));
+    int timeout = room->ready.head != NONE ? 0 : deadline_poll_ms(until);
+    int n = epoll_wait(room->epfd, events, EVENTS_MAX, timeout);
     int listener = 0;
 
     wake_listener(room);
@@ -476,13 +418,9 @@ static int wait_for_events(struct waiting_room *room)
 int waiting_room_next(struct waiting_room *room, char *peer, size_t peersize)
 {
     for (;;) {
-        int fd = take_ready(room, peer, peersize);
-        int listener;
+        int listener = wait_for_events(room);
+        int fd;
 
-        if (fd >= 0) {
-            return fd;
-        }
-        listener = wait_for_events(room);
         if (listener < 0) {
             int err = errno;
 
@@ -490,9 +428,11 @@ int waiting_room_next(struct waiting_room *room, char *peer, size_t peersize)
             errno = err;
             return -1;
         }
-        /* A waiting client whose head is now in goes before a new one:
-         * clients are served in the order they came. The listener stays
-         * readable until its client is accepted, at the next turn. */
+        /* Once the proxy stops, no waiting client is served any more (the
+         * stop fd is looked at first). A waiting client whose head is in
+         * goes before a new one: clients are served in the order they
+         * came. The listener stays readable until its client is accepted,
+         * at the next turn. */
         fd = take_ready(room, peer, peersize);
         if (fd < 0 && listener) {
             fd = accept_new(room, peer, peersize);

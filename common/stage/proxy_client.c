@@ -28,6 +28,12 @@
 #include "sink.h"
 #include "stage.h"
 
+/* A request body, once its head and first bytes are in (peek.h), must
+ * come at this rate on average, after a grace of the head's deadline (-t):
+ * a client that trickles its body is cut off (408), not left to hold a
+ * thread for as long as it likes. */
+#define BODY_MIN_RATE 1024 /* bytes per second */
+
 /* How long to send an error page and drain the rejected request, and how
  * much of it to drain at most. */
 #define LINGER_MS    1000
@@ -180,6 +186,17 @@ static int serve_tunnel(struct rio *client, struct http_request *req,
     return stage.parts[part]->tunnel(proxy->part_state[part], client, req, out);
 }
 
+/* bound_body - put the minimum rate on req's body, if it has one. */
+static void bound_body(struct rio *client, const struct http_request *req,
+                       const struct proxy *proxy)
+{
+    uint64_t length;
+
+    if (http_body_length(req, &length) == 0 && length > 0) {
+        rio_set_min_rate(client, length, BODY_MIN_RATE, proxy->cfg.header_ms);
+    }
+}
+
 /* serve_request - act on a request whose head has been read.
  * Returns 0, the status to answer with, or -1 when the client is gone. */
 static int serve_request(struct rio *client, struct http_request *req,
@@ -204,6 +221,7 @@ static int serve_request(struct rio *client, struct http_request *req,
     if (rc != 0) {
         return rc;
     }
+    bound_body(client, req, proxy);
     rc = exchange(client, req, proxy, &res, out);
     log_exchange(req, rc, &res, out);
     if (rc == 0) {

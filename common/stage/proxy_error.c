@@ -45,6 +45,8 @@ static const struct error_page pages[] = {
       "The origin server did not answer the proxy in time." },
     { 505, "HTTP Version Not Supported",
       "The proxy speaks HTTP/1.0 and HTTP/1.1 only." },
+    { 508, "Loop Detected",
+      "The request came back to the proxy it had already passed through." },
 };
 
 static const struct error_page internal_error = {

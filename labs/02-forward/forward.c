@@ -50,7 +50,8 @@ static int send_request(const struct http_request *req, struct rio *client,
     /* TODO(lab2.8): format the head with http_format_request and send it
      * with rio_writen; then copy body_length bytes from client to origin
      * in chunks (rio_read, rio_writen). A failed write to the origin is a
-     * 502; a client whose body stops short is gone (-1). */
+     * 502; a client whose body ends early is gone (-1), and one that sends
+     * it too slowly (the read fails with ETIMEDOUT) is answered 408. */
     (void)req;
     (void)client;
     (void)origin;

@@ -54,10 +54,11 @@ int http_parse_header(struct http_request *req, const char *line, size_t n)
 
 int http_parse_target(struct http_request *req)
 {
-    /* TODO(lab2.3): take host and port from an "http://" target (for a
-     * "/path" target, from the one Host header), lower-case the host, strip
-     * IPv6 brackets, default the port to "80", point req->path into
-     * req->target; 400 for the rest, and for a Host naming another origin. */
+    /* TODO(lab2.3): 508 when a Via header names HTTP_VIA (the request has
+     * looped back). Take host and port from an "http://" target (ignoring
+     * a valid Host: the target wins), or for a "/path" target from the one
+     * Host header; lower-case the host, strip IPv6 brackets, default the
+     * port to "80", point req->path into req->target; 400 for the rest. */
     (void)req;
     log_error("TODO(lab2.3): http_parse_target is not written yet");
     return 501;

@@ -58,7 +58,8 @@ static int connect_origin(const struct http_request *req,
 }
 
 /* copy_body - copy length body bytes from the client to the origin.
- * Returns 0, -1 when the client failed, or 502 when the origin did. */
+ * Returns 0; -1 when the client left; 408 when it sent too slowly (the
+ * glue's minimum rate or idle timeout); 502 when the origin failed. */
 static int copy_body(struct rio *client, struct rio *origin, uint64_t length)
 {
     char buf[FORWARD_BUFSIZE];
@@ -67,9 +68,13 @@ static int copy_body(struct rio *client, struct rio *origin, uint64_t length)
         size_t want = length < sizeof(buf) ? (size_t)length : sizeof(buf);
         ssize_t n = rio_read(client, buf, want);
 
-        if (n <= 0) {
-            log_info("client body ended early:");
+        if (n == 0) {
+            log_info("the client closed before the end of its body");
             return -1;
+        }
+        if (n < 0) {
+            log_info("the client's body stopped:");
+            return errno == ETIMEDOUT ? 408 : -1;
         }
         if (rio_writen(origin, buf, (size_t)n) < 0) {
             log_info("origin stopped reading the body:");

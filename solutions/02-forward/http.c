@@ -427,16 +427,50 @@ static int parse_absolute_form(struct http_request *req, const char *host)
     }
     req->path = auth[len] == '/' ? auth + len : "/";
 
-    /* Kit policy, stricter than RFC 9112 section 3.2.2 (which ignores
-     * Host): a Host that names another origin is a 400, because two
-     * answers to "which host?" is how request smuggling starts. */
+    /* RFC 9112 section 3.2.2: the target names the origin, and a Host
+     * that names another is ignored (http_format_request writes the
+     * target's). Only a Host that is no host at all is a 400 (section
+     * 3.2). */
     if (host != NULL &&
-        (!parse_authority(host, strlen(host), other_host, other_port) ||
-         strcmp(other_host, req->host) != 0 ||
-         strcmp(other_port, req->port) != 0)) {
+        !parse_authority(host, strlen(host), other_host, other_port)) {
         return 400;
     }
     return 0;
+}
+
+/* via_names_us - whether a Via value ("1.1 a, 1.0 proxylab (comment)")
+ * has an entry received by HTTP_VIA: the request went through this proxy
+ * before (RFC 9110 section 7.6.3). */
+static bool via_names_us(const char *value)
+{
+    const char *p = value;
+
+    while (*p != '\0') {
+        size_t by;
+
+        p += strspn(p, " \t,");
+        p += strcspn(p, " \t,"); /* the received-protocol */
+        p += strspn(p, " \t");
+        by = strcspn(p, " \t,");
+        if (by == strlen(HTTP_VIA) && strncmp(p, HTTP_VIA, by) == 0) {
+            return true;
+        }
+        p += by;
+        p += strcspn(p, ","); /* a comment, to the next entry */
+    }
+    return false;
+}
+
+/* has_looped - whether a Via header of req names this proxy. */
+static bool has_looped(const struct http_request *req)
+{
+    for (size_t i = 0; i < req->nheaders; i++) {
+        if (strcasecmp(req->headers[i].name, "Via") == 0 &&
+            via_names_us(req->headers[i].value)) {
+            return true;
+        }
+    }
+    return false;
 }
 
 int http_parse_target(struct http_request *req)
@@ -447,6 +481,11 @@ int http_parse_target(struct http_request *req)
      * request-target never carries a "#fragment". */
     if (count_headers(req, "Host") > 1 || strchr(req->target, '#') != NULL) {
         return 400;
+    }
+    /* A request that names the proxy itself as its origin would come back
+     * to it, and again, until every worker is taken: 508 (RFC 5842). */
+    if (has_looped(req)) {
+        return 508;
     }
     if (req->target[0] == '/') {
         return parse_origin_form(req, host);

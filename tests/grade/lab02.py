@@ -40,6 +40,8 @@ PROGRAM = "graded"
 
 TUNNEL_STAGE = 4             # the first stage that answers CONNECT
 IDLE_MS = 500                # the -i of the silent-origin test
+TRICKLE_PAUSE = 0.2          # seconds between the bytes of a slow body
+TRICKLE_MAX = 200            # ... and how many it sends at most
 HOP_BY_HOP = {"connection", "proxy-connection", "keep-alive", "te",
               "trailer", "transfer-encoding", "upgrade",
               "proxy-authorization", "proxy-authenticate"}
@@ -392,6 +394,34 @@ def request_rewritten(t: Context) -> None:
                     origin.authority)
 
 
+@test(3, "a Host that names another origin than the absolute URI is "
+         "ignored: the request goes to the URI's origin, which receives "
+         "the URI's Host, never the other",
+      hints={hints.DIFFERS: "http_parse_target: with an absolute-form "
+                            "target, ignore Host (RFC 9112 section 3.2.2) "
+                            "unless it is no valid host; "
+                            "http_format_request writes Host from "
+                            "req->host and req->port.",
+             hints.CLOSED: "http_parse_target: a Host that disagrees with "
+                           "the URI is no error: the URI wins (RFC 9112 "
+                           "section 3.2.2)."})
+def request_host_ignored(t: Context) -> None:
+    proxy, origin = setup(t)
+    path = fresh_path(t, "other-host")
+    other = f"{token(t, 8)}.invalid"
+    sent = request("GET", origin.url(path), [("Host", other)])
+    t.reproduce(nc_command(sent, origin))
+    reply = response(200, text(t, 200), TEXT)
+    origin.route(path, reply)
+    relay(t, proxy, origin, sent, reply, "the response to a request whose "
+          "Host names another origin", if_rejected="RFC 9112 section 3.2.2: "
+          "the proxy ignores that Host and uses the URI's")
+    exchange = origin_request(t, origin, path)
+    check_one(t, exchange, "Host", origin.authority,
+              received_detail(sent, exchange), "the URI names the origin, "
+              "and the Host sent on is the URI's (RFC 9112 section 3.2.2)")
+
+
 @test(6, "hop-by-hop headers (Proxy-Connection, Keep-Alive, TE, ... and "
          "those Connection names) are dropped; the others reach the origin "
          "unchanged and in order, lower-case names too",
@@ -666,6 +696,51 @@ def error_head_timeout(t: Context) -> None:
     page = read_to_end(t, sock, "the answer to a head that never ends")
     harness.close_socket(sock)
     check_error_page(t, page, 408, "the answer to a head that never ends")
+    served(t, proxy, origin)
+
+
+def trickle(sock: socket.socket, stop: threading.Event) -> None:
+    """Send a byte every TRICKLE_PAUSE seconds until stop is set or the
+    proxy closes (TRICKLE_MAX bytes at most); for a thread."""
+    for _ in range(TRICKLE_MAX):
+        if stop.wait(TRICKLE_PAUSE):
+            return
+        try:
+            sock.send(b"x")
+        except OSError:
+            return
+
+
+@test(3, "a request whose body trickles in (20000 bytes at once, then a "
+         "byte every 200 ms) gets 408 once it falls behind the minimum "
+         "rate, and the origin never receives the whole body",
+      hints={hints.CLOSED: "send_request: when rio_read on the client "
+                           "fails with ETIMEDOUT (the glue's minimum rate "
+                           "for bodies), return 408; -1 is only for a "
+                           "client that is gone (end of file, a reset).",
+             hints.DIFFERS: "send_request: a read of the body that fails "
+                            "with ETIMEDOUT means the client is too slow: "
+                            "return 408."})
+def error_slow_body(t: Context) -> None:
+    proxy, origin = setup(t, ["-t", "1000"])
+    path = fresh_path(t, "slow-body")
+    origin.route(path, response(200, text(t, 100), TEXT))
+    head = request("POST", origin.url(path), [("Host", origin.authority),
+                                              ("Content-Length", "100000")])
+    t.reproduce(f"(printf 'POST http://{BY_HAND}/ HTTP/1.1\\r\\n"
+                f"Content-Length: 100000\\r\\n\\r\\n'; head -c 20000 "
+                f"/dev/zero; while sleep 0.2; do printf x; done) | {NC}")
+    sock = client(t, proxy, head + binary(t, 20000))
+    stop = threading.Event()
+    sender = threading.Thread(target=trickle, args=(sock, stop), daemon=True)
+    sender.start()
+    t.add_cleanup(stop.set)
+    page = read_to_end(t, sock, "the answer to a body that trickles in")
+    stop.set()
+    check_error_page(t, page, 408, "the answer to a body that trickles in")
+    if any(e.complete for e in origin.exchanges):
+        t.fail(hints.DIFFERS, "the origin received the whole body of a "
+               "request that timed out: it must be closed with the rest")
     served(t, proxy, origin)
 
 

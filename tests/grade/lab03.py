@@ -922,6 +922,31 @@ def expect_exit(t: Context, proxy: procs.Program, after: str) -> None:
                "status 0")
 
 
+@test(3, "a request whose target is the proxy itself gets 508 Loop "
+         "Detected at once: its second pass, served by another thread, "
+         "sees the proxy's own Via (lab2.3); the proxy serves the next "
+         "client",
+      hints={hints.DIFFERS: "http_parse_target: a Via header whose entry "
+                            "names HTTP_VIA means the request has come "
+                            "round through this proxy: return 508.",
+             hints.TIMEOUT: "A request for the proxy itself goes round and "
+                            "round: http_parse_target must return 508 "
+                            "when a Via entry names HTTP_VIA."})
+def request_loop(t: Context) -> None:
+    proxy, origin = setup(t)
+    itself = f"127.0.0.1:{proxy.port}"
+    sent = request("GET", f"http://{itself}/", [("Host", itself)])
+    t.reproduce("curl -si -x http://127.0.0.1:{port} "
+                "http://127.0.0.1:{port}/")
+    sock = t.connect(proxy.port)
+    sock.sendall(sent)
+    page = read_to_end(t, sock, "the answer to a request for the proxy "
+                       "itself")
+    check_error_page(t, page, 508, "the answer to a request for the proxy "
+                     "itself")
+    served(t, proxy, origin)
+
+
 @test(6, "SIGTERM with a request in flight (-g 5), in pool mode and with "
          "-n 0: the accept loop ends, the origin then finishes, the client "
          "gets the whole response and the proxy exits with status 0",

@@ -562,18 +562,50 @@ static void test_http_target_two_hosts(void)
 
 static void test_http_target_host_disagrees(void)
 {
-    ASSERT_EQ_INT(head(LIT("GET http://a.example/ HTTP/1.1\r\n"
-                           "Host: b.example\r\n"
-                           "\r\n")),
-                  400);
-    ASSERT_EQ_INT(head(LIT("GET http://a.example/ HTTP/1.1\r\n"
-                           "Host: a.example:8080\r\n"
-                           "\r\n")),
-                  400);
+    /* RFC 9112 section 3.2.2: the target wins, and the Host sent on is
+     * the target's. */
+    check_format(LIT("GET http://a.example/x HTTP/1.1\r\n"
+                     "Host: b.example\r\n"
+                     "\r\n"),
+                 "GET /x HTTP/1.0\r\n"
+                 "Host: a.example\r\n"
+                 "Via: 1.1 proxylab\r\n"
+                 "Connection: close\r\n\r\n");
     ASSERT_EQ_INT(head(LIT("GET http://a.example:8080/ HTTP/1.1\r\n"
                            "Host: a.example\r\n"
                            "\r\n")),
+                  0);
+    ASSERT_EQ_STR(scratch.host, "a.example");
+    ASSERT_EQ_STR(scratch.port, "8080");
+}
+
+static void test_http_target_host_invalid(void)
+{
+    ASSERT_EQ_INT(head(LIT("GET http://a.example/ HTTP/1.1\r\n"
+                           "Host: b example\r\n"
+                           "\r\n")),
                   400);
+    ASSERT_EQ_INT(head(LIT("GET http://a.example/ HTTP/1.1\r\n"
+                           "Host: a.example:99999\r\n"
+                           "\r\n")),
+                  400);
+}
+
+static void test_http_target_loop_is_508(void)
+{
+    ASSERT_EQ_INT(head(LIT("GET http://127.0.0.1:8080/ HTTP/1.1\r\n"
+                           "Via: 1.1 proxylab\r\n"
+                           "\r\n")),
+                  508);
+    ASSERT_EQ_INT(head(LIT("GET / HTTP/1.0\r\n"
+                           "Host: 127.0.0.1:8080\r\n"
+                           "via: 1.0 squid, 1.1 proxylab (kit)\r\n"
+                           "\r\n")),
+                  508);
+    ASSERT_EQ_INT(head(LIT("GET http://a.example/ HTTP/1.1\r\n"
+                           "Via: 1.1 proxylab-other, 1.0 not-proxylab\r\n"
+                           "\r\n")),
+                  0);
 }
 
 static void test_http_target_host_agrees(void)
@@ -1449,8 +1481,12 @@ static CU_TestInfo http_tests[] = {
     { "origin-form target without Host is 400",
       test_http_target_origin_form_no_host },
     { "two Host headers are 400", test_http_target_two_hosts },
-    { "Host naming another origin than the target is 400",
+    { "a Host naming another origin than the target is ignored: the target's is sent",
       test_http_target_host_disagrees },
+    { "http_parse_target: a Host that is not a host is 400",
+      test_http_target_host_invalid },
+    { "http_parse_target: a Via that names this proxy is a loop: 508",
+      test_http_target_loop_is_508 },
     { "Host agreeing with the target up to case and :80 is accepted",
       test_http_target_host_agrees },
     { "malformed Host value is 400", test_http_target_bad_host_header },

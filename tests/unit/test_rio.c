@@ -498,6 +498,80 @@ static void test_rio_idle_timeout(void)
     conn_close(&c);
 }
 
+static void test_rio_min_rate_cuts_a_trickle(void)
+{
+    struct conn c;
+    struct writer w;
+    char buf[LINE_SIZE];
+    ssize_t n = 0;
+    int64_t start = deadline_now();
+
+    conn_open(&c);
+    rio_set_idle_timeout(&c.rio, 2000); /* fail, not hang, if rio is wrong */
+    rio_set_min_rate(&c.rio, 1000, 1000, 100); /* 1000 bytes at 1000 B/s */
+    writer_start(&w, c.peer, "abcdefghijklmnopqrstuvwxyz", 1, 40);
+    do {
+        n = rio_read(&c.rio, buf, sizeof(buf));
+    } while (n > 0);
+    ASSERT_EQ_INT(n, -1);
+    ASSERT_EQ_INT(errno, ETIMEDOUT);
+    CU_ASSERT(deadline_now() - start >= 100);
+    CU_ASSERT(deadline_now() - start < 1000);
+    conn_eof(&c);
+    writer_join(&w);
+    conn_close(&c);
+}
+
+static void test_rio_min_rate_gives_a_burst_no_long_credit(void)
+{
+    struct conn c;
+    struct writer w;
+    char buf[RIO_BUFSIZE];
+    ssize_t n = 0;
+    int64_t start;
+
+    conn_open(&c);
+    rio_set_idle_timeout(&c.rio, 2000); /* fail, not hang, if rio is wrong */
+    rio_set_min_rate(&c.rio, 100000, 1000, 100);
+    conn_send(&c, big, 5000); /* 5 s worth at 1000 B/s */
+    start = deadline_now();
+    writer_start(&w, c.peer, "abcdefghijklmnopqrstuvwxyz", 1, 40);
+    do {
+        n = rio_read(&c.rio, buf, sizeof(buf));
+    } while (n > 0);
+    ASSERT_EQ_INT(n, -1);
+    ASSERT_EQ_INT(errno, ETIMEDOUT);
+    CU_ASSERT(deadline_now() - start < 1000); /* not 5 s of credit */
+    conn_eof(&c);
+    writer_join(&w);
+    conn_close(&c);
+}
+
+static void test_rio_min_rate_spares_a_peer_that_keeps_up(void)
+{
+    struct conn c;
+    struct writer w;
+    char buf[LINE_SIZE];
+    size_t got = 0;
+    ssize_t n;
+
+    conn_open(&c);
+    rio_set_min_rate(&c.rio, 26, 100, 500); /* 26 bytes at 100 B/s */
+    writer_start(&w, c.peer, "abcdefghijklmnopqrstuvwxyz", 13, 5);
+    while (got < 26 && (n = rio_read(&c.rio, buf, sizeof(buf))) > 0) {
+        got += (size_t)n;
+    }
+    ASSERT_EQ_INT(got, 26);
+    writer_join(&w);
+    /* Past the bytes it covers, the rate no longer applies, and writes
+     * never were limited. */
+    sleep_ms(600);
+    conn_send(&c, "z", 1);
+    ASSERT_EQ_INT(rio_read(&c.rio, buf, sizeof(buf)), 1);
+    ASSERT_EQ_INT(rio_writen(&c.rio, "ok", 2), 2);
+    conn_close(&c);
+}
+
 static void test_rio_deadline_passed(void)
 {
     struct conn c;
@@ -706,6 +780,13 @@ static CU_TestInfo rio_tests[] = {
     { "a silent peer trips the idle timeout", test_rio_idle_timeout },
     { "past the deadline, only buffered bytes are returned",
       test_rio_deadline_passed },
+    { "a minimum read rate cuts off a peer that sends a byte now and then",
+      test_rio_min_rate_cuts_a_trickle },
+    { "a minimum read rate gives a burst no more than its grace of credit",
+      test_rio_min_rate_gives_a_burst_no_long_credit },
+    { "a minimum read rate spares a peer that keeps up, and ends with its "
+      "bytes",
+      test_rio_min_rate_spares_a_peer_that_keeps_up },
     { "the deadline ends a line trickled byte by byte",
       test_rio_deadline_bounds_slow_sender },
     { "a cancel fd that becomes readable ends the wait",
