@@ -20,7 +20,8 @@
  *   http_request_init, http_parse_request_line, http_parse_header,
  *   http_parse_target, http_header_get, http_header_remove,
  *   http_is_hop_by_hop, http_is_connection_option, http_body_length,
- *   http_format_request, http_parse_status_line, http_parse_response_header
+ *   http_format_request, http_parse_status_line, http_parse_response_header,
+ *   http_format_response
  *
  * Thread-safe: no function keeps state outside the structs it is given.
  */
@@ -61,11 +62,17 @@ struct http_request {
     size_t text_used;            /* bytes of text in use */
 };
 
-/* The parts of an origin's response head a proxy needs to relay it. */
+/* An origin's response head, parsed so that the proxy can rewrite it. */
 struct http_response {
     int status;             /* 200, 404, ...; 0 until the status line */
+    int minor_version;      /* the origin's: 0 for HTTP/1.0, 1 for 1.1 */
+    const char *reason;     /* the reason phrase ("" for none), in text */
     int64_t content_length; /* -1 when the response has none */
     bool chunked;           /* Transfer-Encoding ends with chunked */
+    struct http_header headers[HTTP_MAXHEADERS]; /* in the order received */
+    size_t nheaders;
+    char text[HTTP_MAXHEADTEXT]; /* storage reason and headers point into */
+    size_t text_used;            /* bytes of text in use */
 };
 
 /*
@@ -173,21 +180,36 @@ ssize_t http_format_request(const struct http_request *req, char *buf,
 /*
  * http_parse_status_line - parse a response's "HTTP/1.x NNN reason CRLF".
  *
- * Sets resp->status and makes the rest of resp empty (no length, not
- * chunked). Returns 0, or 502 when the origin did not send a valid HTTP/1.x
- * status line.
+ * Sets resp->status, resp->minor_version and resp->reason, and makes the
+ * rest of resp empty (no length, not chunked, no headers). Returns 0, or
+ * 502 when the origin did not send a valid HTTP/1.x status line.
  */
 int http_parse_status_line(struct http_response *resp, const char *line,
                            size_t n) __attribute__((warn_unused_result));
 
 /*
- * http_parse_response_header - note one response header line's effect on
- * framing: Content-Length and Transfer-Encoding. Other headers are
- * accepted as they are. Returns 0, or 502 for a malformed line, an invalid
- * Content-Length, or a conflicting one (a second, different value, or one
- * beside Transfer-Encoding: chunked).
+ * http_parse_response_header - add one response header line to
+ * resp->headers, as http_parse_header does for a request, and note its
+ * effect on framing: Content-Length and Transfer-Encoding. Returns 0, or
+ * 502 for a malformed line, an invalid Content-Length, a conflicting one
+ * (a second, different value, or one beside Transfer-Encoding: chunked),
+ * or more headers than resp has room for.
  */
 int http_parse_response_header(struct http_response *resp, const char *line,
                                size_t n) __attribute__((warn_unused_result));
+
+/*
+ * http_format_response - write the response head the client receives
+ * into buf: the proxy's own "HTTP/1.1 NNN reason" (RFC 9112 section 2.3),
+ * then every header of resp in its order but the hop-by-hop ones
+ * (http_is_hop_by_hop, except Transfer-Encoding: the body goes on as it
+ * came) and those the response's Connection names (RFC 9110 section
+ * 7.6.1), then "Via: 1.x proxylab" with the origin's version (section
+ * 7.6.3) and "Connection: close", then the blank line. Every line ends in
+ * CRLF. Returns the length written (NUL-terminated, at most size - 1
+ * bytes), or -1 with errno EMSGSIZE when it does not fit.
+ */
+ssize_t http_format_response(const struct http_response *resp, char *buf,
+                             size_t size) __attribute__((warn_unused_result));
 
 #endif /* HTTP_H */

@@ -2,10 +2,11 @@
  * forward.c - lab 02: send a request to its origin and relay the response.
  *
  * forward_request reads as the exchange does: connect to the origin, send
- * the rewritten request and its body, then relay the response head and
- * body through the sink. Responses may hold any bytes and be of any size,
- * so they are relayed in counted chunks as they arrive, never as strings
- * and never buffered whole.
+ * the rewritten request and its body, then read the response head, send
+ * the client its rewritten version, and relay the body through the sink.
+ * Bodies may hold any bytes and be of any size, so they are relayed in
+ * counted chunks as they arrive, never as strings and never buffered
+ * whole.
  *
  * One error convention, forward_request's own (forward.h), in every
  * function that can fail: 0 when it worked, -1 when the client is gone,
@@ -65,13 +66,14 @@ static int send_request(const struct http_request *req, struct rio *client,
 static int relay_response(const struct http_request *req, struct rio *origin,
                           struct sink *sink, struct forward_result *res)
 {
-    /* TODO(lab2.9): read the head line by line (rio_readline), checking
+    /* TODO(lab2.9): read the head line by line (rio_readline), parsing
      * the status line and each header with http_parse_status_line and
      * http_parse_response_header; answer 502 (or 504 on ETIMEDOUT) if it
-     * fails before the blank line. Then write the head to the sink and
-     * relay the body as it arrives (rio_read, sink_write): Content-Length
-     * bytes, nothing for HEAD, 204 and 304, otherwise until the origin
-     * closes. Fill res: status, bytes written, complete. */
+     * fails before the blank line. Then write the head that
+     * http_format_response makes of it to the sink, and relay the body as
+     * it arrives (rio_read, sink_write): Content-Length bytes, nothing for
+     * HEAD, 204 and 304, otherwise until the origin closes. Fill res:
+     * status, bytes written, complete. */
     (void)req;
     (void)origin;
     (void)sink;

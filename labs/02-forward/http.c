@@ -140,8 +140,9 @@ int http_parse_status_line(struct http_response *resp, const char *line,
                            size_t n)
 {
     /* TODO(lab2.6): reset resp (status 0, content_length -1, not
-     * chunked), then accept only "HTTP/1.0 " or "HTTP/1.1 ", three digits
-     * from 100 to 599, then SP or the end of the line; else 502. */
+     * chunked, no headers), then accept only "HTTP/1.0 " or "HTTP/1.1 ",
+     * three digits from 100 to 599, then SP or the end of the line; else
+     * 502. Keep the minor version and the reason phrase (in resp->text). */
     (void)resp;
     (void)line;
     (void)n;
@@ -152,12 +153,30 @@ int http_parse_status_line(struct http_response *resp, const char *line,
 int http_parse_response_header(struct http_response *resp, const char *line,
                                size_t n)
 {
-    /* TODO(lab2.6): a malformed header line is 502; note Content-Length
-     * (digits only; repeats must agree; not with chunked) and whether the
-     * last Transfer-Encoding coding is chunked. */
+    /* TODO(lab2.6): a malformed header line, or one too many, is 502;
+     * store it in resp->headers as http_parse_header does; note
+     * Content-Length (digits only; repeats must agree; not with chunked)
+     * and whether the last Transfer-Encoding coding is chunked. */
     (void)resp;
     (void)line;
     (void)n;
     log_error("TODO(lab2.6): http_parse_response_header is not written yet");
     return 501;
+}
+
+ssize_t http_format_response(const struct http_response *resp, char *buf,
+                             size_t size)
+{
+    /* TODO(lab2.6): write "HTTP/1.1 NNN reason", the headers but the
+     * hop-by-hop ones (Transfer-Encoding stays) and those the response's
+     * Connection names, "Via: 1.x proxylab" with the origin's version and
+     * "Connection: close", each line ending in CRLF, then the blank line;
+     * if it does not fit in size bytes, set errno to EMSGSIZE and return
+     * -1. */
+    (void)resp;
+    (void)buf;
+    (void)size;
+    log_error("TODO(lab2.6): http_format_response is not written yet");
+    errno = ENOSYS;
+    return -1;
 }

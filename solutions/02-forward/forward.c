@@ -2,10 +2,11 @@
  * forward.c - lab 02: send a request to its origin and relay the response.
  *
  * forward_request reads as the exchange does: connect to the origin, send
- * the rewritten request and its body, then relay the response head and
- * body through the sink. Responses may hold any bytes and be of any size,
- * so they are relayed in counted chunks as they arrive, never as strings
- * and never buffered whole.
+ * the rewritten request and its body, then read the response head, send
+ * the client its rewritten version, and relay the body through the sink.
+ * Bodies may hold any bytes and be of any size, so they are relayed in
+ * counted chunks as they arrive, never as strings and never buffered
+ * whole.
  *
  * One error convention, forward_request's own (forward.h), in every
  * function that can fail: 0 when it worked, -1 when the client is gone,
@@ -30,7 +31,10 @@
  * with its ": " and CRLF, and the lines the proxy adds. */
 #define REQUEST_HEAD_MAX \
     (HTTP_MAXLINE + HTTP_MAXHEADTEXT + 4 * HTTP_MAXHEADERS + 512)
-#define RESPONSE_HEAD_MAX 65536 /* longest response head relayed */
+/* Room for the rewritten response head: the status line, every header
+ * with its ": " and CRLF, and the lines the proxy adds. */
+#define RESPONSE_HEAD_MAX \
+    (HTTP_MAXLINE + HTTP_MAXHEADTEXT + 4 * HTTP_MAXHEADERS + 512)
 /* How a chunked body without trailers ends. */
 #define CHUNKED_END "0\r\n\r\n"
 
@@ -122,32 +126,26 @@ static bool is_blank(const char *line, ssize_t n)
            (n == 1 && line[0] == '\n');
 }
 
-/* read_response_head - read the status line and headers into head,
- * parsing each into resp, and its length into *len. Returns 0, or the
- * status to answer with. */
-static int read_response_head(struct rio *origin, char *head,
-                              struct http_response *resp, size_t *len)
+/* read_response_head - read the status line and headers, parsing each
+ * into resp, through the blank line. Returns 0, or the status to answer
+ * with. */
+static int read_response_head(struct rio *origin, struct http_response *resp)
 {
     char line[HTTP_MAXLINE + 1];
+    bool first = true;
     ssize_t n;
     int rc;
 
-    *len = 0;
     while ((n = rio_readline(origin, line, sizeof(line))) > 0) {
-        if (*len + (size_t)n > RESPONSE_HEAD_MAX) {
-            return 502;
-        }
-        memcpy(head + *len, line, (size_t)n);
-        *len += (size_t)n;
-        if (*len > (size_t)n && is_blank(line, n)) {
+        if (!first && is_blank(line, n)) {
             return 0;
         }
-        rc = *len == (size_t)n
-                 ? http_parse_status_line(resp, line, (size_t)n)
-                 : http_parse_response_header(resp, line, (size_t)n);
+        rc = first ? http_parse_status_line(resp, line, (size_t)n)
+                   : http_parse_response_header(resp, line, (size_t)n);
         if (rc != 0) {
             return rc;
         }
+        first = false;
     }
     return status_for_origin_error(n);
 }
@@ -218,24 +216,29 @@ static int relay_body(struct rio *origin, struct sink *sink,
     return 0;
 }
 
-/* relay_response - relay the origin's response head and body.
- * Returns 0, -1 when the client failed, or a status if nothing was sent. */
+/* relay_response - send the client the origin's response head, rewritten
+ * (http_format_response), and relay its body. Returns 0, -1 when the
+ * client failed, or a status if nothing was sent. */
 static int relay_response(const struct http_request *req, struct rio *origin,
                           struct sink *sink, struct forward_result *res)
 {
     char head[RESPONSE_HEAD_MAX];
     struct http_response resp;
-    size_t len;
-    int rc = read_response_head(origin, head, &resp, &len);
+    ssize_t len;
+    int rc = read_response_head(origin, &resp);
 
     if (rc != 0) {
         return rc;
     }
+    len = http_format_response(&resp, head, sizeof(head));
+    if (len < 0) {
+        return 502;
+    }
     res->status = resp.status;
-    if (sink_write(sink, head, len) < 0) {
+    if (sink_write(sink, head, (size_t)len) < 0) {
         return -1;
     }
-    res->bytes = len;
+    res->bytes = (uint64_t)len;
     return relay_body(origin, sink, framing_of(req, &resp), res);
 }
 

@@ -241,36 +241,57 @@ static bool split_field(const char *line, size_t n, struct span *name,
     return is_token(*name) && is_field_text(*value);
 }
 
-/* add_header - copy name and value into req->text and append them to
- * req->headers; 0, or 431 when either is full (RFC 6585 section 5). */
-static int add_header(struct http_request *req, struct span name,
-                      struct span value)
-{
-    size_t need = name.len + 1 + value.len + 1;
-    char *p = req->text + req->text_used;
+/* Where a message keeps its header fields: http_request's and
+ * http_response's headers, nheaders, text and text_used. */
+struct fields {
+    struct http_header *headers; /* HTTP_MAXHEADERS of them */
+    size_t *nheaders;
+    char *text; /* HTTP_MAXHEADTEXT bytes */
+    size_t *text_used;
+};
 
-    if (req->nheaders >= HTTP_MAXHEADERS ||
-        need > sizeof(req->text) - req->text_used) {
-        return 431;
+/* store_text - copy s, NUL-terminated, into the text of f; NULL when it
+ * is full. */
+static const char *store_text(struct fields f, struct span s)
+{
+    char *p = f.text + *f.text_used;
+
+    if (s.len + 1 > HTTP_MAXHEADTEXT - *f.text_used) {
+        return NULL;
     }
-    copy_span(p, name);
-    copy_span(p + name.len + 1, value);
-    req->headers[req->nheaders].name = p;
-    req->headers[req->nheaders].value = p + name.len + 1;
-    req->nheaders++;
-    req->text_used += need;
-    return 0;
+    copy_span(p, s);
+    *f.text_used += s.len + 1;
+    return p;
+}
+
+/* add_field - copy name and value into the text of f and append them to
+ * its headers; false when either is full. */
+static bool add_field(struct fields f, struct span name, struct span value)
+{
+    struct http_header *h = &f.headers[*f.nheaders];
+
+    if (*f.nheaders >= HTTP_MAXHEADERS ||
+        name.len + value.len + 2 > HTTP_MAXHEADTEXT - *f.text_used) {
+        return false;
+    }
+    h->name = store_text(f, name);
+    h->value = store_text(f, value);
+    (*f.nheaders)++;
+    return true;
 }
 
 int http_parse_header(struct http_request *req, const char *line, size_t n)
 {
+    struct fields f = { req->headers, &req->nheaders, req->text,
+                        &req->text_used };
     struct span name;
     struct span value;
 
     if (!split_field(line, n, &name, &value)) {
         return 400;
     }
-    return add_header(req, name, value);
+    /* RFC 6585 section 5: more headers than the proxy keeps is a 431. */
+    return add_field(f, name, value) ? 0 : 431;
 }
 
 /* lower - c in lower case if it is an ASCII letter. */
@@ -570,15 +591,23 @@ static bool list_has(const char *list, const char *name)
     }
 }
 
-bool http_is_connection_option(const struct http_request *req, const char *name)
+/* connection_names - whether a Connection header among the n headers
+ * lists name. */
+static bool connection_names(const struct http_header *headers, size_t n,
+                             const char *name)
 {
-    for (size_t i = 0; i < req->nheaders; i++) {
-        if (strcasecmp(req->headers[i].name, "Connection") == 0 &&
-            list_has(req->headers[i].value, name)) {
+    for (size_t i = 0; i < n; i++) {
+        if (strcasecmp(headers[i].name, "Connection") == 0 &&
+            list_has(headers[i].value, name)) {
             return true;
         }
     }
     return false;
+}
+
+bool http_is_connection_option(const struct http_request *req, const char *name)
+{
+    return connection_names(req->headers, req->nheaders, name);
 }
 
 #define MAX_BODY_LENGTH ((uint64_t)1 << 62) /* larger Content-Length: 400 */
@@ -742,9 +771,14 @@ int http_parse_status_line(struct http_response *resp, const char *line,
     int version;
     int status;
 
+    struct fields f = { resp->headers, &resp->nheaders, resp->text,
+                        &resp->text_used };
+
     resp->status = 0;
     resp->content_length = -1;
     resp->chunked = false;
+    resp->nheaders = 0;
+    resp->text_used = 0;
 
     /* RFC 9112 section 4: "HTTP/1.x" SP 3DIGIT SP [reason-phrase]; the kit
      * also accepts a line that ends right after the code. */
@@ -759,7 +793,11 @@ int http_parse_status_line(struct http_response *resp, const char *line,
         return 502;
     }
     resp->status = status;
-    return 0;
+    resp->minor_version = version % 10;
+    resp->reason = store_text(
+        f, body.len > 12 ? (struct span){ body.p + 13, body.len - 13 }
+                         : (struct span){ "", 0 });
+    return resp->reason != NULL ? 0 : 502;
 }
 
 /* last_item - the last element of a comma-separated list, without OWS. */
@@ -776,19 +814,21 @@ static struct span last_item(struct span list)
 int http_parse_response_header(struct http_response *resp, const char *line,
                                size_t n)
 {
+    struct fields f = { resp->headers, &resp->nheaders, resp->text,
+                        &resp->text_used };
     struct span name;
     struct span value;
     uint64_t length;
 
     /* RFC 9112 section 5.2: a proxy may replace a response that uses
      * obs-fold with a 502; the kit does so for every malformed line. */
-    if (!split_field(line, n, &name, &value)) {
+    if (!split_field(line, n, &name, &value) || !add_field(f, name, value)) {
         return 502;
     }
 
     /* RFC 9112 section 6.3: an invalid or conflicting Content-Length is
-     * unrecoverable (502). With chunked it would be a smuggling sign, and
-     * the kit relays the head as it is, so it cannot drop one of them. */
+     * unrecoverable (502). With chunked it would be a smuggling sign: the
+     * kit relays the body as it came, so it cannot drop one of them. */
     if (span_is(name, "Content-Length")) {
         if (!parse_length(value, &length) || resp->chunked ||
             (resp->content_length >= 0 &&
@@ -803,4 +843,40 @@ int http_parse_response_header(struct http_response *resp, const char *line,
         }
     }
     return 0;
+}
+
+/* is_relayed_field - whether a response header named name goes on to the
+ * client: not a hop-by-hop one (but Transfer-Encoding, whose body goes on
+ * as it came), not one the response's Connection names (RFC 9110 section
+ * 7.6.1). */
+static bool is_relayed_field(const struct http_response *resp, const char *name)
+{
+    if (http_is_hop_by_hop(name) && strcasecmp(name, "Transfer-Encoding")) {
+        return false;
+    }
+    return !connection_names(resp->headers, resp->nheaders, name);
+}
+
+ssize_t http_format_response(const struct http_response *resp, char *buf,
+                             size_t size)
+{
+    struct out o = { buf, size, 0 };
+    bool fits = size > 0 &&
+                append(&o, "HTTP/1.1 %d %s\r\n", resp->status, resp->reason);
+
+    for (size_t i = 0; fits && i < resp->nheaders; i++) {
+        const struct http_header *h = &resp->headers[i];
+
+        fits = !is_relayed_field(resp, h->name) ||
+               append(&o, "%s: %s\r\n", h->name, h->value);
+    }
+    /* The proxy's own version in the status line (RFC 9112 section 2.3);
+     * Via names the origin's (RFC 9110 section 7.6.3). */
+    if (!fits ||
+        !append(&o, "Via: 1.%d %s\r\n", resp->minor_version, HTTP_VIA) ||
+        !append(&o, "Connection: close\r\n\r\n")) {
+        errno = EMSGSIZE;
+        return -1;
+    }
+    return (ssize_t)o.used;
 }

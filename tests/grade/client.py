@@ -40,6 +40,10 @@ TEXT = [("Content-Type", "text/plain; charset=utf-8")]
 BINARY = [("Content-Type", "application/octet-stream")]
 STATUS_LINE = re.compile(rb"HTTP/1\.[01] (\d{3})(?: [^\r\n]*)?\r?\n")
 HIT, MISS, PLAIN = "HIT", "MISS", "PLAIN"   # how the glue marks a response
+VIA_NAME = b"proxylab"       # HTTP_VIA, the proxy's name in Via (http.h)
+HOP_BY_HOP = {b"connection", b"proxy-connection", b"keep-alive", b"te",
+              b"trailer", b"transfer-encoding", b"upgrade",
+              b"proxy-authorization", b"proxy-authenticate"}
 HIT_MARK = re.compile(rb"Age: (\d+)\r\nX-Cache: HIT\r\n")
 
 # Reproduce-by-hand pieces: an origin serving /tmp on port 8000, and curl
@@ -127,6 +131,34 @@ def client(t: Context, proxy: procs.Program, data: bytes, piece: int = 0,
         sock.sendall(data[start:start + piece])
         time.sleep(PIECE_PAUSE)
     return sock
+
+
+# What the client receives of an origin's response.
+
+def relayed(reply: bytes) -> bytes:
+    """What a client receives of the origin's reply (or of its first
+    bytes, head included): the head rewritten as http_format_response does
+    (http.h: the proxy's own HTTP/1.1, the hop-by-hop headers and those
+    Connection names dropped but Transfer-Encoding, each header as 'Name:
+    value', then Via with the origin's version and 'Connection: close',
+    every line in CRLF), the body unchanged. Bytes without a whole head
+    come back as they are."""
+    end = head_end(reply)
+    if not end or not reply.startswith(b"HTTP/1."):
+        return reply
+    lines = [line.rstrip(b"\r") for line in reply[:end].split(b"\n")]
+    status, fields = lines[0], [f for f in lines[1:] if f]
+    pairs = [(n, v.strip(b" \t")) for n, _, v in
+             (f.partition(b":") for f in fields)]
+    named = {item.strip().lower() for n, v in pairs
+             if n.lower() == b"connection" for item in v.split(b",")}
+    kept = [n + b": " + v + b"\r\n" for n, v in pairs
+            if n.lower() not in named and
+            (n.lower() not in HOP_BY_HOP or n.lower() == b"transfer-encoding")]
+    code, _, reason = status[9:].partition(b" ")
+    return (b"HTTP/1.1 " + code + b" " + reason + b"\r\n" + b"".join(kept) +
+            b"Via: 1." + status[7:8] + b" " + VIA_NAME + b"\r\n"
+            b"Connection: close\r\n\r\n" + reply[end:])
 
 
 # Reading what comes back.
@@ -258,10 +290,12 @@ def relay(t: Context, proxy: procs.Program, origin: Origin, data: bytes,
           want: bytes, what: str, piece: int = 0,
           if_rejected: str = "") -> bytes:
     """One client: send data (in pieces of piece bytes, if given), expect
-    want then end of file, and close. if_rejected is added to the failure
-    when the proxy answered with a 4xx status instead."""
+    what it receives of the origin's reply, want (relayed(want)), then end
+    of file, and close. if_rejected is added to the failure when the proxy
+    answered with a 4xx status instead."""
     sock = client(t, proxy, data, piece)
-    got = receive_reply(t, sock, want, what, origin, if_rejected=if_rejected)
+    got = receive_reply(t, sock, relayed(want), what, origin,
+                        if_rejected=if_rejected)
     harness.close_socket(sock)
     return got
 

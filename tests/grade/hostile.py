@@ -42,7 +42,8 @@ import hostile_table
 import procs
 import rawclient
 from bytediff import quote, shell_printf
-from client import CACHE_STAGE, STATUS_LINE, check_error_page, first_line
+from client import (CACHE_STAGE, STATUS_LINE, check_error_page, first_line,
+                    relayed)
 from harness import Context, Test, TestTimeout
 from hints import Failure
 from hostile_rows import Row
@@ -351,12 +352,13 @@ def judge(t: Context, row: Row, got: bytes | None, reply: bytes,
         check_error_page(t, got or b"", code if code in row.statuses
                          else row.statuses[0], what)
     elif outcome in ("relayed", "framed"):
-        want = reply if outcome == "relayed" else framed(reply)
+        want = relayed(reply if outcome == "relayed" else framed(reply))
         if unmarked(t, got or b"") != want:
             raise hints.mismatch(unmarked(t, got or b""), want, what)
     elif outcome == "closed":
-        if not reply.startswith(unmarked(t, got or b"")):
-            raise hints.mismatch(unmarked(t, got or b""), reply, what)
+        if not relayed(reply).startswith(unmarked(t, got or b"")):
+            raise hints.mismatch(unmarked(t, got or b""), relayed(reply),
+                                 what)
     elif outcome == "tunnel":
         judge_tunnel(t, got or b"", reply, what)
 
@@ -391,8 +393,8 @@ def health(t: Context, attacked: Attacked, origin: Origin, category: str,
     reply = CACHEABLE if category == "cache" else GOOD_REPLY
     origin.route(path, reply)
     got = unmarked(t, exchange(attacked.proxy, get(origin, path)))
-    if got != reply:
-        raise hints.mismatch(got, reply, what)
+    if got != relayed(reply):
+        raise hints.mismatch(got, relayed(reply), what)
     if category == "cache":
         check_hit(t, attacked.proxy, origin, path)
 
@@ -502,8 +504,9 @@ def check_uncached(t: Context, attacked: Attacked, origin: Origin,
         t.fail(hints.DIFFERS, f"a later GET of {path} was answered from the "
                "cache: a response that did not arrive whole (or a rejected "
                "request) was stored", f"received:\n  {quote(got[:300])}")
-    if got != CACHEABLE:
-        raise hints.mismatch(got, CACHEABLE, f"a later GET of {path}")
+    if got != relayed(CACHEABLE):
+        raise hints.mismatch(got, relayed(CACHEABLE), f"a later GET of "
+                             f"{path}")
 
 
 def settle(t: Context, attacked: Attacked) -> None:

@@ -28,8 +28,8 @@ from client import (BINARY, BY_HAND, CURL, HAND_ORIGIN, KIBIBYTE, MEBIBYTE,
                     PIECE_PAUSE, SMALL_BUFFER, TEXT, binary, check_error_page,
                     client, closed_port, expect_error, fetch, first_line,
                     fresh_path, get, origin_request, read_to_end,
-                    receive_reply, relay, request, run_tool, served, setup,
-                    text, token, tool_env)
+                    receive_reply, relay, relayed, request, run_tool, served,
+                    setup, text, token, tool_env)
 from harness import Context, TestTimeout, expect_stop, test
 from netutil import abort
 from origin import (ACCEPTED, HOLD, RESET, Exchange, Origin, chunked,
@@ -40,6 +40,9 @@ PROGRAM = "graded"
 
 TUNNEL_STAGE = 4             # the first stage that answers CONNECT
 IDLE_MS = 500                # the -i of the silent-origin test
+HOP_REPLY = ("c.recv(65536); c.sendall(b'HTTP/1.0 200 OK\\r\\nConnection: "
+             "keep-alive, X-Secret\\r\\nX-Secret: s\\r\\nKeep-Alive: "
+             "timeout=5\\r\\nContent-Length: 3\\r\\n\\r\\nhi\\n')")
 TRICKLE_PAUSE = 0.2          # seconds between the bytes of a slow body
 TRICKLE_MAX = 200            # ... and how many it sends at most
 HOP_BY_HOP = {"connection", "proxy-connection", "keep-alive", "te",
@@ -289,11 +292,13 @@ def relay_large_file(t: Context) -> None:
                 f"{CURL} http://{BY_HAND}/5m.bin | cmp - /tmp/5m.bin")
     sock = client(t, proxy, get(origin, path))
     try:
-        receive_reply(t, sock, reply[:first], f"the first {first} bytes",
-                      origin, eof=False)
-    except TestTimeout:
-        came = bytes(t.pending.got) if t.pending else b""
-        if not reply.startswith(came):
+        receive_reply(t, sock, relayed(reply[:first]), f"what the client "
+                      f"receives of the first {first} bytes", origin,
+                      eof=False)
+    except TestTimeout as exc:
+        pending, _ = t.where(exc)
+        came = bytes(pending.got) if pending else b""
+        if not relayed(reply).startswith(came):
             raise
         t.fail(hints.TIMEOUT, f"the origin sent {held} bytes and waited, "
                f"but only {len(came)} of them reached the client: the "
@@ -302,6 +307,40 @@ def relay_large_file(t: Context) -> None:
     gate.set()
     receive_reply(t, sock, reply[first:], f"the last {len(reply) - first} "
                   "bytes of the 5 MiB response")
+
+
+@test(5, "the response head is rewritten as the request's is: the "
+         "proxy's own HTTP/1.1 in the status line, the hop-by-hop headers "
+         "and those the response's Connection names dropped, Via with the "
+         "origin's version and 'Connection: close' added; the body is "
+         "untouched",
+      hints={hints.DIFFERS: "http_format_response: 'HTTP/1.1 NNN reason', "
+                            "every header but the hop-by-hop ones "
+                            "(Transfer-Encoding stays) and those the "
+                            "response's Connection names, then 'Via: 1.x "
+                            "proxylab' with the origin's version and "
+                            "'Connection: close' (RFC 9110 section 7.6, "
+                            "RFC 9112 section 2.3)."})
+def response_rewritten(t: Context) -> None:
+    proxy, origin = setup(t)
+    secret = token(t)
+    fields = [("Connection", "keep-alive, X-Secret"), ("X-Secret", secret),
+              ("Keep-Alive", "timeout=5, max=100"),
+              ("Proxy-Connection", "keep-alive"), ("Upgrade", "h2c"),
+              ("connection", "X-Trace"), ("X-Trace", token(t)),
+              ("Server", f"origin-{token(t, 4)}"), ("Via", "1.1 upstream")]
+    for version in ("HTTP/1.0", "HTTP/1.1"):
+        path = fresh_path(t, "rewritten", ".txt")
+        reply = response(200, text(t, 300), [*TEXT, *fields],
+                         version=version)
+        origin.route(path, reply)
+        t.reproduce(f"{hand_origin(HOP_REPLY)} {CURL} -si http://{BY_HAND}/")
+        got = relay(t, proxy, origin, get(origin, path), reply,
+                    f"the response of an {version} origin with hop-by-hop "
+                    "headers")
+        if secret.encode() in got:
+            t.fail(hints.DIFFERS, "the client received X-Secret, which the "
+                   "origin's Connection header names: it is hop-by-hop")
 
 
 @test(3, "an origin's 404 response comes through unchanged",
@@ -857,8 +896,8 @@ def client_vanishes(t: Context) -> None:
     reply = response(200, t.rng.randbytes(8 * MEBIBYTE), BINARY)
     origin.route(path, reply)
     sock = client(t, proxy, get(origin, path), bufsize=SMALL_BUFFER)
-    receive_reply(t, sock, reply[:64 * KIBIBYTE], "the first 64 KiB of an "
-                  "8 MiB response", origin, eof=False)
+    receive_reply(t, sock, relayed(reply[:64 * KIBIBYTE]), "the first "
+                  "64 KiB of an 8 MiB response", origin, eof=False)
     sock.shutdown(socket.SHUT_WR)   # a FIN first: the proxy's next write
     abort(sock)                     # after the reset then fails with EPIPE
     t.reproduce(f"head -c 8000000 /dev/zero > /tmp/8m; {HAND_ORIGIN} "
@@ -953,8 +992,8 @@ def valgrind_clean(t: Context) -> None:
     reply = response(200, t.rng.randbytes(2 * MEBIBYTE), BINARY)
     origin.route(path, reply)
     sock = client(t, proxy, get(origin, path), bufsize=SMALL_BUFFER)
-    receive_reply(t, sock, reply[:16 * KIBIBYTE], "the first 16 KiB of a "
-                  "2 MiB response", origin, eof=False)
+    receive_reply(t, sock, relayed(reply[:16 * KIBIBYTE]), "the first "
+                  "16 KiB of a 2 MiB response", origin, eof=False)
     abort(sock)
     served(t, proxy, origin)
     expect_stop(t, proxy, signal.SIGTERM, "at the end of the session")

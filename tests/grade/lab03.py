@@ -37,8 +37,8 @@ import hints
 import procs
 from bytediff import quote
 from client import (BINARY, KIBIBYTE, MEBIBYTE, SMALL_BUFFER, TEXT, binary,
-                    check_error_page, drop_miss_mark, expect_error,
-                    first_line, fresh_path, get, read_to_end, receive_reply,
+                    check_error_page, drop_miss_mark, expect_error, first_line,
+                    fresh_path, get, read_to_end, receive_reply, relayed,
                     request, served, setup, text, token)
 from harness import Context, TestTimeout, expect_stop, test
 from hints import Failure, Pending
@@ -308,10 +308,11 @@ def wait_stopped_accepting(t: Context, proxy: procs.Program,
 
 @dataclass
 class Client:
-    """One client: what it sends and what it must get back. With status,
-    a complete error page with that status is expected instead of want;
-    with vanish, the client reads that many bytes of want and resets;
-    with hang_up, it resets as soon as it has sent data."""
+    """One client: what it sends and the origin's reply to it, want, of
+    which it must get what a client receives (relayed: it is kept so).
+    With status, a complete error page with that status is expected
+    instead of want; with vanish, the client reads that many bytes of want
+    and resets; with hang_up, it resets as soon as it has sent data."""
     label: str
     data: bytes
     want: bytes = b""
@@ -324,6 +325,7 @@ class Client:
     done: bool = field(default=False, init=False)   # its thread is over
 
     def __post_init__(self) -> None:
+        self.want = relayed(self.want)
         self.pending = Pending(f"the response to {self.label}",
                                self.want, eof=True)
 
@@ -511,9 +513,9 @@ def start_held(t: Context, proxy: procs.Program, origin: Origin,
     path, reply, at = hold(t, origin, gate, "held", HELD_PREFIX)
     sock = t.connect(proxy.port)
     sock.sendall(get(origin, path))
-    receive_reply(t, sock, reply[:at], f"the first {at} bytes of the "
-                  f"response to {label}, which the origin then holds",
-                  origin, eof=False)
+    receive_reply(t, sock, relayed(reply[:at]), f"what the client receives "
+                  f"of the first {at} bytes of the response to {label}, "
+                  "which the origin then holds", origin, eof=False)
     return sock, reply, at
 
 
@@ -655,8 +657,8 @@ def slow_client(t: Context) -> None:
     still_open(t, slow.sock, "the silent client", "another client was "
                "served")
     slow.sock.sendall(data[len(data) // 2:])
-    complete(t, slow.sock, reply, "the response to the silent client, "
-             "once it sent the rest of its head", origin)
+    complete(t, slow.sock, relayed(reply), "the response to the silent "
+             "client, once it sent the rest of its head", origin)
 
 
 # The tests: many clients at once.
@@ -1037,8 +1039,9 @@ def valgrind_clean(t: Context) -> None:
         origin.route(path, reply)
         sock = t.connect(proxy.port, bufsize=SMALL_BUFFER)
         sock.sendall(get(origin, path))
-        receive_reply(t, sock, reply[:16 * KIBIBYTE], "the first 16 KiB "
-                      f"of a 1 MiB response ({mode})", origin, eof=False)
+        receive_reply(t, sock, relayed(reply[:16 * KIBIBYTE]), "the first "
+                      f"16 KiB of a 1 MiB response ({mode})", origin,
+                      eof=False)
         abort(sock)
         served(t, proxy, origin, f"the client after the vanishing one "
                f"({mode})")

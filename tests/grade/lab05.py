@@ -36,8 +36,8 @@ import hints
 import procs
 from client import (BINARY, BY_HAND, CURL, HAND_ORIGIN, HIT, KIBIBYTE,
                     MEBIBYTE, MISS, MISS_MARK, PLAIN, SMALL_BUFFER, TEXT,
-                    Answer, binary, fresh_path, get, read_to_end, setup, text,
-                    token)
+                    Answer, binary, fresh_path, get, read_to_end, relayed,
+                    setup, text, token)
 from harness import Context, TestTimeout, expect_stop, test
 from hints import Pending
 from netutil import send_buffer_max
@@ -169,14 +169,14 @@ def page(t: Context, size: int,
 
 def sized(t: Context, size: int,
           headers: Sequence[tuple[str, str]] = ()) -> bytes:
-    """A 200 response of exactly size bytes, head included, with a random
-    binary body."""
+    """A 200 response with a random binary body that the proxy relays,
+    and stores, as exactly size bytes, head included."""
     fields = [*BINARY, ("X-Token", token(t)), *headers]
-    bare = len(head(200, [*fields, ("Content-Length", "")]))
+    bare = len(relayed(head(200, [*fields, ("Content-Length", "")])))
     length = next(n for n in (size - bare - d for d in range(1, 9))
                   if len(str(n)) == size - bare - n)
     reply = response(200, binary(t, length), fields)
-    assert len(reply) == size
+    assert len(relayed(reply)) == size
     return reply
 
 
@@ -214,8 +214,10 @@ def by_method(replies: dict[str, bytes]) -> Callable[[Exchange], bytes]:
 # What came back.
 
 def marked(reply: bytes, kind: str, age: int = 0) -> bytes:
-    """reply as the glue sends it on: with the miss mark, or with Age and
-    the hit mark, after its status line (PLAIN: unchanged)."""
+    """The origin's reply as the proxy sends it on: relayed (its head
+    rewritten), then with the miss mark, or with Age and the hit mark,
+    after its status line (PLAIN: no mark)."""
+    reply = relayed(reply)
     if kind == PLAIN:
         return reply
     cut = reply.find(b"\n") + 1
@@ -240,13 +242,13 @@ def receive_answer(t: Context, sock: socket.socket, want: bytes,
             harness.receive(sock, pending)
     except TestTimeout:
         answer = Answer(bytes(pending.got))
-        if answer.bare == want:
+        if answer.bare == relayed(want):
             t.fail(hints.STAYS_OPEN, f"{what}: all {len(answer.raw)} bytes "
                    "came, but the connection was never closed")
         if not answer.raw:
             t.fail(hints.TIMEOUT, f"{what}: nothing came back before the "
                    f"time limit ({t.limit:g} s)")
-        failure = hints.mismatch(answer.bare, want, what)
+        failure = hints.mismatch(answer.bare, relayed(want), what)
         failure.summary += ", then nothing more before the time limit"
         raise failure from None
     harness.close_socket(sock)
@@ -881,7 +883,7 @@ def start_slow_hit(t: Context, proxy: procs.Program, origin: Origin,
     if start.kind != HIT:
         t.fail(hints.DIFFERS, f"{what}: expected a hit, but "
                f"{start.describe()}")
-    t.expect_bytes(start.bare, want[:len(start.bare)], what)
+    t.expect_bytes(start.bare, relayed(want)[:len(start.bare)], what)
     return sock, start
 
 
@@ -909,8 +911,8 @@ def finish_slow_hit(t: Context, sock: socket.socket, start: Answer,
 def slow_reader(t: Context) -> None:
     big = send_buffer_max() + 2 * MEBIBYTE
     versions = [response(200, t.rng.randbytes(big), BINARY) for _ in range(3)]
-    proxy, origin = setup(t, ["-o", str(len(versions[0])),
-                              "-m", str(len(versions[0]) + ROOM)])
+    stored = len(relayed(versions[0]))   # what the cache keeps of one
+    proxy, origin = setup(t, ["-o", str(stored), "-m", str(stored + ROOM)])
     path = fresh_path(t, "large", ".bin")
     origin.route(path, Versions(versions))
     size = f"{len(versions[0]) / MEBIBYTE:.1f} MiB"

@@ -37,7 +37,7 @@ import hints
 import procs
 from bytediff import quote
 from client import (HIT, MISS, TEXT, Answer, check_error_page, fresh_path, get,
-                    read_to_end, receive_reply, relay, request, text)
+                    read_to_end, receive_reply, relay, relayed, request, text)
 from connect_target import Target
 from harness import Context, expect_stop, test
 from origin import Origin, response
@@ -163,7 +163,7 @@ def expect_allowed(t: Context, proxy: procs.Program, origin: Origin,
     origin.route(path, reply)
     before = origin.connections
     sock = send_get(t, proxy, target)
-    receive_reply(t, sock, reply, what, origin,
+    receive_reply(t, sock, relayed(reply), what, origin,
                   if_rejected="no rule blocks this host")
     harness.close_socket(sock)
     if origin.connections == before:
@@ -311,8 +311,8 @@ def reload_on_sighup(t: Context) -> None:
     round_trip(t, tun, t.rng.randbytes(5000), "the echo through the tunnel "
                "opened before the reload")
     gate.set()
-    receive_reply(t, slow, reply, "the response that was in flight during "
-                  "the reload")
+    receive_reply(t, slow, relayed(reply), "the response that was in flight "
+                  "during the reload")
     end_session(t, tun, link)
 
 
@@ -397,7 +397,7 @@ def fetch_as(t: Context, proxy: procs.Program, origin: Origin, path: str,
     sock.sendall(get(origin, path))
     answer = Answer(read_to_end(t, sock, f"the answer to GET {path}"))
     harness.close_socket(sock)
-    if answer.kind != kind or answer.bare != origin.direct(path):
+    if answer.kind != kind or answer.bare != relayed(origin.direct(path)):
         t.fail(hints.DIFFERS, f"GET {path}: expected a {kind} with the "
                f"origin's bytes, but {answer.describe()}")
     return answer.raw
@@ -500,7 +500,8 @@ def log_concurrent(t: Context) -> None:
     for sock, path in zip(socks, paths):
         sock.sendall(get(origin, path))
     for sock, path in zip(socks, paths):
-        receive_reply(t, sock, origin.direct(path), f"the reply to {path}")
+        receive_reply(t, sock, relayed(origin.direct(path)),
+                      f"the reply to {path}")
         harness.close_socket(sock)
     lines = wait_lines(t, proxy, log, CONCURRENT)
     seen = []

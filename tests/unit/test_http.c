@@ -1224,7 +1224,9 @@ static void test_http_body_length_transfer_encoding_alone(void)
 
 static void test_http_status_line_valid(void)
 {
-    struct http_response resp = { 7, 99, true };
+    struct http_response resp = { .status = 7,
+                                  .content_length = 99,
+                                  .chunked = true };
 
     ASSERT_EQ_INT(http_parse_status_line(&resp, LIT("HTTP/1.1 200 OK\r\n")), 0);
     ASSERT_EQ_INT(resp.status, 200);
@@ -1283,7 +1285,9 @@ static void test_http_status_line_control_bytes(void)
 
 static void test_http_status_line_failure_resets(void)
 {
-    struct http_response resp = { 200, 5, true };
+    struct http_response resp = { .status = 200,
+                                  .content_length = 5,
+                                  .chunked = true };
 
     ASSERT_EQ_INT(http_parse_status_line(&resp, LIT("garbage\r\n")), 502);
     ASSERT_EQ_INT(resp.status, 0);
@@ -1399,6 +1403,90 @@ static void test_http_response_malformed(void)
     ASSERT_EQ_INT(response_header(&resp, LIT("Content-Length : 5\r\n")), 502);
     ASSERT_EQ_INT(response_header(&resp, LIT("X-A: a\0b\r\n")), 502);
     ASSERT_EQ_INT(response_header(&resp, LIT("X-A: b")), 502);
+}
+
+/* ---- http_format_response ---- */
+
+/* check_response - parse head (a status line and header lines, no blank
+ * line) and check that http_format_response turns it into want. */
+static void check_response(const char *head, const char *want)
+{
+    static struct http_response resp;
+    char buf[4096];
+    const char *line = head;
+    ssize_t len;
+
+    while (*line != '\0') {
+        const char *lf = strchr(line, '\n');
+        size_t n = (size_t)(lf - line) + 1;
+
+        ASSERT_EQ_INT(line == head ? http_parse_status_line(&resp, line, n)
+                                   : http_parse_response_header(&resp, line, n),
+                      0);
+        line += n;
+    }
+    len = http_format_response(&resp, buf, sizeof(buf));
+    ASSERT_EQ_INT(len, (long long)strlen(want));
+    if (len >= 0) {
+        ASSERT_EQ_STR(buf, want);
+    }
+}
+
+static void test_http_format_response_own_version_via_close(void)
+{
+    check_response("HTTP/1.0 404 Not Found\r\n"
+                   "Content-Length: 3\r\n",
+                   "HTTP/1.1 404 Not Found\r\n"
+                   "Content-Length: 3\r\n"
+                   "Via: 1.0 proxylab\r\n"
+                   "Connection: close\r\n\r\n");
+    check_response("HTTP/1.1 204\n", "HTTP/1.1 204 \r\n"
+                                     "Via: 1.1 proxylab\r\n"
+                                     "Connection: close\r\n\r\n");
+}
+
+static void test_http_format_response_drops_hop_by_hop(void)
+{
+    check_response("HTTP/1.1 200 OK\r\n"
+                   "Connection: keep-alive, X-Secret\r\n"
+                   "X-Secret: hunter2\r\n"
+                   "Keep-Alive: timeout=5\r\n"
+                   "Proxy-Connection: keep-alive\r\n"
+                   "Upgrade: h2c\r\n"
+                   "connection: x-other\r\n"
+                   "X-Other: 1\r\n"
+                   "Transfer-Encoding: chunked\r\n"
+                   "Server:  kit \r\n"
+                   "Via: 1.1 cdn\r\n",
+                   "HTTP/1.1 200 OK\r\n"
+                   "Transfer-Encoding: chunked\r\n"
+                   "Server: kit\r\n"
+                   "Via: 1.1 cdn\r\n"
+                   "Via: 1.1 proxylab\r\n"
+                   "Connection: close\r\n\r\n");
+}
+
+static void test_http_format_response_overflow(void)
+{
+    static struct http_response resp;
+    char buf[40];
+
+    new_response(&resp);
+    ASSERT_EQ_INT(response_header(&resp, LIT("X-A: b\r\n")), 0);
+    errno = 0;
+    ASSERT_EQ_INT(http_format_response(&resp, buf, sizeof(buf)), -1);
+    ASSERT_EQ_INT(errno, EMSGSIZE);
+}
+
+static void test_http_response_too_many_headers(void)
+{
+    static struct http_response resp;
+
+    new_response(&resp);
+    for (int i = 0; i < HTTP_MAXHEADERS; i++) {
+        ASSERT_EQ_INT(response_header(&resp, LIT("X-A: b\r\n")), 0);
+    }
+    ASSERT_EQ_INT(response_header(&resp, LIT("X-A: b\r\n")), 502);
 }
 
 static CU_TestInfo http_tests[] = {
@@ -1575,6 +1663,15 @@ static CU_TestInfo http_tests[] = {
       test_http_response_length_and_chunked },
     { "other response headers are accepted", test_http_response_other_headers },
     { "malformed response header line is 502", test_http_response_malformed },
+    { "more response headers than resp holds is 502",
+      test_http_response_too_many_headers },
+    { "a relayed response head has the proxy's version, Via and close",
+      test_http_format_response_own_version_via_close },
+    { "a relayed response head loses its hop-by-hop headers, not its "
+      "framing",
+      test_http_format_response_drops_hop_by_hop },
+    { "a response head that does not fit is -1 with EMSGSIZE",
+      test_http_format_response_overflow },
     CU_TEST_INFO_NULL,
 };
 
