@@ -6,9 +6,7 @@
 # step as it happens, VALGRIND=1, OWN=1 stage N's tests only, STRETCH=2
 # doubled time limits, JSON=file Gradescope's results, AUTOLAB=1.
 
-ifneq ($(shell uname -s),Linux)
-$(error the kit needs Linux (sockets, /proc, Debian packages); this is $(shell uname -s))
-endif
+$(if $(filter Linux,$(shell uname -s)),,$(error the kit needs Linux (sockets, /proc, Debian packages)))
 
 CC       ?= cc
 CPPFLAGS  = -D_POSIX_C_SOURCE=200809L -Icommon -Icommon/stage -MMD -MP
@@ -20,27 +18,23 @@ SAN_tsan  = -fsanitize=thread
 $(if $(filter-out asan tsan,$(SAN)),$(error SAN must be asan or tsan, not '$(SAN)'))
 CFLAGS   += $(SAN_$(SAN))
 LDFLAGS  += $(SAN_$(SAN))
-# The kit's Python: Debian's own, whatever else is first on PATH (3.9 or
-# later; make deps checks). PYTHON=... runs the kit with another one.
+# Debian's own Python (3.9 or later), whatever else is first on PATH
 PYTHON   ?= /usr/bin/python3
 
 STAGES   := $(notdir $(wildcard labs/[0-9][0-9]-*))
 LAB_NAME := $(filter $(shell printf '%02d' '$(LAB)' 2>/dev/null)-%,$(STAGES))
-ifneq ($(filter lab path grade diff gradescope,$(MAKECMDGOALS)),)
-$(if $(LAB_NAME),,$(error say which stage: LAB=1 to LAB=$(words $(STAGES))))
-endif
+$(if $(filter lab path grade diff gradescope,$(MAKECMDGOALS)),$(if $(LAB_NAME),,\
+    $(error say which stage: LAB=1 to LAB=$(words $(STAGES)))))
 SRC      := $(if $(SOL),solutions,labs)
 BUILD    := build/$(or $(SAN),debug)
 TREE     := $(SRC)$(if $(GIVEN),-given$(GIVEN))
 BIN      := $(BUILD)/bin/$(TREE)
 REFERENCE = $(BUILD)/bin/solutions/$(lastword $(STAGES))
 
-# A program is build/debug/bin/TREE/STAGE. TREE says where the student
-# files come from: labs, solutions, or labs-givenK (stages 1..K from
-# solutions/). Stage 01 is echo.c and its main(). The proxy of stage N is
-# the student files of stages 02..N, the stage's table stageNN.c, the glue
-# library (the linker takes from it the parts the table names) and
-# libcommon.
+# A program is build/debug/bin/TREE/STAGE, TREE labs, solutions or labs-givenK
+# (stages 1..K from solutions/). Stage 01 is echo.c and echo_main.c; stage N
+# is the student files of stages 02..N, its table stageNN.c, the glue library
+# (the linker takes the parts the table names) and libcommon.
 given_of  = $(wordlist 1,$(or $(patsubst labs-given%,%,$(filter labs-given%,$(1))),0),$(STAGES))
 root_of   = $(if $(filter solutions,$(1))$(filter $(2),$(call given_of,$(1))),solutions,labs)
 num_of    = $(patsubst 0%,%,$(firstword $(subst -, ,$(1))))

@@ -33,6 +33,7 @@
  * a client that trickles its body is cut off (408), not left to hold a
  * thread for as long as it likes. */
 #define BODY_MIN_RATE 1024 /* bytes per second */
+#define CONTINUE      "HTTP/1.1 100 Continue\r\n\r\n"
 
 /* How long to send an error page and drain the rejected request, and how
  * much of it to drain at most. */
@@ -186,15 +187,26 @@ static int serve_tunnel(struct rio *client, struct http_request *req,
     return stage.parts[part]->tunnel(proxy->part_state[part], client, req, out);
 }
 
-/* bound_body - put the minimum rate on req's body, if it has one. */
-static void bound_body(struct rio *client, const struct http_request *req,
-                       const struct proxy *proxy)
+/* start_body - before req's body is read, if it has one: answer "100
+ * Continue" to a client that waits for it (RFC 9110 section 10.1.1: the
+ * origin, spoken to in HTTP/1.0, never sends it), and put the minimum
+ * rate on the body. Returns 0, or -1 when the client is gone. */
+static int start_body(struct rio *client, const struct http_request *req,
+                      const struct proxy *proxy)
 {
+    const char *expect = http_header_get(req, "Expect");
     uint64_t length;
 
-    if (http_body_length(req, &length) == 0 && length > 0) {
-        rio_set_min_rate(client, length, BODY_MIN_RATE, proxy->cfg.header_ms);
+    if (http_body_length(req, &length) != 0 || length == 0) {
+        return 0;
     }
+    if (req->minor_version >= 1 && expect != NULL &&
+        strcasecmp(expect, "100-continue") == 0 &&
+        rio_writen(client, CONTINUE, strlen(CONTINUE)) < 0) {
+        return -1;
+    }
+    rio_set_min_rate(client, length, BODY_MIN_RATE, proxy->cfg.header_ms);
+    return 0;
 }
 
 /* serve_request - act on a request whose head has been read.
@@ -221,7 +233,9 @@ static int serve_request(struct rio *client, struct http_request *req,
     if (rc != 0) {
         return rc;
     }
-    bound_body(client, req, proxy);
+    if (start_body(client, req, proxy) < 0) {
+        return -1;
+    }
     rc = exchange(client, req, proxy, &res, out);
     log_exchange(req, rc, &res, out);
     if (rc == 0) {

@@ -10,7 +10,6 @@
 #include "http.h"
 #include "peek.h"
 
-#define CONTENT_LENGTH    "content-length:"
 #define TOO_LARGE         SIZE_MAX /* head_length: the head can never end */
 #define LENGTH_DIGITS_MAX 18       /* a Content-Length that fits an int64_t */
 
@@ -64,17 +63,14 @@ static size_t head_length(const char *buf, size_t n)
     return 0;
 }
 
-/* length_value - the decimal number at p (before end, after blanks), as
- * far as PEEK_BODY_MAX; 0 for more digits than a length can have (the
- * thread rejects it). */
+/* length_value - the decimal number at p (before end), as far as
+ * PEEK_BODY_MAX; 0 for more digits than a length can have (the thread
+ * rejects it). */
 static size_t length_value(const char *p, const char *end)
 {
     uint64_t length = 0;
     int digits = 0;
 
-    while (p < end && (*p == ' ' || *p == '\t')) {
-        p++;
-    }
     for (; p < end && *p >= '0' && *p <= '9'; p++) {
         if (++digits > LENGTH_DIGITS_MAX) {
             return 0;
@@ -84,23 +80,42 @@ static size_t length_value(const char *p, const char *end)
     return length < PEEK_BODY_MAX ? (size_t)length : PEEK_BODY_MAX;
 }
 
-/* body_wanted - how many body bytes to wait for after the head (head
- * bytes at buf): its Content-Length, PEEK_BODY_MAX at most; 0 when it has
- * none. */
-static size_t body_wanted(const char *buf, size_t head)
+/* field_value - where the value of the first header named name (with its
+ * colon, lower case) starts in the head (head bytes at buf), after its
+ * blanks, or NULL when there is none. */
+static const char *field_value(const char *buf, size_t head, const char *name)
 {
-    size_t name = strlen(CONTENT_LENGTH);
+    size_t len = strlen(name);
     const char *end = buf + head;
     const char *line = buf;
 
     while ((line = memchr(line, '\n', (size_t)(end - line))) != NULL) {
         line++;
-        if ((size_t)(end - line) > name &&
-            strncasecmp(line, CONTENT_LENGTH, name) == 0) {
-            return length_value(line + name, end);
+        if ((size_t)(end - line) > len && strncasecmp(line, name, len) == 0) {
+            line += len;
+            while (line < end && (*line == ' ' || *line == '\t')) {
+                line++;
+            }
+            return line;
         }
     }
-    return 0;
+    return NULL;
+}
+
+/* body_wanted - how many body bytes to wait for after the head (head
+ * bytes at buf): its Content-Length, PEEK_BODY_MAX at most; 0 when it has
+ * none, or when the client waits for "100 Continue" before it sends its
+ * body (RFC 9110 section 10.1.1), which the serving thread answers. */
+static size_t body_wanted(const char *buf, size_t head)
+{
+    const char *length = field_value(buf, head, "content-length:");
+    const char *expect = field_value(buf, head, "expect:");
+
+    if (length == NULL ||
+        (expect != NULL && strncasecmp(expect, "100-continue", 12) == 0)) {
+        return 0;
+    }
+    return length_value(length, buf + head);
 }
 
 enum peek peek_request(const char *buf, size_t n)

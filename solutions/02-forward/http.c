@@ -851,7 +851,8 @@ int http_parse_response_header(struct http_response *resp, const char *line,
  * 7.6.1). */
 static bool is_relayed_field(const struct http_response *resp, const char *name)
 {
-    if (http_is_hop_by_hop(name) && strcasecmp(name, "Transfer-Encoding")) {
+    if (http_is_hop_by_hop(name) &&
+        strcasecmp(name, "Transfer-Encoding") != 0) {
         return false;
     }
     return !connection_names(resp->headers, resp->nheaders, name);

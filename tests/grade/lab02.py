@@ -43,6 +43,7 @@ IDLE_MS = 500                # the -i of the silent-origin test
 HOP_REPLY = ("c.recv(65536); c.sendall(b'HTTP/1.0 200 OK\\r\\nConnection: "
              "keep-alive, X-Secret\\r\\nX-Secret: s\\r\\nKeep-Alive: "
              "timeout=5\\r\\nContent-Length: 3\\r\\n\\r\\nhi\\n')")
+CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"   # what the glue sends
 TRICKLE_PAUSE = 0.2          # seconds between the bytes of a slow body
 TRICKLE_MAX = 200            # ... and how many it sends at most
 HOP_BY_HOP = {"connection", "proxy-connection", "keep-alive", "te",
@@ -571,6 +572,36 @@ def request_with_body(t: Context) -> None:
     t.reproduce(f"head -c 204800 /dev/urandom > /tmp/post.bin; "
                 f"{HAND_ORIGIN} {CURL} --data-binary @/tmp/post.bin "
                 f"http://{BY_HAND}/")
+
+
+@test(2, "a client that sends 'Expect: 100-continue' gets '100 Continue' "
+         "at once (the glue sends it: the origin, asked in HTTP/1.0, never "
+         "does), then sends its body, which reaches the origin whole",
+      hints={hints.TIMEOUT: "The glue answers '100 Continue' before your "
+                            "forward_request runs; copy_body then reads "
+                            "the body the client sends after it.",
+             hints.DIFFERS: "After '100 Continue', the body comes: "
+                            "send_request copies Content-Length bytes of "
+                            "it, then the response is relayed as always."})
+def request_expect_continue(t: Context) -> None:
+    proxy, origin = setup(t)
+    path = fresh_path(t, "upload", ".bin")
+    body = binary(t, 100 * KIBIBYTE)
+    reply = response(200, text(t, 100), TEXT)
+    origin.route(path, reply)
+    head = get(origin, path, [("Content-Length", str(len(body))),
+                              ("Expect", "100-continue")], method="POST")
+    t.reproduce(f"{HAND_ORIGIN} head -c 2000000 /dev/zero | {CURL} "
+                f"--data-binary @- -w '%{{time_total}}\\n' -o /dev/null "
+                f"http://{BY_HAND}/")
+    sock = client(t, proxy, head)
+    receive_reply(t, sock, CONTINUE, "'HTTP/1.1 100 Continue', before the "
+                  "body is sent", origin, eof=False)
+    sock.sendall(body)
+    receive_reply(t, sock, relayed(reply), "the response to the upload",
+                  origin)
+    exchange = origin_request(t, origin, path)
+    t.expect_bytes(exchange.body, body, "the body the origin received")
 
 
 @test(4, "a HEAD response (Content-Length but no body) is relayed and the "

@@ -37,6 +37,14 @@ static void test_a_body_is_waited_for(void)
     ASSERT_EQ_INT(peek(buf), PEEK_READY);
 }
 
+static void test_a_client_that_expects_100_continue_is_not_waited_for(void)
+{
+    ASSERT_EQ_INT(peek("POST http://a.test/ HTTP/1.1\r\n"
+                       "Content-Length: 5000000\r\n"
+                       "Expect: 100-Continue\r\n\r\n"),
+                  PEEK_READY);
+}
+
 static void test_a_long_body_is_waited_for_up_to_its_first_bytes(void)
 {
     static char buf[PEEK_MAX];
@@ -87,6 +95,8 @@ static CU_TestInfo peek_tests[] = {
     { "a head without a body is ready at its blank line",
       test_a_head_without_body_is_ready_at_its_blank_line },
     { "a Content-Length body is waited for", test_a_body_is_waited_for },
+    { "a client that waits for 100 Continue is ready at its blank line",
+      test_a_client_that_expects_100_continue_is_not_waited_for },
     { "a long body is waited for up to PEEK_BODY_MAX bytes",
       test_a_long_body_is_waited_for_up_to_its_first_bytes },
     { "a malformed Content-Length is left to the serving thread",
