@@ -1,5 +1,6 @@
 /*
- * die.c - start-up error exits for main(): die(), usage() and int_arg().
+ * die.c - start-up error exits for main(): die(), usage(), help_if_asked()
+ * and int_arg().
  *
  * The only library code that ends the process; die.h says when that is
  * allowed. die() goes through the logger, so its line looks like every
@@ -10,6 +11,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "die.h"
 #include "log.h"
@@ -26,13 +28,31 @@ void die(const char *fmt, ...)
     exit(EXIT_FAILURE);
 }
 
-void usage(const char *program, const char *args, const char *help)
+/* print_usage - "usage: PROGRAM ARGS" and the help text, if any, to out. */
+static void print_usage(FILE *out, const char *program, const char *args,
+                        const char *help_text)
 {
-    fprintf(stderr, "usage: %s %s\n", program, args);
-    if (help != NULL) {
-        fputs(help, stderr);
+    fprintf(out, "usage: %s %s\n", program, args);
+    if (help_text != NULL) {
+        fputs(help_text, out);
     }
+}
+
+void usage(const char *program, const char *args, const char *help_text)
+{
+    print_usage(stderr, program, args, help_text);
     exit(USAGE_STATUS);
+}
+
+void help_if_asked(int argc, char **argv, const char *args,
+                   const char *help_text)
+{
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            print_usage(stdout, argv[0], args, help_text);
+            exit(EXIT_SUCCESS);
+        }
+    }
 }
 
 int int_arg(const char *text, int min, int max, const char *what)

@@ -62,7 +62,8 @@ def steps() -> list[tuple[str, list[str]]]:
         ("unit tests, ASan+UBSan", make("SOL=1", "SAN=asan", "unit")),
         ("grader and tools self-test", [
             SYSTEM_PYTHON, "-m", "unittest", "-v",
-            "tests/grade/test_grader.py", "tests/test_python_support.py"]),
+            "tests/grade/test_grader.py", "tests/test_python_support.py",
+            "tests/test_handin.py"]),
     ]
     for n in range(1, last):
         plan.append((f"grade lab {n} (own tests)",

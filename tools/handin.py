@@ -25,6 +25,9 @@ from pathlib import Path
 import kitfiles
 
 UNANSWERED = "(your answer)"
+# A placeholder still to fill in: one not in quotes, as the template's own
+# instruction quotes it.
+PLACEHOLDER = re.compile(r'(?<!")' + re.escape(UNANSWERED) + r'(?!")')
 WIDTH = 76   # columns of the template's text
 QUESTIONS = re.compile(r"^## Questions\s*$(.*?)(?=^## |\Z)", re.M | re.S)
 ITEM = re.compile(r"^\s*(?:\d+\.|[-*])\s+(.*)$")
@@ -110,9 +113,9 @@ def pack(root: Path, last: int, out: Path) -> tuple[Path, str]:
 
 def warnings(root: Path, last: int) -> list[str]:
     """What still looks unfinished: answers missing, stubs left."""
-    notes = (root / "NOTES.md").read_text()
-    found = [f"NOTES.md: {notes.count(UNANSWERED)} places still say "
-             f'"{UNANSWERED}"'] if UNANSWERED in notes else []
+    left = len(PLACEHOLDER.findall((root / "NOTES.md").read_text()))
+    found = [f"NOTES.md: {left} places still say "
+             f'"{UNANSWERED}"'] if left else []
     for name in kitfiles.student_files(root, last):
         if "TODO(" in (root / name).read_text(errors="replace"):
             found.append(f"{name} still holds a TODO( stub")

@@ -20,7 +20,7 @@
 #define ARGS         "[-b ADDRESS] [-i IDLE_MS] [-l LEVEL] PORT"
 #define ECHO_IDLE_MS 30000 /* default: drop a client silent for 30 s */
 
-static const char *const help =
+static const char *const help_text =
     "  PORT         TCP port to listen on (0: any free port)\n"
     "  -b ADDRESS   address to listen on (default 127.0.0.1)\n"
     "  -i IDLE_MS   close a client silent this long (default 30000)\n"
@@ -38,6 +38,7 @@ static void parse_args(int argc, char **argv, struct echo_args *args)
     enum log_level level = LOG_INFO;
     int opt;
 
+    help_if_asked(argc, argv, ARGS, help_text);
     while ((opt = getopt(argc, argv, "b:i:l:")) != -1) {
         if (opt == 'b') {
             args->address = optarg;
@@ -46,11 +47,11 @@ static void parse_args(int argc, char **argv, struct echo_args *args)
         } else if (opt == 'l' && log_level_parse(optarg, &level)) {
             log_set_level(level);
         } else {
-            usage(argv[0], ARGS, help);
+            usage(argv[0], ARGS, help_text);
         }
     }
     if (optind != argc - 1) {
-        usage(argv[0], ARGS, help);
+        usage(argv[0], ARGS, help_text);
     }
     args->port = argv[optind];
     (void)int_arg(args->port, 0, 65535, "PORT");

@@ -121,18 +121,21 @@ static const char *join_parts(char *buf, size_t size, const char *core,
 static void parse_args(int argc, char **argv, struct proxy_config *cfg)
 {
     char opts[OPTS_MAX];
-    char help[HELP_MAX];
+    char help_text[HELP_MAX];
     int opt;
 
+    help_if_asked(argc, argv, ARGS,
+                  join_parts(help_text, sizeof(help_text), core_help, true));
     join_parts(opts, sizeof(opts), CORE_OPTS, false);
     while ((opt = getopt(argc, argv, opts)) != -1) {
         if (!core_option(opt, optarg, cfg) && !part_option(opt, optarg)) {
             usage(argv[0], ARGS,
-                  join_parts(help, sizeof(help), core_help, true));
+                  join_parts(help_text, sizeof(help_text), core_help, true));
         }
     }
     if (optind != argc - 1) {
-        usage(argv[0], ARGS, join_parts(help, sizeof(help), core_help, true));
+        usage(argv[0], ARGS,
+              join_parts(help_text, sizeof(help_text), core_help, true));
     }
     cfg->port = argv[optind];
     (void)int_arg(cfg->port, 0, 65535, "PORT");

@@ -27,9 +27,11 @@ ssize_t echo_lines(struct rio *rp)
         total += n;
     }
     if (n < 0 && errno == EMSGSIZE) {
-        /* Tell the client why it is being dropped; it may be gone already,
-         * and the connection ends either way. */
-        (void)!rio_writen(rp, ECHO_TOOLONG, sizeof(ECHO_TOOLONG) - 1);
+        /* Tell the client why it is being dropped. If it is gone already,
+         * there is no one to tell: the connection ends either way. */
+        if (rio_writen(rp, ECHO_TOOLONG, sizeof(ECHO_TOOLONG) - 1) < 0) {
+            return -1;
+        }
         errno = EMSGSIZE;
     }
     return n < 0 ? -1 : total;

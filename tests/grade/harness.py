@@ -220,11 +220,13 @@ class Context:
         return fixture
 
     def start(self, args: list[str] | tuple = (), stage: int | None = None,
-              valgrind: bool | None = None) -> procs.Program:
+              valgrind: bool | None = None,
+              nofile: int | None = None) -> procs.Program:
         """Start a program on port 0 and wait until it listens.
 
         stage defaults to the lab module's PROGRAM; valgrind to --valgrind
-        (sanitizer builds never run under valgrind: the sanitizer checks).
+        (sanitizer builds never run under valgrind: the sanitizer checks);
+        nofile, if given, limits its open descriptors (soft and hard).
         """
         path = procs.find_program(self.options.bin_dir, stage or self._stage())
         memcheck = self.options.valgrind if valgrind is None else valgrind
@@ -234,7 +236,8 @@ class Context:
         grace = STOP_GRACE * self.options.stretch * (
             VALGRIND_FACTOR if memcheck else 1)
         program = procs.Program(path, list(args), valgrind_log=log,
-                                sanitizer=self.options.sanitizer, grace=grace)
+                                sanitizer=self.options.sanitizer, grace=grace,
+                                nofile=nofile)
         self.programs.append(program)
         with self.step(f"waiting for {path.name} to log 'listening on'"):
             program.wait_listening()

@@ -20,14 +20,16 @@ import re
 import signal
 import socket
 import threading
+import time
 
 import harness
 import hints
+import procs
 from bytediff import quote, shell_printf
 from client import (BINARY, BY_HAND, CURL, HAND_ORIGIN, KIBIBYTE, MEBIBYTE,
-                    PIECE_PAUSE, SMALL_BUFFER, TEXT, binary, check_error_page,
-                    client, closed_port, expect_error, fetch, first_line,
-                    fresh_path, get, origin_request, read_to_end,
+                    PIECE_PAUSE, SMALL_BUFFER, STATUS_LINE, TEXT, binary,
+                    check_error_page, client, closed_port, expect_error, fetch,
+                    first_line, fresh_path, get, origin_request, read_to_end,
                     receive_reply, relay, relayed, request, run_tool, served,
                     setup, text, token, tool_env)
 from harness import Context, TestTimeout, expect_stop, test
@@ -44,6 +46,9 @@ HOP_REPLY = ("c.recv(65536); c.sendall(b'HTTP/1.0 200 OK\\r\\nConnection: "
              "keep-alive, X-Secret\\r\\nX-Secret: s\\r\\nKeep-Alive: "
              "timeout=5\\r\\nContent-Length: 3\\r\\n\\r\\nhi\\n')")
 CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"   # what the glue sends
+FLOOD_FDS, FLOOD_CLIENTS = 600, 700      # the half-open flood test
+EXHAUST_FDS, EXHAUST_CLIENTS = 256, 300  # the descriptor exhaustion test
+EXHAUST_RECOVERY = 2.0       # seconds: the head deadline (-t 1000) and one
 TRICKLE_PAUSE = 0.2          # seconds between the bytes of a slow body
 TRICKLE_MAX = 200            # ... and how many it sends at most
 HOP_BY_HOP = {"connection", "proxy-connection", "keep-alive", "te",
@@ -896,6 +901,104 @@ def error_origin_silent(t: Context) -> None:
 
 
 # The tests: robustness.
+
+def half_open(t: Context, proxy: procs.Program,
+              count: int) -> list[socket.socket]:
+    """count connections that have sent half a request line and then stay
+    silent (a flood of half-open clients); fewer if the proxy stops taking
+    them."""
+    socks = []
+    with t.step(f"opening {count} half-open connections"):
+        for _ in range(count):
+            sock = t.open_socket()
+            try:
+                sock.connect((proxy.host, proxy.port))
+                sock.sendall(b"GET http://")
+            except OSError:
+                break
+            socks.append(sock)
+    return socks
+
+
+def answer_status(t: Context, proxy: procs.Program, data: bytes,
+                  what: str, pause: float = 0) -> int:
+    """Send data (its second half pause seconds after the first) and read
+    the answer to its end: its status (0 for none)."""
+    sock = t.connect(proxy.port)
+    half = len(data) // 2
+    sock.sendall(data[:half])
+    time.sleep(pause)
+    sock.sendall(data[half:])
+    page = read_to_end(t, sock, what)
+    harness.close_socket(sock)
+    status = STATUS_LINE.match(page)
+    return int(status[1]) if status else 0
+
+
+@test(3, "a flood of 700 half-open connections on a proxy allowed 600 "
+         "descriptors does not lock out a client that sends its head in two "
+         "parts: the waiting room sheds the client that has waited longest, "
+         "not the newest",
+      hints={hints.DIFFERS: "The waiting room (given, proxy_accept.c) must "
+                            "shed its oldest client when it is full; if "
+                            "you changed the accept loop, take clients "
+                            "from proxy_accept.",
+             hints.TIMEOUT: "A flood of half-open clients must not hold "
+                            "the proxy: clients still sending their heads "
+                            "wait in the waiting room (proxy_accept), "
+                            "never on a thread."})
+def half_open_flood(t: Context) -> None:
+    proxy = t.start(["-t", "5000"], valgrind=False, nofile=FLOOD_FDS)
+    origin = t.use(Origin())
+    path = fresh_path(t, "flood", ".txt")
+    origin.route(path, response(200, text(t, 100), TEXT))
+    flood = half_open(t, proxy, FLOOD_CLIENTS)
+    t.log(f"{len(flood)} half-open connections are open")
+    status = answer_status(t, proxy, get(origin, path), "the answer to a "
+                           "client that sends its head in two parts during "
+                           "the flood", pause=0.2)
+    if status != 200:
+        t.fail(hints.DIFFERS, f"during a flood of {len(flood)} half-open "
+               f"connections, a client whose head came in two parts got "
+               f"{status or 'no answer'}, not 200: the oldest waiting "
+               "client must make room for it")
+    for sock in flood:
+        harness.close_socket(sock)
+    served(t, proxy, origin, "a client after the flood")
+
+
+@test(3, "300 half-open connections on a proxy allowed 256 descriptors "
+         "leave it answering (200, or 503 when out of descriptors), and once "
+         "they close, a client is served within the head deadline (-t 1000) "
+         "and a second",
+      hints={hints.TIMEOUT: "Out of descriptors, the accept loop must not "
+                            "block: the waiting room goes on expiring late "
+                            "heads (408) and shedding, and accepts again "
+                            "once descriptors are free.",
+             hints.DIFFERS: "Out of descriptors, the waiting room answers "
+                            "503 or sheds its oldest client; once the flood "
+                            "ends, new clients are served again."})
+def descriptor_exhaustion(t: Context) -> None:
+    proxy = t.start(["-t", "1000"], valgrind=False, nofile=EXHAUST_FDS)
+    origin = t.use(Origin())
+    path = fresh_path(t, "exhaust", ".txt")
+    origin.route(path, response(200, text(t, 100), TEXT))
+    flood = half_open(t, proxy, EXHAUST_CLIENTS)
+    status = answer_status(t, proxy, get(origin, path), "the answer to a "
+                           "client while the proxy is out of descriptors")
+    if status not in (200, 503):
+        t.fail(hints.DIFFERS, f"out of descriptors, the proxy answered "
+               f"{status or 'nothing'}: expected 200, or 503")
+    for sock in flood:
+        harness.close_socket(sock)
+    until = time.monotonic() + EXHAUST_RECOVERY
+    while answer_status(t, proxy, get(origin, path), "the answer to a "
+                        "client after the flood") != 200:
+        if time.monotonic() > until:
+            t.fail(hints.DIFFERS, f"{EXHAUST_RECOVERY:g} s after the "
+                   "flood ended, clients were still not served")
+        time.sleep(0.05)
+
 
 @test(4, "clients that vanish mid-head, mid-body and mid-response do not "
          "stop the proxy: the next client is served",

@@ -80,10 +80,12 @@ class Program:
 
     def __init__(self, path: Path, args: list[str], *,
                  valgrind_log: Path | None = None,
-                 sanitizer: str | None = None, grace: float = 5.0) -> None:
+                 sanitizer: str | None = None, grace: float = 5.0,
+                 nofile: int | None = None) -> None:
         self.name = path.name
         self.path = path
         self.args = list(args)
+        self.nofile = nofile        # its descriptor limit, if one is set
         self.valgrind_log = valgrind_log
         self.sanitizer = sanitizer
         self.grace = grace          # seconds to wait for an asked-for exit
@@ -104,12 +106,15 @@ class Program:
         self._reader.start()
 
     def argv(self) -> list[str]:
-        """The command line: the program with port 0, under valgrind or not.
+        """The command line: the program with port 0, under a descriptor
+        limit or not, under valgrind or not.
 
         Options go before the port: with _POSIX_C_SOURCE, getopt stops at
         the first operand.
         """
         argv = [str(self.path), *self.args, "0"]
+        if self.nofile:   # prlimit execs the program: its pid stays
+            argv = ["prlimit", f"--nofile={self.nofile}:{self.nofile}", *argv]
         if self.valgrind_log is None:
             return argv
         if shutil.which(VALGRIND[0]) is None:
@@ -121,7 +126,8 @@ class Program:
         path = os.path.relpath(self.path)
         if path.startswith(".."):
             path = str(self.path.resolve())
-        return shlex.join([path, *self.args, str(port)])
+        limit = ["prlimit", f"--nofile={self.nofile}"] if self.nofile else []
+        return shlex.join([*limit, path, *self.args, str(port)])
 
     def _read_output(self) -> None:
         """Collect stderr (and stdout) until end of file; runs in a thread."""
