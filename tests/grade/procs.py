@@ -51,7 +51,11 @@ BLOCK_LINES = 14         # lines kept of each valgrind error block
 REPORT_BLOCKS = 3        # valgrind error blocks quoted at most
 REPORT_LINES = 40        # lines quoted of a sanitizer report
 
+KILL_GRACE = 0.2         # seconds before SIGKILL once a program ignored
+                         # SIGTERM: later hangs cost their test only
+
 _live: set["Program"] = set()
+_ignores_sigterm = threading.Event()   # a program of this run did
 
 
 def find_program(bin_dir: Path, stage: int) -> Path:
@@ -217,7 +221,14 @@ class Program:
             return self.popen.returncode
         if self.status() is None:
             os.kill(self.pid, signal.SIGTERM)
-            self.wait_exit(self.grace)
+            self.wait_exit(KILL_GRACE if _ignores_sigterm.is_set()
+                           else self.grace)
+            if self.status() is None and not _ignores_sigterm.is_set():
+                _ignores_sigterm.set()
+                print(f"  note: {self.name} still ran {self.grace:g} s after "
+                      f"SIGTERM; from now on, a program is killed "
+                      f"{KILL_GRACE:g} s after it (see the stop tests' "
+                      "hints)", flush=True)
         try:
             # The unreaped process keeps its pid, so the group is still ours.
             os.killpg(self.pid, signal.SIGKILL)

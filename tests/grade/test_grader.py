@@ -18,6 +18,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 import types
 import unittest
 from pathlib import Path
@@ -225,6 +226,21 @@ class ProgramTest(unittest.TestCase):
         self.assertTrue(gone(program.pid))
         self.assertTrue(gone(child))
         self.assertNotIn(program, procs._live)
+
+    def test_after_an_ignored_sigterm_programs_are_killed_fast(self) -> None:
+        procs._ignores_sigterm.clear()
+        self.addCleanup(procs._ignores_sigterm.clear)
+        stubborn = LISTEN + "trap '' TERM; sleep 30 & wait"
+        out = io.StringIO()
+        for grace_passes, note_count in ((True, 1), (False, 1)):
+            program = shell(stubborn, grace=1.0)
+            program.wait_listening()
+            started = time.monotonic()
+            with contextlib.redirect_stdout(out):
+                program.reap()
+            took = time.monotonic() - started
+            self.assertEqual(took >= 1.0, grace_passes, f"reap took {took}")
+            self.assertEqual(out.getvalue().count("still ran"), note_count)
 
     def test_valgrind_log_is_quoted(self) -> None:
         log = ("==12== Memcheck, a memory error detector\n==12== \n"
