@@ -26,12 +26,12 @@ import harness
 import hints
 import procs
 from bytediff import quote, shell_printf
-from client import (BINARY, BY_HAND, CURL, HAND_ORIGIN, KIBIBYTE, MEBIBYTE,
-                    PIECE_PAUSE, SMALL_BUFFER, STATUS_LINE, TEXT, binary,
-                    check_error_page, client, closed_port, expect_error, fetch,
-                    first_line, fresh_path, get, origin_request, read_to_end,
-                    receive_reply, relay, relayed, request, run_tool, served,
-                    setup, text, token, tool_env)
+from client import (BINARY, BY_HAND, CURL, HAND_ORIGIN, HOP_BY_HOP, KIBIBYTE,
+                    MEBIBYTE, PIECE_PAUSE, SMALL_BUFFER, STATUS_LINE, TEXT,
+                    binary, check_error_page, client, closed_port,
+                    expect_error, fetch, first_line, fresh_path, get,
+                    origin_request, read_to_end, receive_reply, relay, relayed,
+                    request, run_tool, served, setup, text, token, tool_env)
 from harness import Context, TestTimeout, expect_stop, test
 from netutil import abort
 from origin import (ACCEPTED, HOLD, RESET, Exchange, Origin, chunked,
@@ -51,9 +51,6 @@ EXHAUST_FDS, EXHAUST_CLIENTS = 256, 300  # the descriptor exhaustion test
 EXHAUST_RECOVERY = 2.0       # seconds: the head deadline (-t 1000) and one
 TRICKLE_PAUSE = 0.2          # seconds between the bytes of a slow body
 TRICKLE_MAX = 200            # ... and how many it sends at most
-HOP_BY_HOP = {"connection", "proxy-connection", "keep-alive", "te",
-              "trailer", "transfer-encoding", "upgrade",
-              "proxy-authorization", "proxy-authenticate"}
 VIA = re.compile(r"^(HTTP/)?1\.[01] [^\s,]+")
 
 # Reproduce-by-hand pieces: an origin serving /tmp on port 8000, and raw
@@ -222,8 +219,8 @@ def check_end_to_end(t: Context, exchange: Exchange, sent: bytes,
                    "which the client's Connection header names: it is "
                    "hop-by-hop, so drop it (http_is_connection_option; "
                    "compare names without case)", show)
-        if lower in HOP_BY_HOP and (lower != "connection"
-                                    or value.lower() != "close"):
+        if lower.encode() in HOP_BY_HOP and (lower != "connection"
+                                             or value.lower() != "close"):
             t.fail(hints.DIFFERS, f"the origin received '{name}: {value}': "
                    f"{name} is hop-by-hop, meant for this proxy alone, so "
                    "drop it (http_is_hop_by_hop; compare names without "
@@ -935,6 +932,33 @@ def answer_status(t: Context, proxy: procs.Program, data: bytes,
     return int(status[1]) if status else 0
 
 
+def flooded(t: Context, head_ms: int, nofile: int,
+            clients: int) -> tuple[procs.Program, Origin, str,
+                                   list[socket.socket]]:
+    """A proxy with a head deadline of head_ms and nofile descriptors, an
+    origin serving a small text at a fresh path, and up to clients
+    half-open connections to the proxy."""
+    proxy = t.start(["-t", str(head_ms)], valgrind=False, nofile=nofile)
+    origin = t.use(Origin())
+    path = fresh_path(t, "flood", ".txt")
+    origin.route(path, response(200, text(t, 100), TEXT))
+    return proxy, origin, path, half_open(t, proxy, clients)
+
+
+def not_served(status: int, during: str, room: str) -> str:
+    """Why a client got status instead of 200 during a flood: no answer or
+    503 is the waiting room's doing (room says what it must do); any other
+    status means the request itself failed."""
+    if status in (0, 503):
+        return f"{during}, a client got {status or 'no answer'}: {room}"
+    return (f"{during}, a client got {status}: the request itself failed, "
+            "which the forwarding tests above explain")
+
+
+ROOM_HINT = (" Any other status than 503 or no answer means the request "
+             "itself failed: the forwarding tests say why.")
+
+
 @test(3, "a flood of 700 half-open connections on a proxy allowed 600 "
          "descriptors does not lock out a client that sends its head in two "
          "parts: the waiting room sheds the client that has waited longest, "
@@ -942,26 +966,22 @@ def answer_status(t: Context, proxy: procs.Program, data: bytes,
       hints={hints.DIFFERS: "The waiting room (given, proxy_accept.c) must "
                             "shed its oldest client when it is full; if "
                             "you changed the accept loop, take clients "
-                            "from proxy_accept.",
+                            "from proxy_accept." + ROOM_HINT,
              hints.TIMEOUT: "A flood of half-open clients must not hold "
                             "the proxy: clients still sending their heads "
                             "wait in the waiting room (proxy_accept), "
                             "never on a thread."})
 def half_open_flood(t: Context) -> None:
-    proxy = t.start(["-t", "5000"], valgrind=False, nofile=FLOOD_FDS)
-    origin = t.use(Origin())
-    path = fresh_path(t, "flood", ".txt")
-    origin.route(path, response(200, text(t, 100), TEXT))
-    flood = half_open(t, proxy, FLOOD_CLIENTS)
+    proxy, origin, path, flood = flooded(t, 5000, FLOOD_FDS, FLOOD_CLIENTS)
     t.log(f"{len(flood)} half-open connections are open")
     status = answer_status(t, proxy, get(origin, path), "the answer to a "
                            "client that sends its head in two parts during "
                            "the flood", pause=0.2)
     if status != 200:
-        t.fail(hints.DIFFERS, f"during a flood of {len(flood)} half-open "
-               f"connections, a client whose head came in two parts got "
-               f"{status or 'no answer'}, not 200: the oldest waiting "
-               "client must make room for it")
+        t.fail(hints.DIFFERS, not_served(
+            status, f"during a flood of {len(flood)} half-open connections",
+            "the oldest waiting client must make room for one whose head "
+            "comes in two parts"))
     for sock in flood:
         harness.close_socket(sock)
     served(t, proxy, origin, "a client after the flood")
@@ -977,18 +997,16 @@ def half_open_flood(t: Context) -> None:
                             "once descriptors are free.",
              hints.DIFFERS: "Out of descriptors, the waiting room answers "
                             "503 or sheds its oldest client; once the flood "
-                            "ends, new clients are served again."})
+                            "ends, new clients are served again." + ROOM_HINT})
 def descriptor_exhaustion(t: Context) -> None:
-    proxy = t.start(["-t", "1000"], valgrind=False, nofile=EXHAUST_FDS)
-    origin = t.use(Origin())
-    path = fresh_path(t, "exhaust", ".txt")
-    origin.route(path, response(200, text(t, 100), TEXT))
-    flood = half_open(t, proxy, EXHAUST_CLIENTS)
+    proxy, origin, path, flood = flooded(t, 1000, EXHAUST_FDS,
+                                         EXHAUST_CLIENTS)
     status = answer_status(t, proxy, get(origin, path), "the answer to a "
                            "client while the proxy is out of descriptors")
     if status not in (200, 503):
-        t.fail(hints.DIFFERS, f"out of descriptors, the proxy answered "
-               f"{status or 'nothing'}: expected 200, or 503")
+        t.fail(hints.DIFFERS, not_served(
+            status, "out of descriptors", "the waiting room must answer "
+            "503 or shed its oldest client"))
     for sock in flood:
         harness.close_socket(sock)
     until = time.monotonic() + EXHAUST_RECOVERY
