@@ -1,9 +1,11 @@
 /*
- * httpdate.c - HTTP dates to seconds; see httpdate.h.
+ * httpdate.c - HTTP dates to seconds and back; see httpdate.h.
  *
- * The calendar arithmetic is done here, without timegm() (not in POSIX)
- * and without the C library's time zone: days_from_civil counts the days
- * between 1970-01-01 and a date of the proleptic Gregorian calendar.
+ * Parsing does the calendar arithmetic here, without timegm() (not in
+ * POSIX) and without the C library's time zone: days_from_civil counts the
+ * days between 1970-01-01 and a date of the proleptic Gregorian calendar.
+ * Formatting uses gmtime_r(), which is UTC and thread-safe, and spells the
+ * names itself, so that no locale changes them.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -12,6 +14,9 @@
 #include "httpdate.h"
 
 #define SECONDS_PER_DAY 86400
+
+static const char *const weekdays[] = { "Sun", "Mon", "Tue", "Wed",
+                                        "Thu", "Fri", "Sat" };
 
 static const char *const months[] = {
     "Jan", "Feb", "Mar", "Apr", "May", "Jun",
@@ -127,4 +132,14 @@ int64_t httpdate_parse(const char *text)
     }
     return days_from_civil(c.year, c.month, c.day) * SECONDS_PER_DAY +
            (int64_t)c.hour * 3600 + (int64_t)c.minute * 60 + c.second;
+}
+
+void httpdate_format(time_t when, char out[HTTPDATE_SIZE])
+{
+    struct tm tm;
+
+    gmtime_r(&when, &tm);
+    snprintf(out, HTTPDATE_SIZE, "%s, %02d %s %04d %02d:%02d:%02d GMT",
+             weekdays[tm.tm_wday], tm.tm_mday, months[tm.tm_mon],
+             (tm.tm_year + 1900) % 10000, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }

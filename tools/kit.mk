@@ -64,10 +64,11 @@ FUZZ_CC      ?= clang
 FUZZ_DIR     := build/fuzz/$(SRC)
 FUZZ_FLAGS    = -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_NAMES   := request response authority
-fuzz_request_srcs   = $(call module_src,http) common/log.c
-fuzz_response_srcs  = $(call module_src,http) common/log.c
+fuzz_request_srcs   = $(call module_src,http) common/log.c common/httpdate.c
+fuzz_response_srcs  = $(call module_src,http) common/log.c common/httpdate.c
 fuzz_authority_srcs = $(call module_src,http) $(call module_src,tunnel) \
-                      common/log.c common/net.c common/rio.c common/deadline.c
+                      common/log.c common/httpdate.c common/net.c \
+                      common/rio.c common/deadline.c
 
 $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $$(fuzz_$$*_srcs)
 	@mkdir -p $(@D)

@@ -32,6 +32,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #define HTTP_MAXLINE     8192  /* request line or header line, CRLF included */
 #define HTTP_MAXMETHOD   16    /* longest method token, NUL included */
@@ -204,12 +205,15 @@ int http_parse_response_header(struct http_response *resp, const char *line,
  * then every header of resp in its order but the hop-by-hop ones
  * (http_is_hop_by_hop, except Transfer-Encoding: the body goes on as it
  * came) and those the response's Connection names (RFC 9110 section
- * 7.6.1), then "Via: 1.x proxylab" with the origin's version (section
- * 7.6.3) and "Connection: close", then the blank line. Every line ends in
- * CRLF. Returns the length written (NUL-terminated, at most size - 1
- * bytes), or -1 with errno EMSGSIZE when it does not fit.
+ * 7.6.1), then "Date: " and received as an IMF-fixdate (httpdate_format)
+ * when resp has no Date (RFC 9110 section 6.6.1), then "Via: 1.x proxylab"
+ * with the origin's version (section 7.6.3) and "Connection: close", then
+ * the blank line. Every line ends in CRLF. Returns the length written
+ * (NUL-terminated, at most size - 1 bytes), or -1 with errno EMSGSIZE when
+ * it does not fit.
  */
-ssize_t http_format_response(const struct http_response *resp, char *buf,
-                             size_t size) __attribute__((warn_unused_result));
+ssize_t http_format_response(const struct http_response *resp, time_t received,
+                             char *buf, size_t size)
+    __attribute__((warn_unused_result));
 
 #endif /* HTTP_H */

@@ -12,8 +12,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "httpdate.h"
 #include "proxy.h"
 #include "rio.h"
 
@@ -87,6 +89,7 @@ ssize_t proxy_send_error(struct rio *client, int status, const char *detail)
 {
     const struct error_page *page = find_page(status);
     char safe[DETAIL_MAX];
+    char date[HTTPDATE_SIZE];
     char body[1024];
     char response[1536];
     int body_len;
@@ -100,14 +103,16 @@ ssize_t proxy_send_error(struct rio *client, int status, const char *detail)
                         page->status, page->reason, page->status, page->reason,
                         page->explanation, safe[0] != '\0' ? "<p><code>" : "",
                         safe, safe[0] != '\0' ? "</code></p>\n" : "");
+    httpdate_format(time(NULL), date); /* RFC 9110 section 6.6.1 */
     len = snprintf(response, sizeof(response),
                    "HTTP/1.1 %d %s\r\n"
+                   "Date: %s\r\n"
                    "Content-Type: text/html; charset=utf-8\r\n"
                    "Content-Length: %d\r\n"
                    "%s"
                    "Connection: close\r\n"
                    "\r\n%s",
-                   page->status, page->reason, body_len,
+                   page->status, page->reason, date, body_len,
                    page->status == 503 ? "Retry-After: 1\r\n" : "", body);
     return rio_writen(client, response, (size_t)len) < 0 ? -1 : len;
 }

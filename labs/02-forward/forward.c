@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "deadline.h"
@@ -70,10 +71,10 @@ static int relay_response(const struct http_request *req, struct rio *origin,
      * the status line and each header with http_parse_status_line and
      * http_parse_response_header; answer 502 (or 504 on ETIMEDOUT) if it
      * fails before the blank line. Then write the head that
-     * http_format_response makes of it to the sink, and relay the body as
-     * it arrives (rio_read, sink_write): Content-Length bytes, nothing for
-     * HEAD, 204 and 304, otherwise until the origin closes. Fill res:
-     * status, bytes written, complete. */
+     * http_format_response makes of it (received: time(NULL)) to the sink,
+     * and relay the body as it arrives (rio_read, sink_write):
+     * Content-Length bytes, nothing for HEAD, 204 and 304, otherwise until
+     * the origin closes. Fill res: status, bytes written, complete. */
     (void)req;
     (void)origin;
     (void)sink;

@@ -164,16 +164,18 @@ int http_parse_response_header(struct http_response *resp, const char *line,
     return 501;
 }
 
-ssize_t http_format_response(const struct http_response *resp, char *buf,
-                             size_t size)
+ssize_t http_format_response(const struct http_response *resp, time_t received,
+                             char *buf, size_t size)
 {
     /* TODO(lab2.6): write "HTTP/1.1 NNN reason", the headers but the
      * hop-by-hop ones (Transfer-Encoding stays) and those the response's
-     * Connection names, "Via: 1.x proxylab" with the origin's version and
+     * Connection names, "Date: " and received (httpdate_format) if resp
+     * has no Date, "Via: 1.x proxylab" with the origin's version and
      * "Connection: close", each line ending in CRLF, then the blank line;
      * if it does not fit in size bytes, set errno to EMSGSIZE and return
      * -1. */
     (void)resp;
+    (void)received;
     (void)buf;
     (void)size;
     log_error("TODO(lab2.6): http_format_response is not written yet");

@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "deadline.h"
@@ -230,7 +231,7 @@ static int relay_response(const struct http_request *req, struct rio *origin,
     if (rc != 0) {
         return rc;
     }
-    len = http_format_response(&resp, head, sizeof(head));
+    len = http_format_response(&resp, time(NULL), head, sizeof(head));
     if (len < 0) {
         return 502;
     }

@@ -18,6 +18,7 @@
 #include <strings.h>
 
 #include "http.h"
+#include "httpdate.h"
 #include "log.h"
 
 void http_request_init(struct http_request *req)
@@ -400,13 +401,14 @@ static bool parse_authority(const char *s, size_t len, char host[HTTP_MAXHOST],
     return parse_port(rest, (size_t)(end - rest), port);
 }
 
-/* count_headers - how many of req's headers are named name (any case). */
-static size_t count_headers(const struct http_request *req, const char *name)
+/* count_headers - how many of the n headers are named name (any case). */
+static size_t count_headers(const struct http_header *headers, size_t n,
+                            const char *name)
 {
     size_t count = 0;
 
-    for (size_t i = 0; i < req->nheaders; i++) {
-        if (strcasecmp(req->headers[i].name, name) == 0) {
+    for (size_t i = 0; i < n; i++) {
+        if (strcasecmp(headers[i].name, name) == 0) {
             count++;
         }
     }
@@ -500,7 +502,8 @@ int http_parse_target(struct http_request *req)
 
     /* RFC 9112 section 3.2: more than one Host header is a 400, and a
      * request-target never carries a "#fragment". */
-    if (count_headers(req, "Host") > 1 || strchr(req->target, '#') != NULL) {
+    if (count_headers(req->headers, req->nheaders, "Host") > 1 ||
+        strchr(req->target, '#') != NULL) {
         return 400;
     }
     /* A request that names the proxy itself as its origin would come back
@@ -663,7 +666,7 @@ int http_body_length(const struct http_request *req, uint64_t *length)
     if (value == NULL) {
         return 0;
     }
-    if (count_headers(req, "Content-Length") > 1 ||
+    if (count_headers(req->headers, req->nheaders, "Content-Length") > 1 ||
         !parse_length((struct span){ value, strlen(value) }, length)) {
         return 400;
     }
@@ -858,10 +861,11 @@ static bool is_relayed_field(const struct http_response *resp, const char *name)
     return !connection_names(resp->headers, resp->nheaders, name);
 }
 
-ssize_t http_format_response(const struct http_response *resp, char *buf,
-                             size_t size)
+ssize_t http_format_response(const struct http_response *resp, time_t received,
+                             char *buf, size_t size)
 {
     struct out o = { buf, size, 0 };
+    char date[HTTPDATE_SIZE];
     bool fits = size > 0 &&
                 append(&o, "HTTP/1.1 %d %s\r\n", resp->status, resp->reason);
 
@@ -870,6 +874,12 @@ ssize_t http_format_response(const struct http_response *resp, char *buf,
 
         fits = !is_relayed_field(resp, h->name) ||
                append(&o, "%s: %s\r\n", h->name, h->value);
+    }
+    /* A response forwarded without a Date gets the time it was received
+     * (RFC 9110 section 6.6.1). */
+    if (fits && count_headers(resp->headers, resp->nheaders, "Date") == 0) {
+        httpdate_format(received, date);
+        fits = append(&o, "Date: %s\r\n", date);
     }
     /* The proxy's own version in the status line (RFC 9112 section 2.3);
      * Via names the origin's (RFC 9110 section 7.6.3). */

@@ -22,7 +22,7 @@
 static void check_formatted(const struct http_response *resp)
 {
     static char head[HEAD_MAX];
-    ssize_t n = http_format_response(resp, head, sizeof(head));
+    ssize_t n = http_format_response(resp, 0, head, sizeof(head));
 
     FUZZ_CHECK(n > 0 && strncmp(head, "HTTP/1.1 ", 9) == 0);
     FUZZ_CHECK(n >= 4 && memcmp(head + n - 4, "\r\n\r\n", 4) == 0);

@@ -18,6 +18,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import dates
 import harness
 import hints
 import procs
@@ -141,8 +142,9 @@ def relayed(reply: bytes) -> bytes:
     (http.h: the proxy's own HTTP/1.1, the hop-by-hop headers and those
     Connection names dropped but Transfer-Encoding, each header as 'Name:
     value', then Via with the origin's version and 'Connection: close',
-    every line in CRLF), the body unchanged. Bytes without a whole head
-    come back as they are."""
+    every line in CRLF), the body unchanged; a head without Date gets the
+    one the proxy adds (dates.ADDED) before Via. Bytes without a whole
+    head come back as they are."""
     end = head_end(reply)
     if not end or not reply.startswith(b"HTTP/1."):
         return reply
@@ -155,6 +157,8 @@ def relayed(reply: bytes) -> bytes:
     kept = [n + b": " + v + b"\r\n" for n, v in pairs
             if n.lower() not in named and
             (n.lower() not in HOP_BY_HOP or n.lower() == b"transfer-encoding")]
+    if not any(n.lower() == b"date" for n, _ in pairs):
+        kept.append(b"Date: " + dates.ADDED + b"\r\n")
     code, _, reason = status[9:].partition(b" ")
     return (b"HTTP/1.1 " + code + b" " + reason + b"\r\n" + b"".join(kept) +
             b"Via: 1." + status[7:8] + b" " + VIA_NAME + b"\r\n"

@@ -28,6 +28,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import NoReturn, Protocol, TypeVar
 
+import dates
 import hints
 import netutil
 import procs
@@ -288,7 +289,9 @@ class Context:
         return sock
 
     def expect_bytes(self, got: bytes, want: bytes, what: str) -> None:
-        """Fail, describing the difference, unless got == want."""
+        """Fail, describing the difference, unless got == want (a Date the
+        proxy added standing as want has it: dates.settled)."""
+        got = dates.settled(got, want)
         if got != want:
             raise hints.mismatch(got, want, what)
 
@@ -363,7 +366,8 @@ class Context:
 
 def receive(sock: socket.socket, pending: Pending) -> None:
     """Receive into pending.got until len(want) bytes (or, with eof, until
-    end of file, reading at most RECEIVE_SLACK bytes too many)."""
+    end of file, reading at most RECEIVE_SLACK bytes too many); then a
+    Date the proxy added stands as want has it (dates.settle)."""
     cap = len(pending.want) + (RECEIVE_SLACK if pending.eof else 0)
     try:
         while len(pending.got) < cap:
@@ -376,6 +380,8 @@ def receive(sock: socket.socket, pending: Pending) -> None:
         # once everything expected has come, that ends the stream too.
         if not pending.eof or len(pending.got) < len(pending.want):
             raise
+    finally:
+        dates.settle(pending.got, pending.want)
 
 
 def receive_to_end(sock: socket.socket, data: bytearray, most: int) -> None:

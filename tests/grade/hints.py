@@ -13,6 +13,7 @@ import traceback
 from dataclasses import dataclass, field
 
 import bytediff
+import dates
 
 TIMEOUT = "timeout"              # the program said nothing before the limit
 RESET = "reset"                  # the connection was reset or the pipe broke
@@ -140,7 +141,8 @@ def mismatch(got: bytes, want: bytes, what: str) -> Failure:
               f"expected"
     else:
         symptom, how = DIFFERS, f"differs at byte {offset}"
-    return Failure(symptom, f"{what}: {how}", bytediff.describe(got, want))
+    return Failure(symptom, f"{what}: {how}{dates.explain(want, offset)}",
+                   bytediff.describe(got, want))
 
 
 def at_nul(want: bytes, offset: int | None) -> bool:

@@ -46,6 +46,7 @@ HOP_REPLY = ("c.recv(65536); c.sendall(b'HTTP/1.0 200 OK\\r\\nConnection: "
              "keep-alive, X-Secret\\r\\nX-Secret: s\\r\\nKeep-Alive: "
              "timeout=5\\r\\nContent-Length: 3\\r\\n\\r\\nhi\\n')")
 CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"   # what the glue sends
+OLD_DATE = "Sun, 06 Nov 1994 08:49:37 GMT"   # an origin's own Date
 FLOOD_FDS, FLOOD_CLIENTS = 600, 700      # the half-open flood test
 EXHAUST_FDS, EXHAUST_CLIENTS = 256, 300  # the descriptor exhaustion test
 EXHAUST_RECOVERY = 2.0       # seconds: the head deadline (-t 1000) and one
@@ -344,6 +345,28 @@ def response_rewritten(t: Context) -> None:
         if secret.encode() in got:
             t.fail(hints.DIFFERS, "the client received X-Secret, which the "
                    "origin's Connection header names: it is hop-by-hop")
+
+
+@test(3, "a response without Date gets one, the time the proxy received "
+         "it; an origin's own Date (whatever the case of its name) goes on "
+         "unchanged and is not doubled",
+      hints={hints.DIFFERS: "http_format_response: when the response has "
+                            "no Date, add 'Date: ' and the time it arrived "
+                            "(httpdate_format(received)) before Via; when "
+                            "it has one, add none (RFC 9110 section "
+                            "6.6.1)."})
+def response_dated(t: Context) -> None:
+    proxy, origin = setup(t)
+    t.reproduce(f"{hand_origin(HOP_REPLY)} {CURL} -si http://{BY_HAND}/")
+    cases = {"a response without Date": ("HTTP/1.1", []),
+             "a response with Date": ("HTTP/1.1", [("Date", OLD_DATE)]),
+             "an HTTP/1.0 response with 'date'": ("HTTP/1.0",
+                                                  [("date", OLD_DATE)])}
+    for label, (version, dated) in cases.items():
+        path = fresh_path(t, "dated", ".txt")
+        reply = response(200, text(t, 200), [*TEXT, *dated], version=version)
+        origin.route(path, reply)
+        relay(t, proxy, origin, get(origin, path), reply, label)
 
 
 @test(3, "an origin's 404 response comes through unchanged",

@@ -40,6 +40,7 @@ from client import (BINARY, KIBIBYTE, MEBIBYTE, SMALL_BUFFER, TEXT, binary,
                     check_error_page, drop_miss_mark, expect_error, first_line,
                     fresh_path, get, read_to_end, receive_reply, relayed,
                     request, served, setup, text, token)
+from dates import settled
 from harness import Context, TestTimeout, expect_stop, test
 from hints import Failure, Pending
 from netutil import abort
@@ -412,7 +413,7 @@ def check_client(t: Context, client: Client, clients: list[Client]) -> None:
     """Fail unless client got what it should have."""
     pending = client.pending
     drop_miss_mark(t, pending)
-    got = bytes(pending.got)
+    got = settled(bytes(pending.got), client.want)
     if pending.error is not None:
         with t.step(f"talking as {client.label}", pending):
             raise pending.error

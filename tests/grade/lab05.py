@@ -23,7 +23,6 @@ against their programs too.
 """
 from __future__ import annotations
 import base64
-import email.utils
 import signal
 import socket
 import threading
@@ -38,6 +37,7 @@ from client import (BINARY, BY_HAND, CURL, HAND_ORIGIN, HIT, KIBIBYTE,
                     MEBIBYTE, MISS, MISS_MARK, PLAIN, SMALL_BUFFER, TEXT,
                     Answer, binary, fresh_path, get, read_to_end, relayed,
                     setup, text, token)
+from dates import http_date
 from harness import Context, TestTimeout, expect_stop, test
 from hints import Pending
 from netutil import send_buffer_max
@@ -154,11 +154,6 @@ HINTS = {
 
 
 # Responses.
-
-def http_date(when: float) -> str:
-    """An IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT") for a time."""
-    return email.utils.formatdate(when, usegmt=True)
-
 
 def page(t: Context, size: int,
          headers: Sequence[tuple[str, str]] = ()) -> bytes:

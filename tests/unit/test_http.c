@@ -1407,8 +1407,13 @@ static void test_http_response_malformed(void)
 
 /* ---- http_format_response ---- */
 
+/* The moment the responses below arrive, and its Date line. */
+#define RECEIVED      784111777
+#define RECEIVED_DATE "Date: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
+
 /* check_response - parse head (a status line and header lines, no blank
- * line) and check that http_format_response turns it into want. */
+ * line) and check that http_format_response, at RECEIVED, turns it into
+ * want. */
 static void check_response(const char *head, const char *want)
 {
     static struct http_response resp;
@@ -1425,7 +1430,7 @@ static void check_response(const char *head, const char *want)
                       0);
         line += n;
     }
-    len = http_format_response(&resp, buf, sizeof(buf));
+    len = http_format_response(&resp, RECEIVED, buf, sizeof(buf));
     ASSERT_EQ_INT(len, (long long)strlen(want));
     if (len >= 0) {
         ASSERT_EQ_STR(buf, want);
@@ -1437,12 +1442,11 @@ static void test_http_format_response_own_version_via_close(void)
     check_response("HTTP/1.0 404 Not Found\r\n"
                    "Content-Length: 3\r\n",
                    "HTTP/1.1 404 Not Found\r\n"
-                   "Content-Length: 3\r\n"
-                   "Via: 1.0 proxylab\r\n"
+                   "Content-Length: 3\r\n" RECEIVED_DATE "Via: 1.0 proxylab\r\n"
                    "Connection: close\r\n\r\n");
-    check_response("HTTP/1.1 204\n", "HTTP/1.1 204 \r\n"
-                                     "Via: 1.1 proxylab\r\n"
-                                     "Connection: close\r\n\r\n");
+    check_response("HTTP/1.1 204\n",
+                   "HTTP/1.1 204 \r\n" RECEIVED_DATE "Via: 1.1 proxylab\r\n"
+                   "Connection: close\r\n\r\n");
 }
 
 static void test_http_format_response_drops_hop_by_hop(void)
@@ -1461,8 +1465,27 @@ static void test_http_format_response_drops_hop_by_hop(void)
                    "HTTP/1.1 200 OK\r\n"
                    "Transfer-Encoding: chunked\r\n"
                    "Server: kit\r\n"
-                   "Via: 1.1 cdn\r\n"
+                   "Via: 1.1 cdn\r\n" RECEIVED_DATE "Via: 1.1 proxylab\r\n"
+                   "Connection: close\r\n\r\n");
+}
+
+/* The origin's Date stays where it was, unchanged, and is not doubled;
+ * the name matches in any case. */
+static void test_http_format_response_keeps_date(void)
+{
+    check_response("HTTP/1.1 200 OK\r\n"
+                   "Date: Tue, 15 Nov 1994 08:12:31 GMT\r\n"
+                   "Content-Length: 0\r\n",
+                   "HTTP/1.1 200 OK\r\n"
+                   "Date: Tue, 15 Nov 1994 08:12:31 GMT\r\n"
+                   "Content-Length: 0\r\n"
                    "Via: 1.1 proxylab\r\n"
+                   "Connection: close\r\n\r\n");
+    check_response("HTTP/1.0 200 OK\r\n"
+                   "date: yesterday\r\n",
+                   "HTTP/1.1 200 OK\r\n"
+                   "date: yesterday\r\n"
+                   "Via: 1.0 proxylab\r\n"
                    "Connection: close\r\n\r\n");
 }
 
@@ -1474,7 +1497,7 @@ static void test_http_format_response_overflow(void)
     new_response(&resp);
     ASSERT_EQ_INT(response_header(&resp, LIT("X-A: b\r\n")), 0);
     errno = 0;
-    ASSERT_EQ_INT(http_format_response(&resp, buf, sizeof(buf)), -1);
+    ASSERT_EQ_INT(http_format_response(&resp, RECEIVED, buf, sizeof(buf)), -1);
     ASSERT_EQ_INT(errno, EMSGSIZE);
 }
 
@@ -1670,6 +1693,9 @@ static CU_TestInfo http_tests[] = {
     { "a relayed response head loses its hop-by-hop headers, not its "
       "framing",
       test_http_format_response_drops_hop_by_hop },
+    { "a response without Date gets one, the time it was received; the "
+      "origin's is kept as it is",
+      test_http_format_response_keeps_date },
     { "a response head that does not fit is -1 with EMSGSIZE",
       test_http_format_response_overflow },
     CU_TEST_INFO_NULL,

@@ -135,6 +135,41 @@ static void test_httpdate_surrounding_whitespace(void)
     EXPECT_DATE(" Sun Nov  6 08:49:37 1994 ", EXAMPLE);
 }
 
+/* EXPECT_FORMAT - httpdate_format(when) writes want. */
+#define EXPECT_FORMAT(when, want)                                    \
+    do {                                                             \
+        char out_[HTTPDATE_SIZE];                                    \
+        httpdate_format((when), out_);                               \
+        UNIT_CHECK(strcmp(out_, (want)) == 0,                        \
+                   "httpdate_format(%lld): got \"%s\", want \"%s\"", \
+                   (long long)(when), out_, (want));                 \
+    } while (0)
+
+static void test_httpdate_format_imf_fixdate(void)
+{
+    EXPECT_FORMAT(EXAMPLE, "Sun, 06 Nov 1994 08:49:37 GMT");
+    EXPECT_FORMAT(0, "Thu, 01 Jan 1970 00:00:00 GMT");
+    EXPECT_FORMAT(951782400, "Tue, 29 Feb 2000 00:00:00 GMT");
+    EXPECT_FORMAT(4102444799, "Thu, 31 Dec 2099 23:59:59 GMT");
+}
+
+/* What httpdate_format writes, httpdate_parse reads back, day by day
+ * across leap years and the 2038 boundary. */
+static void test_httpdate_format_parses_back(void)
+{
+    char out[HTTPDATE_SIZE] = "";
+    time_t when = 0;
+
+    for (; when < 4102444800; when += 86400 * 7 + 3661) {
+        httpdate_format(when, out);
+        if (httpdate_parse(out) != (int64_t)when) {
+            break;
+        }
+    }
+    UNIT_CHECK(when >= 4102444800, "httpdate_parse(\"%s\") is %lld, want %lld",
+               out, (long long)httpdate_parse(out), (long long)when);
+}
+
 static CU_TestInfo httpdate_tests[] = {
     { "IMF-fixdate gives the seconds", test_httpdate_imf_fixdate },
     { "RFC 850 date gives the seconds", test_httpdate_rfc850 },
@@ -156,6 +191,9 @@ static CU_TestInfo httpdate_tests[] = {
     { "empty, 0 and other non-dates are -1", test_httpdate_not_a_date },
     { "surrounding whitespace is accepted",
       test_httpdate_surrounding_whitespace },
+    { "httpdate_format writes IMF-fixdate", test_httpdate_format_imf_fixdate },
+    { "httpdate_format's dates parse back to the same seconds",
+      test_httpdate_format_parses_back },
     CU_TEST_INFO_NULL,
 };
 
