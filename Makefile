@@ -45,13 +45,14 @@ prog_objs = $(call objs,$(foreach s,$(call stages_of,$(2)),$(wildcard $(call roo
 prog_libs = $(if $(filter 01-%,$(1)),,$(BUILD)/libproxy.a) $(BUILD)/libcommon.a
 
 # Unit tests: tests/unit/test_X.c tests common/X.c, the student module X.c
-# of the latest stage that has one, or the glue's common/stage/proxy_X.c,
-# with the modules test_X_needs.
+# (from the tree the programs come from, GIVEN included), or the glue's
+# common/stage/proxy_X.c, with the modules test_X_needs.
 test_freshness_needs := http
 test_filter_needs    := blocklist
 test_anonymity_needs := http
-UNITS      := $(patsubst tests/unit/%.c,$(BUILD)/tests/$(SRC)/%,$(wildcard tests/unit/test_*.c))
-module_src  = $(or $(lastword $(wildcard $(SRC)/[0-9][0-9]-*/$(1).c)),$(wildcard common/stage/proxy_$(1).c))
+UNITS        := $(patsubst tests/unit/%.c,$(BUILD)/tests/$(TREE)/%,$(wildcard tests/unit/test_*.c))
+module_stage  = $(notdir $(patsubst %/,%,$(dir $(wildcard labs/[0-9][0-9]-*/$(1).c))))
+module_src    = $(if $(call module_stage,$(1)),$(call root_of,$(TREE),$(call module_stage,$(1)))/$(call module_stage,$(1))/$(1).c,$(wildcard common/stage/proxy_$(1).c))
 
 .PHONY: all lab path run unit grade format handin deps help clean
 .DELETE_ON_ERROR:
@@ -80,7 +81,7 @@ $(BUILD)/bin/%: $$(call prog_objs,$$(*D),$$(*F)) $$(call prog_libs,$$(*F))
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $^ -o $@
 
-$(BUILD)/tests/$(SRC)/test_%: $(BUILD)/tests/unit/test_%.o \
+$(BUILD)/tests/$(TREE)/test_%: $(BUILD)/tests/unit/test_%.o \
         $$(call objs,$$(foreach m,$$* $$(test_$$*_needs),$$(call module_src,$$m))) \
         $(BUILD)/libcommon.a
 	@mkdir -p $(@D)

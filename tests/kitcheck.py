@@ -11,7 +11,9 @@ For each stage directory labs/NN-name, in order:
          has them);
   grade  graded on its own stage, the starter scores 0: every test fails,
          each in under FAST seconds, and each failure mentions TODO(labN.,
-         which proves it failed on the stub rather than for another reason.
+         which proves it failed on the stub rather than for another reason;
+  points the handout's table of points names every graded test of the
+         stage with its points, and no other, and states their sum.
 Prints a table, ends with "N passed, N failed" and exits 1 on any failure.
 Usage: python3 tests/kitcheck.py   (or make kitcheck)
 """
@@ -28,6 +30,9 @@ GRADER = ROOT / "tests" / "grade" / "grade.py"
 FAST = 3.0          # seconds a starter's test may take at most
 TAIL = 15           # lines of a failed command's output shown
 STAGE = re.compile(r"^(\d\d)-")
+LISTED = re.compile(r"^\d+\.\d+\s+(\w+)\s+(\d+)\s", re.M)
+TABLE_ROW = re.compile(r"^\| ([a-z][a-z0-9_]*) \| (\d+) \|", re.M)
+TOTAL = re.compile(r"^(\d+) points, all automatic", re.M)
 
 
 def c_files(directory: Path) -> set[str]:
@@ -103,7 +108,8 @@ def check_grade(lab: int) -> list[str]:
         results = Path(tmp) / "results.json"
         run = subprocess.run(
             [sys.executable, str(GRADER), "--lab", str(lab), "--own",
-             "--bin-dir", str(starters_dir(lab)), "--json", str(results)],
+             "--bin-dir", str(starters_dir(lab)), "--json", str(results),
+             "--make-flags", " ".join(make_args(lab)[1:])],
             cwd=ROOT, capture_output=True, text=True)
         if not results.is_file():
             return [f"the grader wrote no results (exit status "
@@ -135,6 +141,28 @@ def judge(data: dict, lab: int) -> list[str]:
     return problems
 
 
+def check_points(lab: int, stage: str) -> list[str]:
+    """Problems with the handout's table of points against the grader's
+    list of the stage's own tests."""
+    run = subprocess.run(
+        [sys.executable, str(GRADER), "--lab", str(lab), "--own", "--list",
+         "--bin-dir", str(ROOT / "build")],
+        cwd=ROOT, capture_output=True, text=True, check=True)
+    graded = {name: int(points) for name, points in LISTED.findall(run.stdout)}
+    handout = (ROOT / "labs" / stage / "README.md").read_text()
+    table = {name: int(points) for name, points in TABLE_ROW.findall(handout)}
+    problems = [f"the table gives {name} {table.get(name)} points, the "
+                f"grader {points}" for name, points in graded.items()
+                if table.get(name) != points]
+    problems += [f"the table lists {name}, which the grader does not have"
+                 for name in table if name not in graded]
+    total = TOTAL.search(handout)
+    if total is None or int(total[1]) != sum(graded.values()):
+        problems.append(f"the handout should say '{sum(graded.values())} "
+                        "points, all automatic'")
+    return problems
+
+
 def check_stage(stage: str) -> list[tuple[str, list[str]]]:
     """Every check of one stage: (check name, problems)."""
     lab = int(STAGE.match(stage)[1])
@@ -143,6 +171,7 @@ def check_stage(stage: str) -> list[tuple[str, list[str]]]:
         checks.append(("grade", ["not graded: the starter did not build"]))
     else:
         checks.append(("grade", check_grade(lab)))
+    checks.append(("points", check_points(lab, stage)))
     return checks
 
 

@@ -25,6 +25,7 @@ import time
 import harness
 import hints
 import procs
+import units
 from bytediff import quote, shell_printf
 from client import (BINARY, BY_HAND, CURL, HAND_ORIGIN, HOP_BY_HOP, KIBIBYTE,
                     MEBIBYTE, PIECE_PAUSE, SMALL_BUFFER, STATUS_LINE, TEXT,
@@ -1172,3 +1173,9 @@ def valgrind_clean(t: Context) -> None:
     abort(sock)
     served(t, proxy, origin)
     expect_stop(t, proxy, signal.SIGTERM, "at the end of the session")
+
+
+unit_http = units.suite_test(
+    __name__, 40, "http",
+    "the request line, header, target, hop-by-hop, body length and "
+    "response head rules of lab2.1 to lab2.6")

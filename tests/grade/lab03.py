@@ -35,6 +35,7 @@ from pathlib import Path
 import harness
 import hints
 import procs
+import units
 from bytediff import quote
 from client import (BINARY, KIBIBYTE, MEBIBYTE, SMALL_BUFFER, TEXT, binary,
                     check_error_page, drop_miss_mark, expect_error, first_line,
@@ -1050,3 +1051,9 @@ def valgrind_clean(t: Context) -> None:
         silent.sendall(get(origin, fresh_path(t, "silent"))[:20])
         expect_stop(t, proxy, signal.SIGTERM, f"with a silent client "
                     f"connected ({mode})")
+
+
+unit_queue = units.suite_test(
+    __name__, 10, "queue",
+    "the bounded queue of lab3.2: order, bounds, blocking, "
+    "deadlines and close")

@@ -29,6 +29,7 @@ import time
 import harness
 import hints
 import procs
+import units
 from client import (KIBIBYTE, MEBIBYTE, closed_port, run_tool, served,
                     tool_env)
 from connect_target import WAIT, CertificateError, Target, TlsOrigin
@@ -651,3 +652,8 @@ def valgrind_clean(t: Context) -> None:
     for authority in (f"127.0.0.1:{closed}", "127.0.0.1:1", "127.0.0.1"):
         expect_connect_error(t, proxy, authority, None)
     expect_stop(t, proxy, signal.SIGTERM, "at the end of the session")
+
+
+unit_tunnel = units.suite_test(
+    __name__, 10, "tunnel",
+    "the CONNECT target and allow-list rules of lab4.1")

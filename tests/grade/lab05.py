@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 import harness
 import hints
 import procs
+import units
 from client import (BINARY, BY_HAND, CURL, HAND_ORIGIN, HIT, KIBIBYTE,
                     MEBIBYTE, MISS, MISS_MARK, PLAIN, SMALL_BUFFER, TEXT,
                     Answer, binary, fresh_path, get, read_to_end, relayed,
@@ -1026,3 +1027,14 @@ def valgrind_clean(t: Context) -> None:
     sock.sendall(get(origin, cut))
     read_to_end(t, sock, "a response cut short", 20000, answered=False)
     expect_stop(t, proxy, signal.SIGTERM, "at the end of the session")
+
+
+unit_freshness = units.suite_test(
+    __name__, 15, "freshness",
+    "the freshness rules of lab5.1 and lab5.2")
+
+
+unit_cache = units.suite_test(
+    __name__, 10, "cache",
+    "the cache's lookup, insert, eviction and reference rules of "
+    "lab5.3 to lab5.5")

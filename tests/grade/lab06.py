@@ -35,6 +35,7 @@ from pathlib import Path
 import harness
 import hints
 import procs
+import units
 from bytediff import quote
 from client import (HIT, MISS, TEXT, Answer, check_error_page, fresh_path, get,
                     read_to_end, receive_reply, relay, relayed, request, text)
@@ -654,3 +655,24 @@ def valgrind_clean(t: Context) -> None:
         wait_reload(t, proxy)
     wait_lines(t, proxy, log, 6)
     expect_stop(t, proxy, signal.SIGTERM, "a session of every policy")
+
+
+unit_blocklist = units.suite_test(
+    __name__, 8, "blocklist",
+    "the host normalisation, rule parsing and matching of lab6.1 to "
+    "lab6.3")
+
+
+unit_filter = units.suite_test(
+    __name__, 4, "filter",
+    "the replaceable filter snapshot of lab6.4")
+
+
+unit_accesslog = units.suite_test(
+    __name__, 5, "accesslog",
+    "the access log line of lab6.5")
+
+
+unit_anonymity = units.suite_test(
+    __name__, 4, "anonymity",
+    "the header rewrite of lab6.6")

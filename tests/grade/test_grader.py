@@ -35,6 +35,7 @@ import hostile_rows  # noqa: E402
 import hostile_table  # noqa: E402
 import procs  # noqa: E402
 import report  # noqa: E402
+import units  # noqa: E402
 from hints import Failure, Pending  # noqa: E402
 
 NOWHERE = Path("/nonexistent")
@@ -353,6 +354,42 @@ class RunnerTest(unittest.TestCase):
         command = harness.make_command(
             declared(sample), options(make_flags="SOL=1", sanitizer="asan"))
         self.assertEqual(command, "make grade LAB=1 T=sample SOL=1 SAN=asan")
+
+
+class UnitSuiteTest(unittest.TestCase):
+    REPORT = ("Suite: http\n"
+              "  Test: parses ...passed\n"
+              "  Test: rejects ...FAILED\n"
+              "    1. tests/unit/test_http.c:9  - got 0, want 400\n"
+              "  Test: stub passes ...error: TODO(lab2.1): x is stubbed\n"
+              "passed\n"
+              "Suite: http (given)\n"
+              "  Test: given ...passed\n"
+              "Suite: more\n"
+              "  Test: crashes ...")
+
+    def test_outcomes_of_a_report(self) -> None:
+        found = units.outcomes(self.REPORT)
+        self.assertEqual([(o.name, o.passed) for o in found],
+                         [("parses", True), ("rejects", False),
+                          ("stub passes", False), ("crashes", False)])
+        self.assertIn("want 400", found[1].lines[0])
+        self.assertIn("starter stub", found[2].lines[0])
+        self.assertIn("died", found[3].lines[0])
+
+    def test_partial_credit_counts_unreached_tests(self) -> None:
+        t = mock.Mock()
+        t.test.points = 10
+        names = ["parses", "rejects", "stub passes", "crashes", "unreached"]
+        with mock.patch.object(units, "build", return_value=NOWHERE), \
+                mock.patch.object(units, "run",
+                                  return_value=(self.REPORT, -11, names)):
+            with self.assertRaises(Failure) as caught:
+                units.grade_suite(t, "http", "http.c")
+        self.assertEqual(caught.exception.earned, 2)    # 1 of 5
+        self.assertEqual(caught.exception.symptom, hints.STUB)
+        self.assertIn("1 of 5", caught.exception.summary)
+        self.assertIn("SIGSEGV", caught.exception.summary)
 
 
 class ReportTest(unittest.TestCase):

@@ -747,8 +747,6 @@ static CU_TestInfo accesslog_tests[] = {
       test_open_creates_0644_and_appends },
     { "write appends each entry's line in order",
       test_write_appends_whole_lines },
-    { "open of a path that cannot be a file fails with errno",
-      test_open_impossible_path },
     { "reopen after rename: new lines go to a new file",
       test_reopen_after_rename },
     { "reopen that cannot open the path fails, the old file stays in use",
@@ -760,10 +758,19 @@ static CU_TestInfo accesslog_tests[] = {
     CU_TEST_INFO_NULL,
 };
 
+/* Tests of the functions the starter gives: they pass before any TODO is
+ * written, so the grade leaves this suite out (tests/grade/units.py). */
+static CU_TestInfo accesslog_given_tests[] = {
+    { "open of a path that cannot be a file fails with errno",
+      test_open_impossible_path },
+    CU_TEST_INFO_NULL,
+};
+
 int main(void)
 {
     CU_SuiteInfo suites[] = {
         UNIT_SUITE("accesslog", accesslog_tests),
+        UNIT_SUITE("accesslog (given)", accesslog_given_tests),
         CU_SUITE_INFO_NULL,
     };
 

@@ -818,13 +818,19 @@ static CU_TestInfo blocklist_tests[] = {
     { "load: reads the rules of a file", test_load_a_file },
     { "load: a bad line is EINVAL with its number", test_load_a_bad_file },
     { "load: an empty file gives 0 rules", test_load_empty_file },
-    { "load: a missing file is ENOENT", test_load_missing_file },
     { "load: a file of BLOCKLIST_MAXFILE bytes is read whole",
       test_load_largest_file },
-    { "load: a file one byte over BLOCKLIST_MAXFILE is EFBIG",
-      test_load_file_too_big },
     { "20000 rules: each matches exactly its hosts and ports",
       test_large_list },
+    CU_TEST_INFO_NULL,
+};
+
+/* Tests of the functions the starter gives: they pass before any TODO is
+ * written, so the grade leaves this suite out (tests/grade/units.py). */
+static CU_TestInfo blocklist_given_tests[] = {
+    { "load: a missing file is ENOENT", test_load_missing_file },
+    { "load: a file one byte over BLOCKLIST_MAXFILE is EFBIG",
+      test_load_file_too_big },
     CU_TEST_INFO_NULL,
 };
 
@@ -832,6 +838,7 @@ int main(void)
 {
     CU_SuiteInfo suites[] = {
         UNIT_SUITE("blocklist", blocklist_tests),
+        UNIT_SUITE("blocklist (given)", blocklist_given_tests),
         CU_SUITE_INFO_NULL,
     };
 

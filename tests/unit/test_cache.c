@@ -911,12 +911,7 @@ static void test_cache_stress(void)
 }
 
 static CU_TestInfo cache_tests[] = {
-    { "cache_new with max_object 0 fails with EINVAL",
-      test_cache_new_zero_max_object_is_einval },
-    { "cache_new with max_object over max_bytes fails with EINVAL",
-      test_cache_new_object_over_total_is_einval },
     { "a new cache is empty", test_cache_new_starts_empty },
-    { "cache_free(NULL) does nothing", test_cache_free_null_is_harmless },
     { "cache_release(NULL) does nothing", test_cache_release_null_is_harmless },
     { "lookup returns the inserted bytes, NULs and all",
       test_cache_insert_then_lookup_binary },
@@ -962,10 +957,22 @@ static CU_TestInfo cache_tests[] = {
     CU_TEST_INFO_NULL,
 };
 
+/* Tests of the functions the starter gives: they pass before any TODO is
+ * written, so the grade leaves this suite out (tests/grade/units.py). */
+static CU_TestInfo cache_given_tests[] = {
+    { "cache_new with max_object 0 fails with EINVAL",
+      test_cache_new_zero_max_object_is_einval },
+    { "cache_new with max_object over max_bytes fails with EINVAL",
+      test_cache_new_object_over_total_is_einval },
+    { "cache_free(NULL) does nothing", test_cache_free_null_is_harmless },
+    CU_TEST_INFO_NULL,
+};
+
 int main(void)
 {
     CU_SuiteInfo suites[] = {
         UNIT_SUITE("cache", cache_tests),
+        UNIT_SUITE("cache (given)", cache_given_tests),
         CU_SUITE_INFO_NULL,
     };
 

@@ -750,9 +750,6 @@ static void test_queue_many_producers_and_consumers(void)
 }
 
 static CU_TestInfo queue_tests[] = {
-    { "queue_new(0) fails with EINVAL",
-      test_queue_new_zero_capacity_is_einval },
-    { "queue_free(NULL) does nothing", test_queue_free_null_is_harmless },
     { "queue_length counts puts and gets", test_queue_length_counts },
     { "items come out in the order they went in", test_queue_fifo_order },
     { "the order holds as the ring wraps around",
@@ -774,10 +771,20 @@ static CU_TestInfo queue_tests[] = {
     CU_TEST_INFO_NULL,
 };
 
+/* Tests of the functions the starter gives: they pass before any TODO is
+ * written, so the grade leaves this suite out (tests/grade/units.py). */
+static CU_TestInfo queue_given_tests[] = {
+    { "queue_new(0) fails with EINVAL",
+      test_queue_new_zero_capacity_is_einval },
+    { "queue_free(NULL) does nothing", test_queue_free_null_is_harmless },
+    CU_TEST_INFO_NULL,
+};
+
 int main(void)
 {
     CU_SuiteInfo suites[] = {
         UNIT_SUITE("queue", queue_tests),
+        UNIT_SUITE("queue (given)", queue_given_tests),
         CU_SUITE_INFO_NULL,
     };
 

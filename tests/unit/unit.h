@@ -1,13 +1,16 @@
 /*
  * unit.h - shared by the CUnit tests: ASSERT_EQ_INT, _STR and _MEM print both
  * sides when they fail (as libuv's do), UNIT_SUITE puts a time limit on each
- * test, and unit_run runs the suites and returns main()'s exit status.
+ * test, and unit_run runs the suites and returns main()'s exit status (or,
+ * with UNIT_LIST set in the environment, lists the tests: the grader's
+ * tests/grade/units.py learns from it what a run that crashed missed).
  */
 #ifndef UNIT_H
 #define UNIT_H
 
 #include <CUnit/Basic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -58,11 +61,26 @@ static inline void unit_arm(void)
     alarm(UNIT_TIMEOUT_S);
 }
 
+/* unit_list - print each test of suites as "suite: test", one a line. */
+static inline int unit_list(const CU_SuiteInfo *suites)
+{
+    for (; suites->pName != NULL; suites++) {
+        for (const CU_TestInfo *t = suites->pTests; t->pName != NULL; t++) {
+            printf("%s: %s\n", suites->pName, t->pName);
+        }
+    }
+    return 0;
+}
+
 /* unit_run - run suites (ended by CU_SUITE_INFO_NULL); 0 if every
- * assertion held, else 1. */
+ * assertion held, else 1. With UNIT_LIST set, only list them. */
 static inline int unit_run(CU_SuiteInfo *suites)
 {
     int failed = 1;
+
+    if (getenv("UNIT_LIST") != NULL) {
+        return unit_list(suites);
+    }
 
     setvbuf(stdout, NULL, _IONBF, 0); /* a hung test has printed its name */
     if (CU_initialize_registry() == CUE_SUCCESS &&
