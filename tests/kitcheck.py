@@ -8,7 +8,7 @@ For each stage directory labs/NN-name, in order:
          solution has no TODO( anywhere;
   build  `make lab LAB=N GIVEN=N-1` builds the untouched starter, with the
          earlier stages from the reference (as a student who finished them
-         has them);
+         has them), plainly and with SAN=tsan;
   grade  graded on its own stage, the starter scores 0: every test fails,
          each in under FAST seconds, and each failure mentions TODO(labN.,
          which proves it failed on the stub rather than for another reason;
@@ -86,12 +86,15 @@ def make_args(lab: int) -> list[str]:
 
 
 def check_build(lab: int) -> list[str]:
-    """Problems building the untouched starter of lab."""
-    command = ["make", "lab", *make_args(lab)]
-    run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
-    if run.returncode != 0:
-        return [f"{' '.join(command)} failed:\n"
-                f"{tail(run.stdout + run.stderr)}"]
+    """Problems building the untouched starter of lab, plainly and with
+    ThreadSanitizer (which the tsan_clean tests would build, slowly)."""
+    for extra in ([], ["SAN=tsan"]):
+        command = ["make", "lab", *make_args(lab), *extra]
+        run = subprocess.run(command, cwd=ROOT, capture_output=True,
+                             text=True)
+        if run.returncode != 0:
+            return [f"{' '.join(command)} failed:\n"
+                    f"{tail(run.stdout + run.stderr)}"]
     return []
 
 

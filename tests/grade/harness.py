@@ -28,6 +28,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import NoReturn, Protocol, TypeVar
 
+import builds
 import dates
 import hints
 import netutil
@@ -42,7 +43,8 @@ MANUAL_PORT = 7000       # the port in "reproduce by hand" commands
 RECEIVE_SLACK = 64 << 10  # extra bytes read to show what came after the end
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 OWN_CAUSE = {hints.STUB, hints.SIGNAL, hints.MEMORY, hints.SANITIZER,
-             hints.GRADER, hints.NOT_BUILT}   # symptoms a stub cannot explain
+             hints.RACE, hints.GRADER,
+             hints.NOT_BUILT}   # symptoms a stub cannot explain
 
 
 class TestTimeout(TimeoutError):
@@ -166,6 +168,7 @@ class Context:
         self.manual: list[str] = []
         self._cleanups: list[Callable[[], None]] = []
         self._tmp: Path | None = None
+        self.tsan = options.sanitizer == "tsan"  # programs run under TSan
 
     @property
     def limit(self) -> float:
@@ -173,9 +176,21 @@ class Context:
         limit = self.test.timeout * self.options.stretch
         if self.options.valgrind:
             limit *= VALGRIND_FACTOR
-        if self.options.sanitizer == "tsan":
+        if self.tsan:
             limit *= TSAN_FACTOR
         return limit
+
+    @contextlib.contextmanager
+    def under_tsan(self) -> Iterator[None]:
+        """Within the block, programs start from a ThreadSanitizer build
+        of the graded stage (built for the occasion), whose reports fail
+        the test, and time limits stretch as under SAN=tsan."""
+        before = self.tsan
+        self.tsan = True
+        try:
+            yield
+        finally:
+            self.tsan = before
 
     def log(self, message: str) -> None:
         """Print message when the grader runs with -v."""
@@ -226,18 +241,23 @@ class Context:
         """Start a program on port 0 and wait until it listens.
 
         stage defaults to the lab module's PROGRAM; valgrind to --valgrind
-        (sanitizer builds never run under valgrind: the sanitizer checks);
+        (sanitizer builds never run under valgrind: the sanitizer checks;
+        under_tsan, the program is the stage's ThreadSanitizer build);
         nofile, if given, limits its open descriptors (soft and hard).
         """
         path = procs.find_program(self.options.bin_dir, stage or self._stage())
+        sanitizer = "tsan" if self.tsan else self.options.sanitizer
+        if sanitizer != self.options.sanitizer:
+            path = builds.build(self, builds.tsan_program(self.options, path),
+                                sanitizer, "the ThreadSanitizer build")
         memcheck = self.options.valgrind if valgrind is None else valgrind
-        memcheck = memcheck and not self.options.sanitizer
+        memcheck = memcheck and not sanitizer
         log = self.tmpdir() / f"valgrind.{len(self.programs)}" \
             if memcheck else None
         grace = STOP_GRACE * self.options.stretch * (
             VALGRIND_FACTOR if memcheck else 1)
         program = procs.Program(path, list(args), valgrind_log=log,
-                                sanitizer=self.options.sanitizer, grace=grace,
+                                sanitizer=sanitizer, grace=grace,
                                 nofile=nofile)
         self.programs.append(program)
         with self.step(f"waiting for {path.name} to log 'listening on'"):

@@ -28,7 +28,8 @@ SIGNAL = "died by signal"        # the program was killed by a signal
 EXITED = "exited"                # the program exited when it should not
 STUB = "starter stub"            # it exited, logging a TODO( message
 MEMORY = "memory errors"         # valgrind found errors or definite leaks
-SANITIZER = "sanitizer report"   # ASan, LSan, UBSan or TSan reported
+SANITIZER = "sanitizer report"   # ASan, LSan or UBSan reported
+RACE = "data race"               # ThreadSanitizer reported
 NOT_BUILT = "not built"          # the program or a tool is missing
 GRADER = "grader error"          # a bug in the grader itself
 
@@ -69,8 +70,12 @@ DEFAULT_HINTS = {
           "explains each step.",
     MEMORY: "Valgrind found memory errors or definite leaks: the excerpt "
             "names the function and line. Fix the first error first.",
-    SANITIZER: "The sanitizer report names the bad access, leak or race and "
-               "the line where it happened: fix the first report first.",
+    SANITIZER: "The sanitizer report names the bad access or leak and the "
+               "line where it happened: fix the first report first.",
+    RACE: "ThreadSanitizer saw two threads touch the same memory, at least "
+          "one of them writing, with no lock or other order between them: "
+          "the report names both accesses and the threads' start. Hold the "
+          "lock that guards that data around both.",
     NOT_BUILT: "Build it first (make lab LAB=N), or install the missing "
                "tool (make deps).",
     GRADER: "This is a bug in the grader, not in your program: please "

@@ -103,7 +103,7 @@ HINTS = {
     hints.EXITED: "The proxy exited on its own: the last lines of its "
                   "stderr say why. threads_serve returns only after a "
                   "stop signal, once every thread it started has ended.",
-    hints.SANITIZER: "ThreadSanitizer saw two threads touch the same memory "
+    hints.RACE: "ThreadSanitizer saw two threads touch the same memory "
                      "without a lock: every field of the queue is read and "
                      "written with q->lock held, the count of live "
                      "detached threads with d->lock held, and each thread "
@@ -1051,6 +1051,20 @@ def valgrind_clean(t: Context) -> None:
         silent.sendall(get(origin, fresh_path(t, "silent"))[:20])
         expect_stop(t, proxy, signal.SIGTERM, f"with a silent client "
                     f"connected ({mode})")
+
+
+@test(10, "under ThreadSanitizer (a build made for the test), a slow "
+         "origin with -n 0, 100 clients at once with the default pool and "
+         "with -n 4 -q 128, back-pressure with -n 1 -q 1, and a stop with "
+         "requests in flight show no data race: every shared field is read "
+         "and written under its lock", timeout=150)
+def tsan_clean(t: Context) -> None:
+    with t.under_tsan():
+        detached_slow_origin(t)
+        many_clients(t)
+        many_clients_small_pool(t)
+        back_pressure(t)
+        stop_lets_requests_finish(t)
 
 
 unit_queue = units.suite_test(

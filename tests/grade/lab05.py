@@ -141,7 +141,7 @@ HINTS = {
                   "copied into a buffer too small for it. Build with "
                   "SAN=asan and grade again: the report names the line. "
                   + REFERENCE_HINT,
-    hints.SANITIZER: "ThreadSanitizer: two threads touched the cache without "
+    hints.RACE: "ThreadSanitizer: two threads touched the cache without "
                      "its lock; every access to the table, the LRU list "
                      "and the byte count happens with cache->lock held, "
                      "and the reference count is atomic. AddressSanitizer "
@@ -1027,6 +1027,16 @@ def valgrind_clean(t: Context) -> None:
     sock.sendall(get(origin, cut))
     read_to_end(t, sock, "a response cut short", 20000, answered=False)
     expect_stop(t, proxy, signal.SIGTERM, "at the end of the session")
+
+
+@test(8, "under ThreadSanitizer (a build made for the test), two waves "
+         "of 50 clients over storable and unstorable URLs, and slow "
+         "readers of hits that are replaced and evicted meanwhile, show "
+         "no data race in the cache", timeout=150)
+def tsan_clean(t: Context) -> None:
+    with t.under_tsan():
+        many_clients(t)
+        slow_reader(t)
 
 
 unit_freshness = units.suite_test(

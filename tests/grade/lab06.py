@@ -89,7 +89,7 @@ HINTS = {
     hints.EXITED: "The proxy exited on its own: its stderr says why. A "
                   "blocklist that cannot be loaded at start-up is fatal "
                   "(the glue exits), but a bad reload keeps the old list.",
-    hints.SANITIZER: "ThreadSanitizer: the current snapshot pointer is read "
+    hints.RACE: "ThreadSanitizer: the current snapshot pointer is read "
                      "or swapped without the filter's lock, or a reference "
                      "count is not atomic; or two threads write the access "
                      "log without its lock.",
@@ -655,6 +655,16 @@ def valgrind_clean(t: Context) -> None:
         wait_reload(t, proxy)
     wait_lines(t, proxy, log, 6)
     expect_stop(t, proxy, signal.SIGTERM, "a session of every policy")
+
+
+@test(6, "under ThreadSanitizer (a build made for the test), 100 "
+         "clients logging at once and reloads on SIGHUP while clients are "
+         "served show no data race on the log or the blocklist snapshot",
+      timeout=150)
+def tsan_clean(t: Context) -> None:
+    with t.under_tsan():
+        log_concurrent(t)
+        reload_on_sighup(t)
 
 
 unit_blocklist = units.suite_test(

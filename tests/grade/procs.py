@@ -22,8 +22,8 @@ import subprocess
 import threading
 from pathlib import Path
 
-from hints import (EXITED, MEMORY, NOT_BUILT, SANITIZER, SIGNAL, STUB,
-                   Failure, status_text)
+from hints import (EXITED, MEMORY, NOT_BUILT, RACE, SANITIZER, SIGNAL,
+                   STUB, Failure, status_text)
 
 LISTENING = re.compile(rb"listening on (\[[0-9A-Fa-f:.]+\]|[0-9.]+):(\d+)")
 OUTPUT_CAP = 4 << 20     # stderr bytes kept at most: the head and the tail
@@ -321,7 +321,8 @@ def valgrind_failure(log: str, failed: bool) -> Failure | None:
 
 
 def sanitizer_failure(stderr: str) -> Failure | None:
-    """The SANITIZER Failure quoting the first report in stderr, or None."""
+    """The SANITIZER (or, for ThreadSanitizer, RACE) Failure quoting the
+    first report in stderr, or None."""
     found = [stderr.find(m) for m in SANITIZER_MARKS if m in stderr]
     if not found:
         return None
@@ -329,7 +330,8 @@ def sanitizer_failure(stderr: str) -> Failure | None:
     report = stderr[start:].split("Shadow bytes around")[0]
     lines = report.rstrip().splitlines()[:REPORT_LINES]
     summary = SANITIZER_PID.sub("", lines[0]).strip()
-    return Failure(SANITIZER, summary, "\n".join(lines))
+    symptom = RACE if "ThreadSanitizer" in lines[0] else SANITIZER
+    return Failure(symptom, summary, "\n".join(lines))
 
 
 # What /proc says of a running program.

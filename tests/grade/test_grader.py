@@ -264,6 +264,9 @@ class ProgramTest(unittest.TestCase):
         self.assertIn("heap-buffer-overflow", failure.summary)
         self.assertIn("#0 echo_lines", failure.detail)
         self.assertIsNone(procs.sanitizer_failure("info: all fine\n"))
+        race = procs.sanitizer_failure("==9==WARNING: ThreadSanitizer: "
+                                       "data race (pid=9)\n  Write of size 8")
+        self.assertEqual(race.symptom, hints.RACE)
 
 
 class RunnerTest(unittest.TestCase):
@@ -380,8 +383,10 @@ class UnitSuiteTest(unittest.TestCase):
     def test_partial_credit_counts_unreached_tests(self) -> None:
         t = mock.Mock()
         t.test.points = 10
+        t.options = dataclasses.replace(
+            options(), bin_dir=Path("build/debug/bin/labs"))
         names = ["parses", "rejects", "stub passes", "crashes", "unreached"]
-        with mock.patch.object(units, "build", return_value=NOWHERE), \
+        with mock.patch.object(units.builds, "build", return_value=NOWHERE), \
                 mock.patch.object(units, "run",
                                   return_value=(self.REPORT, -11, names)):
             with self.assertRaises(Failure) as caught:

@@ -11,18 +11,16 @@ reached, never another suite; a build failure costs this suite alone.
 from __future__ import annotations
 import os
 import re
-import shlex
 import subprocess
-from dataclasses import dataclass, field
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import builds
 import hints
-from harness import Context, Options, test
+from harness import Context, test
 from hints import Failure
 
-KIT = Path(__file__).resolve().parent.parent.parent   # where the Makefile is
-BUILD_SECONDS = 120      # to compile one suite's program
 SHOWN = 5                # failing tests shown in full
 SUITE_START = re.compile(r"^Suite: (.*)$", re.M)
 TEST_START = re.compile(r"^  Test: (.*?) \.\.\.", re.M)
@@ -52,40 +50,6 @@ class Outcome:
     name: str
     passed: bool = False
     lines: list[str] = field(default_factory=list)  # why it failed
-
-
-def program_path(options: Options, module: str) -> Path:
-    """build/<debug|asan|tsan>/tests/<tree>/test_<module>, beside the
-    programs in options.bin_dir (build/<...>/bin/<tree>)."""
-    build = options.bin_dir.parent.parent
-    return build / "tests" / options.bin_dir.name / f"test_{module}"
-
-
-def make_words(options: Options, target: Path) -> list[str]:
-    """The make command that builds target with the run's own settings
-    (the Makefile's rules name their targets from the kit's top)."""
-    words = ["make", "-s", "--no-print-directory", "-C", str(KIT),
-             *shlex.split(options.make_flags),
-             os.path.relpath(target.resolve(), KIT)]
-    if options.sanitizer:
-        words.append(f"SAN={options.sanitizer}")
-    return words
-
-
-def build(t: Context, module: str) -> Path:
-    """Build the suite's program; fail (costing this suite) if it does not
-    compile."""
-    path = program_path(t.options, module)
-    words = make_words(t.options, path)
-    with t.step(f"building {path}"):
-        done = subprocess.run(words, capture_output=True, text=True,
-                              errors="replace", timeout=BUILD_SECONDS)
-    if done.returncode != 0:
-        log = (done.stdout + done.stderr).strip().splitlines()
-        t.fail(hints.NOT_BUILT, f"the unit tests of {module}.c do not build "
-               f"against your files ({' '.join(words)})",
-               "\n".join(log[:20]))
-    return path
 
 
 def run(t: Context, path: Path) -> tuple[str, int, list[str]]:
@@ -140,7 +104,8 @@ def grade_suite(t: Context, module: str, what: str) -> None:
     """Build and run tests/unit/test_<module>.c against the student's
     <module>.c; fail with partial credit, one share a test, unless every
     test passed."""
-    path = build(t, module)
+    path = builds.build(t, builds.unit_program(t.options, module),
+                        t.options.sanitizer, f"the unit tests of {what}")
     t.reproduce(f"make unit  # or just the suite: {path}")
     report, status, names = run(t, path)
     seen = outcomes(report)
