@@ -1,13 +1,12 @@
-"""builds.py - programs a test builds for itself, with the run's own make
-settings (SOL, GIVEN): the program of a unit suite (units.py), and a
-ThreadSanitizer build of the graded stage (the tsan_clean tests).
+"""builds.py - programs a test builds for itself, from the tree the run's
+programs come from (SOL, GIVEN): the program of a unit suite (units.py),
+and a ThreadSanitizer build of the graded stage (the tsan_clean tests).
 
 make builds them the way `make unit` and `make lab SAN=tsan` do, so a
 student's build error shows as that test's failure, never the run's.
 """
 from __future__ import annotations
 import os
-import shlex
 import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -39,12 +38,21 @@ def tsan_program(options: Options, program: Path) -> Path:
         program.name
 
 
+def tree_flags(tree: str) -> list[str]:
+    """The make variables of a tree of programs (the Makefile's TREE):
+    "solutions" is SOL=1, "labs-given3" GIVEN=3, "labs" none."""
+    base, _, given = tree.partition("-given")
+    return (["SOL=1"] if base == "solutions" else []) + \
+        ([f"GIVEN={given}"] if given else [])
+
+
 def make_words(options: Options, target: Path,
                sanitizer: str | None) -> list[str]:
-    """The make command that builds target (the Makefile's rules name
-    their targets from the kit's top)."""
+    """The make command that builds target from the same tree as the
+    run's programs (the Makefile's rules name their targets from the
+    kit's top)."""
     words = ["make", "-s", "--no-print-directory", "-C", str(KIT),
-             *shlex.split(options.make_flags),
+             *tree_flags(options.bin_dir.name),
              os.path.relpath(target.resolve(), KIT)]
     if sanitizer:
         words.append(f"SAN={sanitizer}")

@@ -29,20 +29,29 @@ import units
 from bytediff import quote, shell_printf
 from client import (BINARY, BY_HAND, CURL, HAND_ORIGIN, HOP_BY_HOP, KIBIBYTE,
                     MEBIBYTE, PIECE_PAUSE, SMALL_BUFFER, STATUS_LINE, TEXT,
-                    binary, check_error_page, client, closed_port,
+                    Answer, binary, check_error_page, client, closed_port,
                     expect_error, fetch, first_line, fresh_path, get,
                     origin_request, read_to_end, receive_reply, relay, relayed,
                     request, run_tool, served, setup, text, token, tool_env)
 from harness import Context, TestTimeout, expect_stop, test
 from netutil import abort
 from origin import (ACCEPTED, HOLD, RESET, Exchange, Origin, chunked,
-                    close_delimited, head, response)
+                    close_delimited, head, head_end, response)
 
 TITLE = "HTTP forwarding proxy"
 PROGRAM = "graded"
 
 TUNNEL_STAGE = 4             # the first stage that answers CONNECT
 IDLE_MS = 500                # the -i of the silent-origin test
+CONNECT_MS = 500             # the -c of the unreachable-origin test
+HELD_REPLY = ("c.recv(65536); c.sendall(b'HTTP/1.1 200 OK\\r\\n"
+              "Content-Length: 6\\r\\n\\r\\nhello\\n'); time.sleep(60)")
+CUT_REPLY = ("c.recv(65536); c.sendall(b'HTTP/1.0 200 OK\\r\\nContent-Length: "
+             "100\\r\\n\\r\\nhello')")
+JAMMED_ORIGIN = ("python3 -c \"import socket, time; s = socket.socket(); "
+                 "s.bind(('127.0.0.1', 8000)); s.listen(0); c = "
+                 "socket.create_connection(('127.0.0.1', 8000)); "
+                 "time.sleep(60)\" & sleep 0.5;")
 HOP_REPLY = ("c.recv(65536); c.sendall(b'HTTP/1.0 200 OK\\r\\nConnection: "
              "keep-alive, X-Secret\\r\\nX-Secret: s\\r\\nKeep-Alive: "
              "timeout=5\\r\\nContent-Length: 3\\r\\n\\r\\nhi\\n')")
@@ -236,9 +245,6 @@ def check_end_to_end(t: Context, exchange: Exchange, sent: bytes,
                f"expected: {kept}\nreceived: {got}\n{show}")
 
 
-# Real clients.
-
-
 # The tests: whole responses relayed byte for byte.
 
 @test(4, "a text file fetched through the proxy is byte-identical to what "
@@ -251,6 +257,29 @@ def relay_text_file(t: Context) -> None:
     t.reproduce(f"printf 'hello\\n' > /tmp/hello.txt; {HAND_ORIGIN} "
                 f"{CURL} -i http://{BY_HAND}/hello.txt")
     fetch(t, proxy, origin, path, reply, "the text file")
+
+
+@test(5, "a Content-Length response from an origin that then keeps its "
+         "connection open ends after exactly its length: the client gets "
+         "it whole and its connection closed at once, without waiting for "
+         "the origin",
+      hints={hints.STAYS_OPEN: "A Content-Length body ends after that many "
+                               "bytes (RFC 9112 section 6.3): stop reading "
+                               "there and close, even if the origin keeps "
+                               "its connection open. Only a response "
+                               "without a length ends at the origin's "
+                               "close.",
+             hints.TIMEOUT: "A Content-Length body ends after that many "
+                            "bytes: stop reading there, never wait for the "
+                            "origin to close."})
+def relay_length_framed(t: Context) -> None:
+    proxy, origin = setup(t)
+    for size in (0, 3000, 200 * KIBIBYTE):
+        path = fresh_path(t, "framed", ".bin")
+        reply = response(200, binary(t, size), BINARY)
+        fetch(t, proxy, origin, path, reply, f"a {size}-byte body from an "
+              "origin that keeps its connection open", afterwards=HOLD)
+    t.reproduce(f"{hand_origin(HELD_REPLY)} {CURL} -i http://{BY_HAND}/")
 
 
 @test(5, "a binary file (every byte value, NULs, a CRLF CRLF inside) comes "
@@ -414,6 +443,70 @@ def relay_close_delimited(t: Context) -> None:
     fetch(t, proxy, origin, path, reply, "the close-delimited response")
 
 
+@test(4, "forward_request reports each response as forward.h says, as "
+         "the log line shows: res->bytes is every byte written to the "
+         "client, head included, and res->complete is false only when the "
+         "body ended before its framing said (Content-Length, chunked, "
+         "close-delimited, HEAD, and a body cut short)",
+      hints={hints.DIFFERS: "Fill res in relay_response: status, bytes "
+                            "(the rewritten head and every body byte sent) "
+                            "and complete: all Content-Length bytes came, "
+                            "the last chunk came, or the close that ends a "
+                            "close-delimited body; never when the origin "
+                            "closed early. The glue logs ', incomplete' "
+                            "and stage 05 stores only complete responses."})
+def result_reported(t: Context) -> None:
+    proxy, origin = setup(t)
+    body = binary(t, 10000)
+    full = response(200, body, BINARY)
+    cases = {
+        "a Content-Length response": ("GET", full, True),
+        "a chunked response": ("GET", chunked(200, [body[:4000],
+                                                    body[4000:]], BINARY),
+                               True),
+        "a close-delimited response": ("GET", close_delimited(
+            200, body, BINARY, version="HTTP/1.0"), True),
+        "the response to HEAD": ("HEAD", full[:head_end(full)], True),
+        "a response cut after 5000 of its 10000 body bytes": (
+            "GET", full[:-5000], False)}
+    for what, (method, reply, complete) in cases.items():
+        path = fresh_path(t, "result", ".bin")
+        origin.route(path, reply)
+        sock = client(t, proxy, get(origin, path, method=method))
+        got = read_to_end(t, sock, f"the answer to {what}")
+        harness.close_socket(sock)
+        t.expect_bytes(Answer(got).bare, relayed(reply), f"the answer to "
+                       f"{what}")
+        check_logged(t, proxy, f"{method} {origin.url(path)}", len(got),
+                     complete, what)
+    t.reproduce(f"{hand_origin(CUT_REPLY)} {CURL} -s -o /dev/null "
+                f"http://{BY_HAND}/  # the proxy logs ', incomplete'")
+
+
+def check_logged(t: Context, proxy: procs.Program, request_line: str,
+                 size: int, complete: bool, what: str) -> None:
+    """Fail unless the proxy's log line for request_line ("GET url") says
+    size bytes and, unless complete, ', incomplete' (res->bytes,
+    res->complete)."""
+    line = re.compile(rf'"{re.escape(request_line)}" \d+ (\d+) bytes'
+                      rf'(, incomplete)?')
+    with t.step(f"waiting for the log line of {what}"):
+        found = None
+        while found is None:
+            found = line.search(proxy.stderr())
+            if found is None:
+                time.sleep(0.02)
+    logged = f"the log line: {quote(found[0].encode())}"
+    if int(found[1]) != size:
+        t.fail(hints.DIFFERS, f"{what}: res->bytes is {found[1]}, but the "
+               f"client received {size} bytes (head and body)", logged)
+    if (found[2] is None) != complete:
+        t.fail(hints.DIFFERS, f"{what}: res->complete is "
+               f"{'false' if complete else 'true'}, but the response "
+               f"{'ended' if complete else 'did not end'} as its framing "
+               "says", logged)
+
+
 @test(2, "a response that trickles in 5-byte pieces, head included, comes "
          "through whole",
       hints={hints.DIFFERS: "The response head may arrive in many small "
@@ -489,12 +582,14 @@ def request_host_ignored(t: Context) -> None:
 
 
 @test(6, "hop-by-hop headers (Proxy-Connection, Keep-Alive, TE, ... and "
-         "those Connection names) are dropped; the others reach the origin "
-         "unchanged and in order, lower-case names too",
+         "those any Connection header names, a second one too) are "
+         "dropped; the others reach the origin unchanged and in order, "
+         "lower-case names too",
       hints={hints.DIFFERS: "Forward every header except Host (rebuilt), "
                             "the hop-by-hop ones (http_is_hop_by_hop) and "
-                            "those the Connection header names "
-                            "(http_is_connection_option), comparing names "
+                            "those any Connection header names "
+                            "(http_is_connection_option: every Connection "
+                            "line counts), comparing names "
                             "without case and keeping the rest as they "
                             "came, in order."})
 def request_headers_filtered(t: Context) -> None:
@@ -514,9 +609,12 @@ def request_headers_filtered(t: Context) -> None:
            ("x-drop-me", secret),
            ("TE", "trailers"),
            ("Proxy-Authorization", f"Basic {token(t, 12)}"),
-           ("Upgrade", "h2c")]
+           ("Upgrade", "h2c"),
+           ("connection", "X-Drop-Too"),
+           ("X-Drop-Too", token(t))]
     fields = [kept[0], hop[0], kept[1], hop[1], kept[2], hop[2], kept[3],
-              hop[3], kept[4], hop[4], kept[5], hop[5], hop[6], kept[6]]
+              hop[3], kept[4], hop[4], kept[5], hop[5], hop[6], hop[7],
+              hop[8], kept[6]]
     sent = get(origin, path, fields)
     t.reproduce(nc_command(sent, origin))
     reply = response(200, text(t, 200), TEXT)
@@ -525,7 +623,7 @@ def request_headers_filtered(t: Context) -> None:
           if_rejected="the request is valid: header names are "
           "case-insensitive, a value may be empty or hold tabs and quotes")
     check_end_to_end(t, origin_request(t, origin, path), sent, kept,
-                     ["x-drop-me"])
+                     ["x-drop-me", "x-drop-too"])
 
 
 @test(3, "an origin-form request ('GET /path' with a Host header) is "
@@ -740,6 +838,32 @@ def error_large_header(t: Context) -> None:
     served(t, proxy, origin)
 
 
+@test(4, "a head within every limit (99 fields with Host, one of them a "
+         "line of 8000 bytes, about 30 KB of names and values) is forwarded "
+         "whole, each field unchanged and in order",
+      hints={hints.DIFFERS: "Every buffer on the way must hold a head "
+                            "within the limits of http.h: a line of "
+                            "HTTP_MAXLINE bytes, HTTP_MAXHEADERS fields, "
+                            "HTTP_MAXHEADTEXT bytes of text, and the "
+                            "rewritten head (size yours from those "
+                            "limits, not from one line's size)."})
+def request_large_head(t: Context) -> None:
+    proxy, origin = setup(t)
+    path = fresh_path(t, "large-head")
+    fields = [(f"X-Fill-{i:02d}", token(t, 200)) for i in range(97)]
+    fields.insert(50, ("X-Long-Line", token(t, 8000)))
+    sent = get(origin, path, fields)
+    t.reproduce(f"(printf 'GET http://{BY_HAND}/ HTTP/1.1\\r\\nX-Long: "
+                f"%s\\r\\n' $(head -c 8000 /dev/zero | tr '\\0' a); for i "
+                f"in $(seq 90); do printf 'X-%d: %0200d\\r\\n' $i 0; done; "
+                f"printf '\\r\\n') | {NC}")
+    reply = response(200, text(t, 300), TEXT)
+    origin.route(path, reply)
+    relay(t, proxy, origin, sent, reply, "the response to a large head",
+          if_rejected="the head is within every limit of http.h")
+    check_end_to_end(t, origin_request(t, origin, path), sent, fields, [])
+
+
 @test(3, "an unknown method (BREW), an over-long one and CONNECT (before "
          "stage 04) get 501, and the proxy serves the next client",
       hints={hints.DIFFERS: "http_parse_request_line accepts any method "
@@ -851,6 +975,30 @@ def error_unknown_host(t: Context) -> None:
     data = request("GET", f"http://{host}/", [("Host", host)])
     t.reproduce(f"{CURL} -i http://{host}/")
     expect_error(t, proxy, data, 502, f"the answer for {host}")
+    served(t, proxy, origin)
+
+
+@test(3, f"an origin that cannot be reached in time (its accept queue "
+         f"full: the connection never completes) gets 504 once -c "
+         f"{CONNECT_MS} has passed, not 502, and the proxy serves the next "
+         "client",
+      hints={hints.DIFFERS: "connect_origin: net_connect fails with "
+                            "ETIMEDOUT when the connect deadline "
+                            "(cfg->connect_ms) passes; that is 504 Gateway "
+                            "Timeout (RFC 9110 section 15.6.5), not 502."})
+def error_origin_unreachable(t: Context) -> None:
+    proxy, origin = setup(t, ["-c", str(CONNECT_MS)])
+    jammed = t.open_socket()
+    jammed.bind(("127.0.0.1", 0))
+    jammed.listen(0)              # room for one connection in its queue
+    port = jammed.getsockname()[1]
+    filler = t.open_socket()
+    filler.connect(("127.0.0.1", port))   # fills it: later SYNs are dropped
+    authority = f"127.0.0.1:{port}"
+    data = request("GET", f"http://{authority}/", [("Host", authority)])
+    t.reproduce(f"{JAMMED_ORIGIN} {CURL} -i http://{BY_HAND}/")
+    expect_error(t, proxy, data, 504, f"the answer for an origin whose "
+                 f"accept queue is full (port {port})")
     served(t, proxy, origin)
 
 

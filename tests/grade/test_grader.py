@@ -35,6 +35,7 @@ import hostile_rows  # noqa: E402
 import hostile_table  # noqa: E402
 import procs  # noqa: E402
 import report  # noqa: E402
+import builds  # noqa: E402
 import units  # noqa: E402
 from hints import Failure, Pending  # noqa: E402
 
@@ -379,6 +380,11 @@ class UnitSuiteTest(unittest.TestCase):
         self.assertIn("want 400", found[1].lines[0])
         self.assertIn("starter stub", found[2].lines[0])
         self.assertIn("died", found[3].lines[0])
+
+    def test_builds_come_from_the_programs_tree(self) -> None:
+        self.assertEqual(builds.tree_flags("labs"), [])
+        self.assertEqual(builds.tree_flags("solutions"), ["SOL=1"])
+        self.assertEqual(builds.tree_flags("labs-given3"), ["GIVEN=3"])
 
     def test_partial_credit_counts_unreached_tests(self) -> None:
         t = mock.Mock()
