@@ -21,6 +21,7 @@ import hints
 from bytediff import shell_printf
 from harness import Context, expect_stop, test
 from netutil import abort, send_buffer_max
+from procs import fd_count, fd_targets
 
 TITLE = "echo server"
 PROGRAM = 1
@@ -28,6 +29,8 @@ PROGRAM = 1
 MAXLINE = 8192                                 # ECHO_MAXLINE in echo.h
 TOOLONG = b"error: line longer than 8192 bytes\n"  # ECHO_TOOLONG in echo.h
 IDLE_MS = 300                                  # the -i of the idle test
+FD_ROUNDS = 10               # rounds of 4 clients in the descriptor test
+FD_SETTLE = 2.0              # seconds for the last close to be seen
 MEBIBYTE = 1 << 20
 BULK_CAP = 32 << 20          # the most the bulk test sends
 LONGEST_LINE = 4096          # the longest line of the bulk payloads
@@ -182,7 +185,7 @@ def echo_one_line(t: Context) -> None:
     t.expect_reply(sock, b"", "what followed the echo")
 
 
-@test(10, "1000 lines sent in one burst come back complete and in order")
+@test(5, "1000 lines sent in one burst come back complete and in order")
 def echo_many_lines(t: Context) -> None:
     server = t.start()
     payload = b"".join(text_line(t, t.rng.randint(1, 120))
@@ -238,8 +241,8 @@ def echo_bulk_payload(t: Context) -> None:
     finish()
 
 
-@test(10, "three clients, one after another, each get exactly their own "
-          "lines back")
+@test(5, "three clients, one after another, each get exactly their own "
+         "lines back")
 def echo_clients_in_turn(t: Context) -> None:
     server = t.start()
     for client in range(1, 4):
@@ -317,6 +320,70 @@ def echo_idle_timeout(t: Context) -> None:
     t.expect_reply(silent, b"", "what the silent client got")
     t.expect_reply(waiting, line, "the echo to the waiting client",
                    eof=False)
+
+
+@test(5, f"a client that sends lines but never reads their echo is dropped "
+         f"once a write has waited the idle time (-i {IDLE_MS}), so the "
+         "client behind it is served",
+      hints={hints.TIMEOUT: "echo_lines: write with rio_writen on the "
+                            "client's rio: its idle timeout bounds a write "
+                            "that cannot go on (ETIMEDOUT) as well as a "
+                            "read. A write() or send() of your own blocks "
+                            "for ever on a client that stops reading.",
+             hints.DIFFERS: "A client that stops reading must not stop "
+                            "the server: give up on it when rio_writen "
+                            "fails, close it, and accept the next."})
+def echo_stalled_reader(t: Context) -> None:
+    server = t.start(["-i", str(IDLE_MS)])
+    stalled = t.open_socket(SMALL_BUFFER)
+    stalled.connect(("127.0.0.1", server.port))
+    with t.step("sending lines to the server without reading the echo"):
+        try:
+            fill(t, stalled, text_line(t, 1000) * (8 * 1024))
+        except (ConnectionResetError, BrokenPipeError):
+            pass              # dropped already: what should happen
+    waiting = t.connect(server.port)
+    line = text_line(t, 30)
+    waiting.sendall(line)
+    t.expect_reply(waiting, line, "the echo to the client behind one that "
+                   "never reads", eof=False)
+    t.reproduce(f"yes | {NC} >/dev/null & sleep 0.5; kill -STOP $!; echo hi "
+                f"| {NC}  # the second client is served within -i")
+
+
+@test(5, "after 40 clients that end every way (closing, resetting "
+         "mid-line, sending a line too long, staying silent past -i), the "
+         "server holds no more descriptors than before them "
+         "(/proc/PID/fd)",
+      hints={hints.DIFFERS: "echo_serve: close each client's socket once, "
+                            "however echo_lines ended (end of file, an "
+                            "error, a line too long, the idle timeout): a "
+                            "server that forgets one close on an error path "
+                            "runs out of descriptors in time."})
+def echo_no_fd_leak(t: Context) -> None:
+    server = t.start(["-i", str(IDLE_MS)])
+    session(t, server.port, text_line(t, 40), "the echo to the first client")
+    before = fd_count(server, "before the clients")
+    for n in range(FD_ROUNDS):
+        session(t, server.port, text_line(t, 40), f"the echo to client {n}")
+        vanish(t, server.port)
+        sock = t.connect(server.port)
+        sock.sendall(text_line(t, 9000))
+        t.expect_reply(sock, TOOLONG, "the reply to a 9000-byte line")
+        t.expect_reply(t.connect(server.port), b"", "what a silent client "
+                       "got once the idle time had passed")
+    session(t, server.port, text_line(t, 40), "the echo to the last client")
+    t.reproduce("ls -l /proc/$(pgrep -n 01-echo)/fd  # while clients come "
+                "and go")
+    settled = time.monotonic() + FD_SETTLE
+    while fd_count(server, "after the clients") > before:
+        if time.monotonic() > settled:
+            t.fail(hints.DIFFERS, f"the server held {before} descriptors "
+                   f"before {4 * FD_ROUNDS} clients and "
+                   f"{fd_count(server, 'after them')} after them, all gone",
+                   "its descriptors now:\n  " +
+                   "\n  ".join(fd_targets(server)))
+        time.sleep(0.05)
 
 
 @test(5, "SIGTERM with a client connected, and SIGINT while waiting for "
