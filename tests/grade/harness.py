@@ -42,8 +42,8 @@ STOP_GRACE = 5.0         # seconds a program gets to exit after SIGTERM
 MANUAL_PORT = 7000       # the port in "reproduce by hand" commands
 RECEIVE_SLACK = 64 << 10  # extra bytes read to show what came after the end
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
-OWN_CAUSE = {hints.STUB, hints.SIGNAL, hints.MEMORY, hints.SANITIZER,
-             hints.RACE, hints.GRADER,
+OWN_CAUSE = {hints.STUB, hints.SIGNAL, hints.PIPE, hints.MEMORY,
+             hints.SANITIZER, hints.RACE, hints.GRADER,
              hints.NOT_BUILT}   # symptoms a stub cannot explain
 
 
@@ -429,7 +429,7 @@ def expect_stop(t: Context, server: procs.Program, sig: signal.Signals,
     with t.step(f"waiting for the server to exit after {sig.name}"):
         status = server.stop(sig)
     if status is None:
-        t.fail(hints.TIMEOUT, f"{server.name} still ran {server.grace:g} s "
+        t.fail(hints.NO_STOP, f"{server.name} still ran {server.grace:g} s "
                f"after {sig.name} {when}")
     if status != 0:
         t.fail(hints.EXITED, f"{server.name} ended with "

@@ -25,6 +25,8 @@ DIFFERS = "differs"              # different bytes at some offset
 CLOSED = "closed early"          # end of file before any expected byte
 STAYS_OPEN = "stays open"        # everything came, but no end of file
 SIGNAL = "died by signal"        # the program was killed by a signal
+PIPE = "killed by SIGPIPE"       # it wrote to a connection that had gone
+NO_STOP = "ignored its stop"     # it still ran after SIGTERM or SIGINT
 EXITED = "exited"                # the program exited when it should not
 STUB = "starter stub"            # it exited, logging a TODO( message
 MEMORY = "memory errors"         # valgrind found errors or definite leaks
@@ -63,6 +65,15 @@ DEFAULT_HINTS = {
                 "returns 0 (end of file) and close the socket.",
     SIGNAL: "The program crashed. Run it under gdb, or build with "
             "SAN=asan and grade again: the sanitizer names the line.",
+    PIPE: "A write to a connection whose peer had gone raised SIGPIPE, "
+          "whose default action ends the program: write through "
+          "rio_writen or sink_write, which send with MSG_NOSIGNAL, and "
+          "never restore SIGPIPE's default (stop.c ignores it).",
+    NO_STOP: "The program did not exit after its stop signal. stop.c "
+             "turns SIGTERM and SIGINT into a readable stop fd: net_accept "
+             "(given it) then fails with ECANCELED, and the accept loop "
+             "must return; every thread the program started must end and "
+             "be waited for before main returns.",
     EXITED: "The program exited on its own: the last lines of its stderr "
             "say why. A server ends only when asked to (SIGTERM, SIGINT).",
     STUB: "The program still runs a starter stub: write the function that "
@@ -135,7 +146,11 @@ def mismatch(got: bytes, want: bytes, what: str) -> Failure:
         return Failure(CLOSED, f"{what}: nothing came back "
                        f"(expected {len(want)} bytes)",
                        bytediff.describe(got, want))
-    if at_nul(want, offset):
+    if offset == len(got) and at_body_start(want, offset):
+        symptom = TRUNCATED
+        how = f"the head came, then none of the body (byte {offset} of " \
+              f"{len(want)})"
+    elif at_nul(want, offset):
         symptom, how = NUL, f"went wrong at a NUL byte (byte {offset})"
     elif offset == len(got):
         symptom = TRUNCATED
@@ -148,6 +163,14 @@ def mismatch(got: bytes, want: bytes, what: str) -> Failure:
         symptom, how = DIFFERS, f"differs at byte {offset}"
     return Failure(symptom, f"{what}: {how}{dates.explain(want, offset)}",
                    bytediff.describe(got, want))
+
+
+def at_body_start(want: bytes, offset: int | None) -> bool:
+    """True when offset is where the body of the HTTP message want starts,
+    just past the blank line of its head."""
+    return offset is not None and want.startswith(b"HTTP/") and \
+        want[:offset].endswith(b"\r\n\r\n") and \
+        want.find(b"\r\n\r\n") + 4 == offset
 
 
 def at_nul(want: bytes, offset: int | None) -> bool:

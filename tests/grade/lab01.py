@@ -44,6 +44,10 @@ BINARY_SAMPLE = b"ab\0cd\x80\xff\r\n"  # for reproducing by hand
 NC = "nc -N 127.0.0.1 {port}"  # the client of the reproduce-by-hand lines
 
 HINTS = {
+    hints.NO_STOP: "echo_serve: when net_accept fails with ECANCELED (the "
+                   "stop fd became readable: SIGTERM or SIGINT), return 0; "
+                   "a client being served is let go the same way, through "
+                   "the cancel fd of its rio.",
     hints.TRUNCATED: "echo_lines: write each line with rio_writen(rp, line, "
                      "n), n being what rio_readline returned. A plain write "
                      "may send fewer bytes than asked; rio_writen loops until "
@@ -307,7 +311,8 @@ def echo_too_long_line(t: Context) -> None:
       hints={hints.STAYS_OPEN: "echo_serve: call rio_set_idle_timeout(&rio, "
                                "cfg->idle_ms) on each client's rio, so that "
                                "rio_readline gives up (ETIMEDOUT) on a "
-                               "silent client.",
+                               "silent client, and close its socket on that "
+                               "error path too.",
              hints.TIMEOUT: "echo_serve: call rio_set_idle_timeout(&rio, "
                             "cfg->idle_ms) on each client's rio, so that a "
                             "silent client is dropped and the next served."})

@@ -1192,12 +1192,7 @@ def descriptor_exhaustion(t: Context) -> None:
 
 @test(4, "clients that vanish mid-head, mid-body and mid-response do not "
          "stop the proxy: the next client is served",
-      hints={hints.SIGNAL: "A write to a client that has gone raises "
-                           "SIGPIPE, whose default action kills the proxy "
-                           "(signal 13): write through rio_writen/"
-                           "sink_write, which use MSG_NOSIGNAL, and never "
-                           "reset the SIGPIPE disposition stop.c set.",
-             hints.EXITED: "A client that vanishes makes a read or write "
+      hints={hints.EXITED: "A client that vanishes makes a read or write "
                            "fail: forward_request returns -1 and the glue "
                            "closes that connection; never exit.",
              hints.REFUSED: "A client that vanishes makes a read or write "

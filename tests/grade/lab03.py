@@ -92,11 +92,18 @@ HINTS = {
     hints.RESET: "A connection was reset: the proxy crashed, or two "
                  "threads closed the same descriptor. Its stderr below "
                  "says more.",
-    hints.SIGNAL: "The proxy crashed. SIGPIPE (signal 13) comes from a "
-                  "write to a client that has gone: stop.c ignores it, so "
-                  "never restore its default, and write through rio/sink. "
-                  "Otherwise build with SAN=asan or SAN=tsan and grade "
-                  "again: the report names the line.",
+    hints.SIGNAL: "The proxy crashed. Build with SAN=asan (or SAN=tsan) "
+                  "and grade again: the report names the line. With "
+                  "threads the usual causes are a struct conn freed by one "
+                  "thread while another still uses it, or a pointer to a "
+                  "variable the accept loop reuses.",
+    hints.NO_STOP: "The proxy did not exit after SIGTERM. Once the accept "
+                   "loop returns, the pool closes the queue (queue_close "
+                   "must wake every waiting get: pthread_cond_broadcast, "
+                   "not signal) and joins every worker; with -n 0, "
+                   "threads_serve waits until the count of live detached "
+                   "threads is 0, under its lock, woken by the last "
+                   "thread.",
     hints.REFUSED: "Nothing listened any more: the proxy had exited. In "
                    "pool mode start_pool must start the queue and the "
                    "workers, and only a stop signal ends the accept loop.",
@@ -111,6 +118,11 @@ HINTS = {
                      "accesses.",
 }
 
+WORKER_HINT = "Fewer workers took requests after the failing clients " \
+    "than the pool started: a worker serves until queue_get returns NULL " \
+    "(the queue closed and empty). A client that fails ends that client " \
+    "only (proxy_serve_client returns, its connection is closed); it " \
+    "never ends the worker's loop, and errno after it means nothing."
 COUNT_HINT = "The proxy ran more threads than the main thread and the -n " \
     "workers: in pool mode the workers are started once, by start_pool, " \
     "and every connection goes through the queue; no thread is started " \
@@ -768,6 +780,26 @@ def waits_for_a_slot(t: Context) -> None:
                "one that waited for a slot")
 
 
+@test(6, f"with -n {SMALL_POOL}, after 16 clients that fail every way "
+         "(unknown hosts, malformed requests, clients that vanish "
+         "mid-request and mid-response), the pool still has all its "
+         f"workers: {SMALL_POOL} requests are then at the origin at once",
+      timeout=20, hints={hints.TIMEOUT: WORKER_HINT})
+def pool_survives_errors(t: Context) -> None:
+    proxy, origin = setup(t, ["-n", str(SMALL_POOL)])
+    run(t, proxy, troubled_clients(t, origin), "the answers to 16 clients "
+        "that fail")
+    gate = threading.Event()
+    paths = [hold(t, origin, gate, "after")[0] for _ in range(SMALL_POOL)]
+    held = quiet_clients(t, proxy, origin, paths, "held client")
+    poll_until(t, proxy, lambda: sum(
+        e.received for e in origin.exchanges) >= SMALL_POOL,
+        f"waiting for {SMALL_POOL} requests to be at the origin at once, "
+        "one per worker", held)
+    gate.set()
+    read_quiet(t, held, f"the responses to {SMALL_POOL} held clients")
+
+
 @test(8, f"with -n {SMALL_POOL}, while {SMALL_POOL} requests are held at "
          f"the origin and {THREAD_BURST} more wait in the queue, and until "
          "all are served, the proxy never runs more threads than the main "
@@ -838,16 +870,11 @@ def detached_threads_end(t: Context) -> None:
                "detached nor joined", DETACH_HINT)
 
 
-@test(10, f"after a burst of {FD_BURST} clients at once (fetches, POSTs, "
-          "unknown hosts, malformed requests, clients that vanish "
-          "mid-request and mid-response), the proxy's open descriptors "
-          "(/proc/PID/fd) come back to what they were before",
-      timeout=20, hints={hints.DIFFERS: FD_HINT})
-def no_fd_leak(t: Context) -> None:
-    proxy, origin = setup(t)
-    base = fd_count(proxy, "before the first client")
-    before = fd_targets(proxy)
-    clients = burst(t, origin, FD_BURST - 16, "fd", small=True)
+def troubled_clients(t: Context, origin: Origin) -> list[Client]:
+    """16 clients whose requests fail every way: 4 unknown hosts (502), 4
+    malformed requests (400), 4 that vanish mid-request and 4 that vanish
+    mid-response."""
+    clients = []
     for i in range(4):
         host = f"no-such-host-{token(t, 8)}.invalid"
         clients.append(Client(f"unknown host {i + 1} ({host})",
@@ -872,6 +899,20 @@ def no_fd_leak(t: Context) -> None:
         clients.append(Client(f"client vanishing mid-response {i + 1}",
                               get(origin, path), reply,
                               vanish=16 * KIBIBYTE, bufsize=SMALL_BUFFER))
+    return clients
+
+
+@test(10, f"after a burst of {FD_BURST} clients at once (fetches, POSTs, "
+          "unknown hosts, malformed requests, clients that vanish "
+          "mid-request and mid-response), the proxy's open descriptors "
+          "(/proc/PID/fd) come back to what they were before",
+      timeout=20, hints={hints.DIFFERS: FD_HINT})
+def no_fd_leak(t: Context) -> None:
+    proxy, origin = setup(t)
+    base = fd_count(proxy, "before the first client")
+    before = fd_targets(proxy)
+    clients = burst(t, origin, FD_BURST - 16, "fd", small=True)
+    clients += troubled_clients(t, origin)
     run(t, proxy, clients, f"the answers to {len(clients)} clients")
     doing = "waiting for the proxy to close every connection of the burst"
     try:

@@ -69,7 +69,9 @@ HALF_CLOSE_HINT = "An end of file is one direction ending, not the " \
     "direction still holds, then shutdown(other, SHUT_WR), and keep " \
     "relaying the other direction until it ends too. Close both sockets " \
     "only when both directions are done (or on an error or the idle " \
-    "timeout)."
+    "timeout). poll() may report POLLHUP (or POLLERR) without POLLIN once " \
+    "the peer is gone: treat it as readable, and let recv say 0 or the " \
+    "error."
 BLOCKING_HINT = "The tunnel stalled with both directions full: a " \
     "blocking send to one side while that side is itself waiting to " \
     "send to you never returns. Poll for POLLOUT and send with " \
@@ -90,6 +92,10 @@ CLOSE_HINT = "On a reset or an error from either side, end the tunnel and " \
     "on every path (the glue closes the client's)."
 
 HINTS = {
+    hints.NO_STOP: "The proxy did not exit after SIGTERM while a tunnel was "
+                   "open: relay must poll cfg->cancel_fd beside the two "
+                   "sockets and end the tunnel once it is readable (the "
+                   "stop's grace is over).",
     hints.TIMEOUT: "The tunnel stopped moving bytes. relay must poll() "
                    "both sockets at once and move bytes in whichever "
                    "direction is ready; a blocking read or write on one "
@@ -332,7 +338,8 @@ def tunnel_pipelined(t: Context) -> None:
          "target sees end of file yet its reply still reaches the client, "
          "then the tunnel ends",
       hints={hints.CLOSED: HALF_CLOSE_HINT, hints.TRUNCATED: HALF_CLOSE_HINT,
-             hints.RESET: HALF_CLOSE_HINT})
+             hints.RESET: HALF_CLOSE_HINT, hints.TIMEOUT: HALF_CLOSE_HINT,
+             hints.STAYS_OPEN: HALF_CLOSE_HINT})
 def half_close_from_client(t: Context) -> None:
     proxy, target = setup(t, echo=False, on_eof=WAIT)
     request, reply = t.rng.randbytes(5000), t.rng.randbytes(300 * KIBIBYTE)
@@ -360,7 +367,8 @@ def half_close_from_client(t: Context) -> None:
          "client sees end of file yet its bytes still reach the target, "
          "then the tunnel ends",
       hints={hints.CLOSED: HALF_CLOSE_HINT, hints.TRUNCATED: HALF_CLOSE_HINT,
-             hints.RESET: HALF_CLOSE_HINT})
+             hints.RESET: HALF_CLOSE_HINT, hints.TIMEOUT: HALF_CLOSE_HINT,
+             hints.STAYS_OPEN: HALF_CLOSE_HINT})
 def half_close_from_target(t: Context) -> None:
     proxy, target = setup(t, echo=False, on_eof=WAIT)
     news, answer = t.rng.randbytes(200 * KIBIBYTE), t.rng.randbytes(9000)

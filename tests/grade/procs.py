@@ -22,8 +22,8 @@ import subprocess
 import threading
 from pathlib import Path
 
-from hints import (EXITED, MEMORY, NOT_BUILT, RACE, SANITIZER, SIGNAL,
-                   STUB, Failure, status_text)
+from hints import (EXITED, MEMORY, NOT_BUILT, PIPE, RACE, SANITIZER,
+                   SIGNAL, STUB, Failure, status_text)
 
 LISTENING = re.compile(rb"listening on (\[[0-9A-Fa-f:.]+\]|[0-9.]+):(\d+)")
 OUTPUT_CAP = 4 << 20     # stderr bytes kept at most: the head and the tail
@@ -273,8 +273,9 @@ class Program:
         if status is None:
             return Failure(EXITED, f"{self.name} closed its stderr {when}")
         if status < 0:
-            return Failure(SIGNAL, f"{self.name} died by "
-                           f"{status_text(status)} {when}")
+            return Failure(PIPE if -status == signal.SIGPIPE else SIGNAL,
+                           f"{self.name} died by {status_text(status)} "
+                           f"{when}")
         summary = f"{self.name} exited with {status_text(status)} {when}"
         if self.todo_line():
             return Failure(STUB, f"{summary}: {self.todo_line()}")

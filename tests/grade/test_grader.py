@@ -114,6 +114,14 @@ class ClassifyTest(unittest.TestCase):
                 self.assertEqual(hints.mismatch(got, want, "x").symptom,
                                  symptom)
 
+    def test_a_body_that_never_came_is_truncation_not_nul(self) -> None:
+        want = b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n\0ab"
+        failure = hints.mismatch(want[:-3], want, "the response")
+        self.assertEqual(failure.symptom, hints.TRUNCATED)
+        self.assertIn("none of the body", failure.summary)
+        self.assertEqual(hints.mismatch(b"a", b"a\0b", "x").symptom,
+                         hints.NUL)
+
     def test_truncation_names_the_byte(self) -> None:
         failure = hints.mismatch(b"abc", b"abcdef", "the echo")
         self.assertIn("truncated at byte 3 of 6", failure.summary)
