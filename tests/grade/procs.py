@@ -53,6 +53,8 @@ REPORT_LINES = 40        # lines quoted of a sanitizer report
 
 KILL_GRACE = 0.2         # seconds before SIGKILL once a program ignored
                          # SIGTERM: later hangs cost their test only
+HUNG_FRACTION = 0.05     # of the grace a stop test then waits,
+HUNG_GRACE_MIN = 1.0     # and at least this many seconds
 
 _live: set["Program"] = set()
 _ignores_sigterm = threading.Event()   # a program of this run did
@@ -212,7 +214,18 @@ class Program:
         if self.status() is None:
             self.exit_expected = True
             os.kill(self.pid, sig)
-        return self.wait_exit(self.grace if timeout is None else timeout)
+        return self.wait_exit(self.stop_grace() if timeout is None
+                              else timeout)
+
+    def stop_grace(self) -> float:
+        """How long to wait for an exit after a stop signal: the grace, or
+        HUNG_FRACTION of it (HUNG_GRACE_MIN at least) once a program of
+        this run has ignored its stop signal (the same bug then costs each
+        stop test little)."""
+        if _ignores_sigterm.is_set():
+            return min(self.grace, max(self.grace * HUNG_FRACTION,
+                                       HUNG_GRACE_MIN))
+        return self.grace
 
     def reap(self) -> int | None:
         """End the program for good: SIGTERM, a bounded wait, then SIGKILL
