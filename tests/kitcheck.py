@@ -14,6 +14,11 @@ For each stage directory labs/NN-name, in order:
          which proves it failed on the stub rather than for another reason;
   points the handout's table of points names every graded test of the
          stage with its points, and no other, and states their sum.
+Then, for the whole kit:
+  rules  every rule of the handouts' "Rules and the tests that check
+         them" tables names the tests that declare it (@test(rules=...)),
+         every test declares at least one rule, and no test names a rule
+         that no handout states.
 Prints a table, ends with "N passed, N failed" and exits 1 on any failure.
 Usage: python3 tests/kitcheck.py   (or make kitcheck)
 """
@@ -33,6 +38,8 @@ STAGE = re.compile(r"^(\d\d)-")
 LISTED = re.compile(r"^\d+\.\d+\s+(\w+)\s+(\d+)\s", re.M)
 TABLE_ROW = re.compile(r"^\| ([a-z][a-z0-9_]*) \| (\d+) \|", re.M)
 TOTAL = re.compile(r"^(\d+) points, all automatic", re.M)
+RULE_ROW = re.compile(r"^\| (\d+\.\d+\.[a-z]) \| .* \| (.*) \|$", re.M)
+RULE_TEST = re.compile(r"`(\w+)`(?: \(lab (\d+)\))?")
 
 
 def c_files(directory: Path) -> set[str]:
@@ -166,6 +173,47 @@ def check_points(lab: int, stage: str) -> list[str]:
     return problems
 
 
+def handout_rules(stages: list[str]) -> dict[str, set[tuple[int, str]]]:
+    """Each rule of the handouts' tables, with the tests it names as
+    (lab, name): a test of the rule's own lab unless "(lab NN)" says."""
+    rules = {}
+    for stage in stages:
+        lab = int(STAGE.match(stage)[1])
+        text = (ROOT / "labs" / stage / "README.md").read_text()
+        for rule, cell in RULE_ROW.findall(text):
+            rules[rule] = {(int(other or lab), name)
+                           for name, other in RULE_TEST.findall(cell)}
+    return rules
+
+
+def check_rules(stages: list[str]) -> list[str]:
+    """Problems between the handouts' rules and the tests' declarations."""
+    sys.path.insert(0, str(GRADER.parent))
+    import grade   # noqa: E402  (the grader's modules sit beside it)
+    tests, _ = grade.load_tests(range(1, len(stages) + 1))
+    declared: dict[str, set[tuple[int, str]]] = {}
+    problems = []
+    for test in tests:
+        if not test.rules:
+            problems.append(f"{test.number} {test.name} checks no rule "
+                            "(@test(rules=...))")
+        for rule in test.rules:
+            declared.setdefault(rule, set()).add((test.lab, test.name))
+    stated = handout_rules(stages)
+    for rule in sorted(set(stated) | set(declared)):
+        named, claim = stated.get(rule), declared.get(rule, set())
+        if named is None:
+            problems.append(f"tests name rule {rule}, which no handout "
+                            f"states: {sorted(claim)}")
+        elif not claim:
+            problems.append(f"rule {rule} has no test")
+        elif named != claim:
+            problems.append(f"rule {rule}: the handout names {sorted(named)}"
+                            f", the tests that declare it are "
+                            f"{sorted(claim)}")
+    return problems
+
+
 def check_stage(stage: str) -> list[tuple[str, list[str]]]:
     """Every check of one stage: (check name, problems)."""
     lab = int(STAGE.match(stage)[1])
@@ -191,6 +239,12 @@ def main() -> int:
                 print(f"    {problem}")
             passed += not problems
             failed += bool(problems)
+    problems = check_rules(stages)
+    print(f"{'all':<14} {'rules':<6} {'FAIL' if problems else 'PASS'}")
+    for problem in problems:
+        print(f"    {problem}")
+    passed += not problems
+    failed += bool(problems)
     print(f"{passed} passed, {failed} failed")
     return 1 if failed or not stages else 0
 

@@ -61,6 +61,7 @@ class Test:
     timeout: float = DEFAULT_TIMEOUT
     hints: dict[str, str] = field(default_factory=dict)
     visibility: str = "visible"
+    rules: tuple[str, ...] = ()  # the handout's rules it checks ("2.1.a")
     lab: int = 0
     index: int = 0
     program: int | str = "own"   # a stage number, "own" or "graded"
@@ -73,11 +74,14 @@ class Test:
 
 def test(points: int, sentence: str, timeout: float = DEFAULT_TIMEOUT,
          hints: dict[str, str] | None = None,
-         visibility: str = "visible") -> Callable:
+         visibility: str = "visible",
+         rules: tuple[str, ...] = ()) -> Callable:
     """Declare a graded test worth points that checks what sentence says.
 
     timeout is in seconds before the --stretch, valgrind and tsan factors;
-    hints overrides the advice shown for a symptom.
+    hints overrides the advice shown for a symptom; rules are the ids of
+    the handout's rules it checks (its "Rules" table names the test back:
+    tests/kitcheck.py holds the two together).
     """
     if not isinstance(points, int) or points < 0:
         raise ValueError(f"points must be a whole number, not {points!r}")
@@ -86,7 +90,8 @@ def test(points: int, sentence: str, timeout: float = DEFAULT_TIMEOUT,
 
     def declare(func: Callable[["Context"], None]) -> Callable:
         func.grade_test = Test(func, func.__name__, points, sentence,
-                               timeout, dict(hints or {}), visibility)
+                               timeout, dict(hints or {}), visibility,
+                               tuple(rules))
         return func
 
     return declare

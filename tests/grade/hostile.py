@@ -108,7 +108,7 @@ def tests_for(lab: int) -> list[Test]:
                  "says, the origin never sees an ambiguous message, and the "
                  "proxy serves on without leaking descriptors or threads",
                  timeout=budget, hints=dict(HINTS), lab=lab,
-                 program="graded")]
+                 program="graded", rules=(f"{lab}.0.h",))]
 
 
 def selected(rows: list[Row]) -> list[Row]:

@@ -177,7 +177,8 @@ def proc_address(hexed: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
 
 
 @test(5, "one line comes back unchanged, then end of file once the client "
-         "closes its side")
+         "closes its side",
+      rules=("1.1.a",))
 def echo_one_line(t: Context) -> None:
     server = t.start()
     line = text_line(t, 40)
@@ -189,7 +190,8 @@ def echo_one_line(t: Context) -> None:
     t.expect_reply(sock, b"", "what followed the echo")
 
 
-@test(5, "1000 lines sent in one burst come back complete and in order")
+@test(5, "1000 lines sent in one burst come back complete and in order",
+      rules=("1.1.b",))
 def echo_many_lines(t: Context) -> None:
     server = t.start()
     payload = b"".join(text_line(t, t.rng.randint(1, 120))
@@ -203,7 +205,8 @@ def echo_many_lines(t: Context) -> None:
       hints={hints.DIFFERS: "echo_lines: binary bytes must pass unchanged: "
                             "no strlen, no printf(\"%s\"), no string "
                             "functions on the line; write the n bytes "
-                            "rio_readline returned with rio_writen."})
+                            "rio_readline returned with rio_writen."},
+      rules=("1.1.a",))
 def echo_binary_bytes(t: Context) -> None:
     server = t.start()
     payload = (printable(t, 8) + b"\0" + binary(t, 200) + b"\x80\xff\r\n"
@@ -212,7 +215,8 @@ def echo_binary_bytes(t: Context) -> None:
     session(t, server.port, payload, "the echo of 3 lines of binary bytes")
 
 
-@test(5, "a line sent in 50 small pieces comes back whole")
+@test(5, "a line sent in 50 small pieces comes back whole",
+      rules=("1.1.a",))
 def echo_split_line(t: Context) -> None:
     server = t.start()
     line = text_line(t, 2 * PIECES)
@@ -228,7 +232,8 @@ def echo_split_line(t: Context) -> None:
 
 @test(10, "lines totalling 1 MiB more than the kernel's largest send "
           "buffer, sent while the replies are read, come back identical "
-          "even though the server has to wait to write")
+          "even though the server has to wait to write",
+      rules=("1.1.b",))
 def echo_bulk_payload(t: Context) -> None:
     server = t.start()
     payload = random_lines(t, bulk_size())
@@ -246,7 +251,8 @@ def echo_bulk_payload(t: Context) -> None:
 
 
 @test(5, "three clients, one after another, each get exactly their own "
-         "lines back")
+         "lines back",
+      rules=("1.2.a",))
 def echo_clients_in_turn(t: Context) -> None:
     server = t.start()
     for client in range(1, 4):
@@ -256,7 +262,8 @@ def echo_clients_in_turn(t: Context) -> None:
 
 
 @test(10, "a client that resets mid-line and one that leaves without "
-          "reading do not stop the server: the next client is served")
+          "reading do not stop the server: the next client is served",
+      rules=("1.2.b",))
 def echo_vanishing_client(t: Context) -> None:
     server = t.start()
     vanish(t, server.port)
@@ -272,7 +279,8 @@ def echo_vanishing_client(t: Context) -> None:
       hints={hints.DIFFERS: "echo_lines: the buffer needs ECHO_MAXLINE + 1 "
                             "bytes: the line plus the NUL rio_readline adds. "
                             "One byte less and an 8192-byte line counts as "
-                            "too long."})
+                            "too long."},
+      rules=("1.1.c",))
 def echo_max_line(t: Context) -> None:
     server = t.start()
     payload = text_line(t, MAXLINE) + text_line(t, 20)
@@ -296,7 +304,8 @@ def echo_max_line(t: Context) -> None:
                           "(sizeof(ECHO_TOOLONG) - 1 bytes) before "
                           "returning -1.",
              hints.EXTRA: "echo_lines: after ECHO_TOOLONG, return -1: the "
-                          "rest of the over-long line must not be echoed."})
+                          "rest of the over-long line must not be echoed."},
+      rules=("1.1.c", "1.2.b"))
 def echo_too_long_line(t: Context) -> None:
     server = t.start()
     t.reproduce(f"(head -c 8999 /dev/zero | tr '\\0' x; echo) | {NC}")
@@ -315,7 +324,8 @@ def echo_too_long_line(t: Context) -> None:
                                "error path too.",
              hints.TIMEOUT: "echo_serve: call rio_set_idle_timeout(&rio, "
                             "cfg->idle_ms) on each client's rio, so that a "
-                            "silent client is dropped and the next served."})
+                            "silent client is dropped and the next served."},
+      rules=("1.2.c",))
 def echo_idle_timeout(t: Context) -> None:
     server = t.start(["-i", str(IDLE_MS)])
     silent = t.connect(server.port)
@@ -337,7 +347,8 @@ def echo_idle_timeout(t: Context) -> None:
                             "for ever on a client that stops reading.",
              hints.DIFFERS: "A client that stops reading must not stop "
                             "the server: give up on it when rio_writen "
-                            "fails, close it, and accept the next."})
+                            "fails, close it, and accept the next."},
+      rules=("1.2.c",))
 def echo_stalled_reader(t: Context) -> None:
     server = t.start(["-i", str(IDLE_MS)])
     stalled = t.open_socket(SMALL_BUFFER)
@@ -364,7 +375,8 @@ def echo_stalled_reader(t: Context) -> None:
                             "however echo_lines ended (end of file, an "
                             "error, a line too long, the idle timeout): a "
                             "server that forgets one close on an error path "
-                            "runs out of descriptors in time."})
+                            "runs out of descriptors in time."},
+      rules=("1.2.a",))
 def echo_no_fd_leak(t: Context) -> None:
     server = t.start(["-i", str(IDLE_MS)])
     session(t, server.port, text_line(t, 40), "the echo to the first client")
@@ -398,7 +410,8 @@ def echo_no_fd_leak(t: Context) -> None:
                             "a stop signal ends any wait; return 0 on "
                             "ECANCELED.",
              hints.EXITED: "echo_serve: return 0 when net_accept fails with "
-                           "ECANCELED; main then exits with status 0."})
+                           "ECANCELED; main then exits with status 0."},
+      rules=("1.2.d",))
 def echo_stops_on_signal(t: Context) -> None:
     busy = t.start()
     sock = t.connect(busy.port)
@@ -412,7 +425,8 @@ def echo_stops_on_signal(t: Context) -> None:
 @test(5, "the server listens on 127.0.0.1 only, unless told otherwise",
       hints={hints.DIFFERS: "main() in echo_main.c (given) listens on "
                             "127.0.0.1 unless -b says otherwise: restore "
-                            "echo_main.c and net_listen's default."})
+                            "echo_main.c and net_listen's default."},
+      rules=("1.0.a",))
 def echo_loopback_only(t: Context) -> None:
     server = t.start()
     if server.host != "127.0.0.1":
@@ -429,7 +443,8 @@ def echo_loopback_only(t: Context) -> None:
 
 @test(5, "under valgrind, a session of lines, binary bytes and a vanishing "
          "client, then SIGTERM, shows no memory errors and no definite "
-         "leaks", timeout=30)
+         "leaks", timeout=30,
+      rules=("1.0.b",))
 def echo_valgrind_clean(t: Context) -> None:
     server = t.start(valgrind=True)
     payload = text_line(t, 50) + printable(t, 5) + b"\0" + binary(t, 100) \

@@ -248,7 +248,8 @@ def check_end_to_end(t: Context, exchange: Exchange, sent: bytes,
 # The tests: whole responses relayed byte for byte.
 
 @test(4, "a text file fetched through the proxy is byte-identical to what "
-         "the origin sent, head and body")
+         "the origin sent, head and body",
+      rules=("2.6.a", "2.9.b"))
 def relay_text_file(t: Context) -> None:
     proxy, origin = setup(t)
     path = fresh_path(t, "docs", ".txt")
@@ -271,7 +272,8 @@ def relay_text_file(t: Context) -> None:
                                "close.",
              hints.TIMEOUT: "A Content-Length body ends after that many "
                             "bytes: stop reading there, never wait for the "
-                            "origin to close."})
+                            "origin to close."},
+      rules=("2.9.a",))
 def relay_length_framed(t: Context) -> None:
     proxy, origin = setup(t)
     for size in (0, 3000, 200 * KIBIBYTE):
@@ -291,7 +293,8 @@ def relay_length_framed(t: Context) -> None:
              hints.TRUNCATED: "The body holds NUL bytes and a blank line: "
                               "relay it by counts (rio_read, sink_write), "
                               "never as a string, and read until "
-                              "Content-Length bytes have come."})
+                              "Content-Length bytes have come."},
+      rules=("2.9.b",))
 def relay_binary_file(t: Context) -> None:
     proxy, origin = setup(t)
     path = fresh_path(t, "bin", ".bin")
@@ -313,7 +316,8 @@ def relay_binary_file(t: Context) -> None:
                               "send less than asked: sink_write/rio_writen "
                               "loop until all is sent. And relay until "
                               "Content-Length bytes have come, through as "
-                              "many reads as it takes."})
+                              "many reads as it takes."},
+      rules=("2.9.b",))
 def relay_large_file(t: Context) -> None:
     proxy, origin = setup(t)
     path = fresh_path(t, "big", ".bin")
@@ -354,7 +358,8 @@ def relay_large_file(t: Context) -> None:
                             "response's Connection names, then 'Via: 1.x "
                             "proxylab' with the origin's version and "
                             "'Connection: close' (RFC 9110 section 7.6, "
-                            "RFC 9112 section 2.3)."})
+                            "RFC 9112 section 2.3)."},
+      rules=("2.6.a",))
 def response_rewritten(t: Context) -> None:
     proxy, origin = setup(t)
     secret = token(t)
@@ -384,7 +389,8 @@ def response_rewritten(t: Context) -> None:
                             "no Date, add 'Date: ' and the time it arrived "
                             "(httpdate_format(received)) before Via; when "
                             "it has one, add none (RFC 9110 section "
-                            "6.6.1)."})
+                            "6.6.1)."},
+      rules=("2.6.b",))
 def response_dated(t: Context) -> None:
     proxy, origin = setup(t)
     t.reproduce(f"{hand_origin(HOP_REPLY)} {CURL} -si http://{BY_HAND}/")
@@ -402,7 +408,8 @@ def response_dated(t: Context) -> None:
 @test(3, "an origin's 404 response comes through unchanged",
       hints={hints.DIFFERS: "Relay every response as it is, whatever its "
                             "status: a 404 from the origin is the answer, "
-                            "not an error of the proxy."})
+                            "not an error of the proxy."},
+      rules=("2.9.b",))
 def relay_not_found(t: Context) -> None:
     proxy, origin = setup(t)
     path = fresh_path(t, "missing", ".html")
@@ -419,7 +426,8 @@ def relay_not_found(t: Context) -> None:
                             "lines and all: the proxy neither decodes nor "
                             "re-chunks it.",
              hints.TRUNCATED: "A chunked response has no Content-Length: "
-                              "relay it until the origin closes."})
+                              "relay it until the origin closes."},
+      rules=("2.9.a",))
 def relay_chunked(t: Context) -> None:
     proxy, origin = setup(t)
     path = fresh_path(t, "chunked")
@@ -433,7 +441,8 @@ def relay_chunked(t: Context) -> None:
          "comes through whole",
       hints={hints.TRUNCATED: "Without Content-Length the body ends when "
                               "the origin closes: relay until rio_read "
-                              "returns 0."})
+                              "returns 0."},
+      rules=("2.9.a",))
 def relay_close_delimited(t: Context) -> None:
     proxy, origin = setup(t)
     path = fresh_path(t, "stream")
@@ -454,7 +463,8 @@ def relay_close_delimited(t: Context) -> None:
                             "the last chunk came, or the close that ends a "
                             "close-delimited body; never when the origin "
                             "closed early. The glue logs ', incomplete' "
-                            "and stage 05 stores only complete responses."})
+                            "and stage 05 stores only complete responses."},
+      rules=("2.9.d",))
 def result_reported(t: Context) -> None:
     proxy, origin = setup(t)
     body = binary(t, 10000)
@@ -515,7 +525,8 @@ def check_logged(t: Context, proxy: procs.Program, request_line: str,
              hints.TRUNCATED: "The response may arrive in many small "
                               "reads: loop until its end, never assume one "
                               "read brings a whole line or the whole "
-                              "body."})
+                              "body."},
+      rules=("2.9.a",))
 def relay_trickled(t: Context) -> None:
     proxy, origin = setup(t)
     path = fresh_path(t, "slow", ".txt")
@@ -529,7 +540,8 @@ def relay_trickled(t: Context) -> None:
 @test(6, "the origin receives 'GET /path?query HTTP/1.0', one Host from "
          "the URI (with its port), 'Connection: close' and a Via header, "
          "whether or not the client sent Host",
-      hints={hints.DIFFERS: REQUEST_HINT})
+      hints={hints.DIFFERS: REQUEST_HINT},
+      rules=("2.3.a", "2.4.b"))
 def request_rewritten(t: Context) -> None:
     proxy, origin = setup(t)
     path = fresh_path(t, "dir", f".html?q={token(t, 4)}&r=%20~;x=1")
@@ -563,7 +575,8 @@ def request_rewritten(t: Context) -> None:
                             "req->host and req->port.",
              hints.CLOSED: "http_parse_target: a Host that disagrees with "
                            "the URI is no error: the URI wins (RFC 9112 "
-                           "section 3.2.2)."})
+                           "section 3.2.2)."},
+      rules=("2.3.a",))
 def request_host_ignored(t: Context) -> None:
     proxy, origin = setup(t)
     path = fresh_path(t, "other-host")
@@ -591,7 +604,8 @@ def request_host_ignored(t: Context) -> None:
                             "(http_is_connection_option: every Connection "
                             "line counts), comparing names "
                             "without case and keeping the rest as they "
-                            "came, in order."})
+                            "came, in order."},
+      rules=("2.4.a",))
 def request_headers_filtered(t: Context) -> None:
     proxy, origin = setup(t)
     path = fresh_path(t, "headers")
@@ -630,7 +644,8 @@ def request_headers_filtered(t: Context) -> None:
          "forwarded to the origin Host names",
       hints={hints.DIFFERS: "http_parse_target: a '/path' target takes "
                             "host and port from the Host header (any case "
-                            "of its name). " + REQUEST_HINT})
+                            "of its name). " + REQUEST_HINT},
+      rules=("2.3.b",))
 def request_origin_form(t: Context) -> None:
     proxy, origin = setup(t)
     path = fresh_path(t, "origin-form", ".txt")
@@ -652,7 +667,8 @@ def request_origin_form(t: Context) -> None:
                             "at what you do with the lines. " + REQUEST_HINT,
              hints.CLOSED: "The request head may arrive one byte at a "
                            "time: read it line by line with rio_readline "
-                           "up to the blank line, never with one read."})
+                           "up to the blank line, never with one read."},
+      rules=("2.4.b",))
 def request_split_bytes(t: Context) -> None:
     proxy, origin = setup(t)
     path = fresh_path(t, "split", ".txt")
@@ -674,7 +690,8 @@ def request_split_bytes(t: Context) -> None:
              hints.DIFFERS: "Copy the request body by counts: "
                             "Content-Length bytes, read with rio_read "
                             "(which hands over what rio_readline read "
-                            "ahead) and written with rio_writen."})
+                            "ahead) and written with rio_writen."},
+      rules=("2.5.a", "2.8.a"))
 def request_with_body(t: Context) -> None:
     proxy, origin = setup(t)
     for method, size, reply in (
@@ -706,7 +723,8 @@ def request_with_body(t: Context) -> None:
                             "the body the client sends after it.",
              hints.DIFFERS: "After '100 Continue', the body comes: "
                             "send_request copies Content-Length bytes of "
-                            "it, then the response is relayed as always."})
+                            "it, then the response is relayed as always."},
+      rules=("2.0.c",))
 def request_expect_continue(t: Context) -> None:
     proxy, origin = setup(t)
     path = fresh_path(t, "upload", ".bin")
@@ -737,7 +755,8 @@ def request_expect_continue(t: Context) -> None:
              hints.TIMEOUT: "A response to HEAD has no body, whatever its "
                             "Content-Length says: relay the head and stop.",
              hints.DIFFERS: "Relay the head of a HEAD response as it came. "
-                            + REQUEST_HINT})
+                            + REQUEST_HINT},
+      rules=("2.9.a",))
 def request_head(t: Context) -> None:
     proxy, origin = setup(t)
     path = fresh_path(t, "head", ".html")
@@ -760,7 +779,8 @@ def request_head(t: Context) -> None:
       hints={hints.DIFFERS: "http_parse_request_line: exactly three parts "
                             "separated by single spaces, a token method, a "
                             "target without control bytes and "
-                            "'HTTP/d.d'; anything else is 400."})
+                            "'HTTP/d.d'; anything else is 400."},
+      rules=("2.1.a",))
 def error_bad_request_line(t: Context) -> None:
     proxy, origin = setup(t)
     url = origin.url(fresh_path(t, "bad"))
@@ -784,7 +804,8 @@ def error_bad_request_line(t: Context) -> None:
       hints={hints.DIFFERS: "http_parse_header: a line without ':', with "
                             "whitespace before the colon, or whose name "
                             "is not a token is 400 (RFC 9112 section "
-                            "5.1)."})
+                            "5.1)."},
+      rules=("2.2.a",))
 def error_bad_header(t: Context) -> None:
     proxy, origin = setup(t)
     path = fresh_path(t, "bad")
@@ -802,7 +823,8 @@ def error_bad_header(t: Context) -> None:
       hints={hints.DIFFERS: "A request line longer than HTTP_MAXLINE makes "
                             "rio_readline fail with EMSGSIZE (the glue "
                             "answers 414); a shorter one must be copied "
-                            "whole: size buffers by HTTP_MAXLINE."})
+                            "whole: size buffers by HTTP_MAXLINE."},
+      rules=("2.1.b",))
 def error_long_target(t: Context) -> None:
     proxy, origin = setup(t)
     long_path = "/" + token(t, 6000)
@@ -821,7 +843,8 @@ def error_long_target(t: Context) -> None:
       hints={hints.DIFFERS: "http_parse_header returns 431 when "
                             "req->headers (HTTP_MAXHEADERS) or req->text "
                             "(HTTP_MAXHEADTEXT) is full; a line longer "
-                            "than HTTP_MAXLINE makes the glue answer 431."})
+                            "than HTTP_MAXLINE makes the glue answer 431."},
+      rules=("2.2.b",))
 def error_large_header(t: Context) -> None:
     proxy, origin = setup(t)
     path = fresh_path(t, "big-head")
@@ -846,7 +869,8 @@ def error_large_header(t: Context) -> None:
                             "HTTP_MAXLINE bytes, HTTP_MAXHEADERS fields, "
                             "HTTP_MAXHEADTEXT bytes of text, and the "
                             "rewritten head (size yours from those "
-                            "limits, not from one line's size)."})
+                            "limits, not from one line's size)."},
+      rules=("2.2.b",))
 def request_large_head(t: Context) -> None:
     proxy, origin = setup(t)
     path = fresh_path(t, "large-head")
@@ -869,7 +893,8 @@ def request_large_head(t: Context) -> None:
       hints={hints.DIFFERS: "http_parse_request_line accepts any method "
                             "token up to HTTP_MAXMETHOD - 1 bytes (longer "
                             "is 501); the glue answers 501 to the methods "
-                            "it does not forward."})
+                            "it does not forward."},
+      rules=("2.1.b",))
 def error_method(t: Context) -> None:
     proxy, origin = setup(t)
     path = fresh_path(t, "pot")
@@ -889,7 +914,8 @@ def error_method(t: Context) -> None:
          "client",
       hints={hints.DIFFERS: "http_parse_request_line: a well-formed "
                             "version other than HTTP/1.0 or HTTP/1.1 is "
-                            "505 (a malformed one is 400)."})
+                            "505 (a malformed one is 400)."},
+      rules=("2.1.b",))
 def error_version(t: Context) -> None:
     proxy, origin = setup(t)
     data = request("GET", origin.url(fresh_path(t, "v2")),
@@ -904,7 +930,8 @@ def error_version(t: Context) -> None:
       hints={hints.CLOSED: "The glue answers 408 when rio_readline fails "
                            "with ETIMEDOUT while the head is read: does "
                            "your code turn every read error into 'the "
-                           "client is gone'?"})
+                           "client is gone'?"},
+      rules=("2.0.a",))
 def error_head_timeout(t: Context) -> None:
     proxy, origin = setup(t, ["-t", "500"])
     path = fresh_path(t, "slow")
@@ -940,7 +967,8 @@ def trickle(sock: socket.socket, stop: threading.Event) -> None:
                            "client that is gone (end of file, a reset).",
              hints.DIFFERS: "send_request: a read of the body that fails "
                             "with ETIMEDOUT means the client is too slow: "
-                            "return 408."})
+                            "return 408."},
+      rules=("2.8.a",))
 def error_slow_body(t: Context) -> None:
     proxy, origin = setup(t, ["-t", "1000"])
     path = fresh_path(t, "slow-body")
@@ -968,7 +996,8 @@ def error_slow_body(t: Context) -> None:
          "proxy serves the next client",
       hints={hints.DIFFERS: "connect_origin: net_connect returns "
                             "NET_ERR_DNS for a name that does not resolve; "
-                            "forward_request then returns 502."})
+                            "forward_request then returns 502."},
+      rules=("2.7.a",))
 def error_unknown_host(t: Context) -> None:
     proxy, origin = setup(t)
     host = f"no-such-host-{token(t, 8)}.invalid"
@@ -985,7 +1014,8 @@ def error_unknown_host(t: Context) -> None:
       hints={hints.DIFFERS: "connect_origin: net_connect fails with "
                             "ETIMEDOUT when the connect deadline "
                             "(cfg->connect_ms) passes; that is 504 Gateway "
-                            "Timeout (RFC 9110 section 15.6.5), not 502."})
+                            "Timeout (RFC 9110 section 15.6.5), not 502."},
+      rules=("2.7.a",))
 def error_origin_unreachable(t: Context) -> None:
     proxy, origin = setup(t, ["-c", str(CONNECT_MS)])
     jammed = t.open_socket()
@@ -1006,7 +1036,8 @@ def error_origin_unreachable(t: Context) -> None:
          "next client",
       hints={hints.DIFFERS: "connect_origin: net_connect fails with "
                             "ECONNREFUSED when nothing listens; "
-                            "forward_request then returns 502."})
+                            "forward_request then returns 502."},
+      rules=("2.7.a",))
 def error_refused(t: Context) -> None:
     proxy, origin = setup(t)
     port = closed_port(t)
@@ -1026,7 +1057,8 @@ def error_refused(t: Context) -> None:
                             "has been relayed yet: return 502.",
              hints.CLOSED: "relay_response: if the origin fails before its "
                            "head is complete, return 502 (nothing has been "
-                           "relayed, so the client can still be answered)."})
+                           "relayed, so the client can still be answered)."},
+      rules=("2.6.c",))
 def error_origin_fails(t: Context) -> None:
     proxy, origin = setup(t)
     cases = (("closes", b"", {}),
@@ -1052,7 +1084,8 @@ def error_origin_fails(t: Context) -> None:
              hints.TIMEOUT: "Read from the origin through rio, whose idle "
                             "timeout (cfg->idle_ms, set in "
                             "forward_request) ends the wait; then answer "
-                            "504."})
+                            "504."},
+      rules=("2.9.c",))
 def error_origin_silent(t: Context) -> None:
     proxy, origin = setup(t, ["-i", str(IDLE_MS)])
     path = fresh_path(t, "silent")
@@ -1142,7 +1175,8 @@ ROOM_HINT = (" Any other status than 503 or no answer means the request "
              hints.TIMEOUT: "A flood of half-open clients must not hold "
                             "the proxy: clients still sending their heads "
                             "wait in the waiting room (proxy_accept), "
-                            "never on a thread."})
+                            "never on a thread."},
+      rules=("2.0.a",))
 def half_open_flood(t: Context) -> None:
     proxy, origin, path, flood = flooded(t, 5000, FLOOD_FDS, FLOOD_CLIENTS)
     t.log(f"{len(flood)} half-open connections are open")
@@ -1169,7 +1203,8 @@ def half_open_flood(t: Context) -> None:
                             "once descriptors are free.",
              hints.DIFFERS: "Out of descriptors, the waiting room answers "
                             "503 or sheds its oldest client; once the flood "
-                            "ends, new clients are served again." + ROOM_HINT})
+                            "ends, new clients are served again." + ROOM_HINT},
+      rules=("2.0.a",))
 def descriptor_exhaustion(t: Context) -> None:
     proxy, origin, path, flood = flooded(t, 1000, EXHAUST_FDS,
                                          EXHAUST_CLIENTS)
@@ -1197,7 +1232,8 @@ def descriptor_exhaustion(t: Context) -> None:
                            "closes that connection; never exit.",
              hints.REFUSED: "A client that vanishes makes a read or write "
                             "fail: return -1 from forward_request, and the "
-                            "proxy goes on with the next client."})
+                            "proxy goes on with the next client."},
+      rules=("2.0.b",))
 def client_vanishes(t: Context) -> None:
     proxy, origin = setup(t)
     served(t, proxy, origin, "the first client")
@@ -1235,7 +1271,8 @@ def client_vanishes(t: Context) -> None:
              hints.DIFFERS: "http_parse_target: an IPv6 host comes in "
                             "brackets ('[::1]:8080'); req->host is the "
                             "address without them, and the Host line puts "
-                            "them back."})
+                            "them back."},
+      rules=("2.3.a",))
 def ipv6_origin(t: Context) -> None:
     proxy = t.start()
     try:
@@ -1261,7 +1298,8 @@ def ipv6_origin(t: Context) -> None:
                             "(absolute URI, Host, User-Agent, Accept; wget "
                             "adds Connection: Keep-Alive). If other tests "
                             "fail too, fix those first; else run the "
-                            "commands below and read their errors."})
+                            "commands below and read their errors."},
+      rules=("2.0.c",))
 def real_clients(t: Context) -> None:
     proxy, origin = setup(t)
     proxy_url = f"http://127.0.0.1:{proxy.port}/"
@@ -1289,7 +1327,8 @@ def real_clients(t: Context) -> None:
 
 @test(4, "under valgrind, a session of fetches, a POST, errors and a "
          "vanishing client, then SIGTERM, shows no memory errors and no "
-         "definite leaks", timeout=60)
+         "definite leaks", timeout=60,
+      rules=("2.0.b",))
 def valgrind_clean(t: Context) -> None:
     proxy = t.start(valgrind=True)
     origin = t.use(Origin())
@@ -1321,4 +1360,6 @@ def valgrind_clean(t: Context) -> None:
 unit_http = units.suite_test(
     __name__, 40, "http",
     "the request line, header, target, hop-by-hop, body length and "
-    "response head rules of lab2.1 to lab2.6")
+    "response head rules of lab2.1 to lab2.6",
+    ("2.1.a", "2.1.b", "2.2.a", "2.2.b", "2.3.a", "2.3.b", "2.3.c",
+     "2.4.a", "2.4.b", "2.5.a", "2.6.a", "2.6.b", "2.6.c"))

@@ -630,7 +630,8 @@ def slow_origin(t: Context, args: list[str], mode: str) -> None:
                             "connection (pthread_create, then "
                             "pthread_detach) that serves it and frees its "
                             "struct job and struct conn; the accept loop "
-                            "goes straight back to net_accept."})
+                            "goes straight back to net_accept."},
+      rules=("3.1.a",))
 def detached_slow_origin(t: Context) -> None:
     slow_origin(t, ["-n", "0"], "-n 0")
 
@@ -641,7 +642,8 @@ def detached_slow_origin(t: Context) -> None:
       hints={hints.TIMEOUT: "In pool mode the accept loop only puts each "
                             "connection in the queue (enqueue); the workers "
                             "(start_pool) take them with queue_get, which "
-                            "waits in a while loop, and serve them."})
+                            "waits in a while loop, and serve them."},
+      rules=("3.3.a",))
 def pool_slow_origin(t: Context) -> None:
     slow_origin(t, [], "the pool")
 
@@ -652,7 +654,8 @@ def pool_slow_origin(t: Context) -> None:
       hints={hints.TIMEOUT: "A silent client must hold up only the thread "
                             "serving it: the accept loop hands every "
                             "connection over at once and never reads from "
-                            "a client itself."})
+                            "a client itself."},
+      rules=("3.3.a",))
 def slow_client(t: Context) -> None:
     proxy, origin = setup(t, ["-t", NEVER_MS])
     base = fd_count(proxy, "before the first client")
@@ -680,7 +683,8 @@ def slow_client(t: Context) -> None:
 @test(10, f"{BURST} clients at once (the default pool), each with its own "
           "path and a 20-200 KiB body (GET or POST), all get byte-exact "
           f"responses; the origin answers only once it holds "
-          f"{TOGETHER_POOL} requests at once", timeout=20)
+          f"{TOGETHER_POOL} requests at once", timeout=20,
+      rules=("3.3.a",))
 def many_clients(t: Context) -> None:
     proxy, origin = setup(t)
     clients = burst(t, origin, BURST, "many", hold_until=TOGETHER_POOL)
@@ -701,7 +705,8 @@ def many_clients(t: Context) -> None:
                            "must take an item only when the queue holds "
                            "one (while, not if, around the wait) and "
                            "queue_get returns NULL only once the queue is "
-                           "closed and empty."})
+                           "closed and empty."},
+      rules=("3.3.a",))
 def many_clients_small_pool(t: Context) -> None:
     proxy, origin = setup(t, ["-n", str(SMALL_POOL), "-q", "128"])
     clients = burst(t, origin, BURST, "queued", hold_until=SMALL_POOL)
@@ -726,7 +731,8 @@ def many_clients_small_pool(t: Context) -> None:
                             "passes (pthread_cond_timedwait, in a while "
                             "loop); only then is the client turned away "
                             "with 503 (turn_away, which answers through "
-                            "proxy_refuse, with Retry-After)."})
+                            "proxy_refuse, with Retry-After)."},
+      rules=("3.2.a", "3.3.b"))
 def back_pressure(t: Context) -> None:
     proxy, origin = setup(t, ["-n", "1", "-q", "1", "-w", "300"])
     gate = threading.Event()
@@ -784,7 +790,8 @@ def waits_for_a_slot(t: Context) -> None:
          "(unknown hosts, malformed requests, clients that vanish "
          "mid-request and mid-response), the pool still has all its "
          f"workers: {SMALL_POOL} requests are then at the origin at once",
-      timeout=20, hints={hints.TIMEOUT: WORKER_HINT})
+      timeout=20, hints={hints.TIMEOUT: WORKER_HINT},
+      rules=("3.3.c",))
 def pool_survives_errors(t: Context) -> None:
     proxy, origin = setup(t, ["-n", str(SMALL_POOL)])
     run(t, proxy, troubled_clients(t, origin), "the answers to 16 clients "
@@ -804,7 +811,8 @@ def pool_survives_errors(t: Context) -> None:
          f"the origin and {THREAD_BURST} more wait in the queue, and until "
          "all are served, the proxy never runs more threads than the main "
          f"thread and its {SMALL_POOL} workers (/proc/PID/task)",
-      timeout=15, hints={hints.DIFFERS: COUNT_HINT})
+      timeout=15, hints={hints.DIFFERS: COUNT_HINT},
+      rules=("3.3.c",))
 def thread_count(t: Context) -> None:
     proxy, origin = setup(t, ["-n", str(SMALL_POOL)])
     watch = ThreadWatch(t, proxy, allowed_threads(t, SMALL_POOL), SMALL_POOL)
@@ -837,7 +845,8 @@ def thread_count(t: Context) -> None:
          f"once run on {THREAD_BURST} threads; once all are served, every "
          "thread has ended and its stack was given back (the threads are "
          "detached)", timeout=15,
-      hints={hints.DIFFERS: DETACH_HINT})
+      hints={hints.DIFFERS: DETACH_HINT},
+      rules=("3.1.a",))
 def detached_threads_end(t: Context) -> None:
     proxy, origin = setup(t, ["-n", "0"])
     stacks, _ = thread_stacks(proxy)
@@ -906,7 +915,8 @@ def troubled_clients(t: Context, origin: Origin) -> list[Client]:
           "unknown hosts, malformed requests, clients that vanish "
           "mid-request and mid-response), the proxy's open descriptors "
           "(/proc/PID/fd) come back to what they were before",
-      timeout=20, hints={hints.DIFFERS: FD_HINT})
+      timeout=20, hints={hints.DIFFERS: FD_HINT},
+      rules=("3.0.a",))
 def no_fd_leak(t: Context) -> None:
     proxy, origin = setup(t)
     base = fd_count(proxy, "before the first client")
@@ -973,7 +983,8 @@ def expect_exit(t: Context, proxy: procs.Program, after: str) -> None:
                             "round through this proxy: return 508.",
              hints.TIMEOUT: "A request for the proxy itself goes round and "
                             "round: http_parse_target must return 508 "
-                            "when a Via entry names HTTP_VIA."})
+                            "when a Via entry names HTTP_VIA."},
+      rules=("2.3.c",))
 def request_loop(t: Context) -> None:
     proxy, origin = setup(t)
     itself = f"127.0.0.1:{proxy.port}"
@@ -993,7 +1004,8 @@ def request_loop(t: Context) -> None:
          "-n 0: the accept loop ends, the origin then finishes, the client "
          "gets the whole response and the proxy exits with status 0",
       hints={hints.TRUNCATED: STOP_HINT, hints.CLOSED: STOP_HINT,
-             hints.RESET: STOP_HINT, hints.TIMEOUT: STOP_HINT})
+             hints.RESET: STOP_HINT, hints.TIMEOUT: STOP_HINT},
+      rules=("3.1.b", "3.3.d"))
 def stop_lets_requests_finish(t: Context) -> None:
     stop_with_request_in_flight(t, [], "pool")
     stop_with_request_in_flight(t, ["-n", "0"], "-n 0")
@@ -1056,7 +1068,8 @@ def refused_or_accepted(t: Context, proxy: procs.Program,
       hints={hints.TIMEOUT: STOP_HINT + " The glue abandons the requests "
                             "still in flight when the grace period ends: "
                             "their threads then return, so join them as "
-                            "usual."})
+                            "usual."},
+      rules=("3.3.d",))
 def stop_abandons_after_grace(t: Context) -> None:
     stop_abandons(t, [], "pool")
     stop_abandons(t, ["-n", "0"], "-n 0")
@@ -1065,7 +1078,8 @@ def stop_abandons_after_grace(t: Context) -> None:
 @test(8, "under valgrind, a pool of 4 and then -n 0 each serve 10 clients "
          "at once, an error and a vanishing client, then stop on SIGTERM "
          "with a silent client connected: no memory errors, no definite "
-         "leaks", timeout=60)
+         "leaks", timeout=60,
+      rules=("3.0.a",))
 def valgrind_clean(t: Context) -> None:
     for args, mode in ((["-n", "4"], "pool of 4"), (["-n", "0"], "-n 0")):
         proxy = t.start(["-g", "1", *args], valgrind=True)
@@ -1095,7 +1109,8 @@ def valgrind_clean(t: Context) -> None:
          "origin with -n 0, 100 clients at once with the default pool and "
          "with -n 4 -q 128, back-pressure with -n 1 -q 1, and a stop with "
          "requests in flight show no data race: every shared field is read "
-         "and written under its lock", timeout=150)
+         "and written under its lock", timeout=150,
+      rules=("3.1.b", "3.2.b"))
 def tsan_clean(t: Context) -> None:
     with t.under_tsan():
         detached_slow_origin(t)
@@ -1108,4 +1123,5 @@ def tsan_clean(t: Context) -> None:
 unit_queue = units.suite_test(
     __name__, 10, "queue",
     "the bounded queue of lab3.2: order, bounds, blocking, "
-    "deadlines and close")
+    "deadlines and close",
+    ("3.2.a", "3.2.b"))

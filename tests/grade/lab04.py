@@ -221,7 +221,8 @@ def ipv6_target(t: Context) -> Target | None:
       hints={hints.STAYS_OPEN: "After the client's end of file, pass it on "
                                "(shutdown(target, SHUT_WR)); the target "
                                "then ends its side, which the proxy passes "
-                               "back, and the tunnel is over."})
+                               "back, and the tunnel is over."},
+      rules=("4.3.a",))
 def tunnel_round_trips(t: Context) -> None:
     v6 = ipv6_target(t)
     proxy, target = setup(t, ports=(v6.port,) if v6 else ())
@@ -247,7 +248,8 @@ def tunnel_round_trips(t: Context) -> None:
          "reads the echo) come through intact, SHA-256 checked at both ends",
       timeout=30,
       hints={hints.TIMEOUT: BLOCKING_HINT, hints.TRUNCATED: BULK_HINT,
-             hints.STAYS_OPEN: BLOCKING_HINT})
+             hints.STAYS_OPEN: BLOCKING_HINT},
+      rules=("4.3.a",))
 def tunnel_bulk(t: Context) -> None:
     proxy, target = setup(t)
     payload = t.rng.randbytes(BULK)
@@ -274,7 +276,8 @@ def tunnel_bulk(t: Context) -> None:
          "stuck, the target's bytes still reach the client; then the upload "
          "completes intact", timeout=20,
       hints={hints.TIMEOUT: BLOCKING_HINT, hints.TRUNCATED: BLOCKING_HINT,
-             hints.CLOSED: BLOCKING_HINT, hints.DIFFERS: STALL_HINT})
+             hints.CLOSED: BLOCKING_HINT, hints.DIFFERS: STALL_HINT},
+      rules=("4.3.c",))
 def one_way_stalled(t: Context) -> None:
     proxy, target = setup(t, echo=False, on_eof=WAIT, pause_after=STALL_AT,
                           rcvbuf=SMALL_BUFFER)
@@ -311,7 +314,8 @@ def one_way_stalled(t: Context) -> None:
 
 @test(7, "bytes sent in the same segment as the CONNECT head reach the "
          "target first and intact (rio had read them ahead)",
-      hints={hints.DIFFERS: RIO_HINT, hints.CLOSED: RIO_HINT})
+      hints={hints.DIFFERS: RIO_HINT, hints.CLOSED: RIO_HINT},
+      rules=("4.3.b",))
 def tunnel_pipelined(t: Context) -> None:
     proxy, target = setup(t)
     first = t.rng.randbytes(PIPELINED)
@@ -339,7 +343,8 @@ def tunnel_pipelined(t: Context) -> None:
          "then the tunnel ends",
       hints={hints.CLOSED: HALF_CLOSE_HINT, hints.TRUNCATED: HALF_CLOSE_HINT,
              hints.RESET: HALF_CLOSE_HINT, hints.TIMEOUT: HALF_CLOSE_HINT,
-             hints.STAYS_OPEN: HALF_CLOSE_HINT})
+             hints.STAYS_OPEN: HALF_CLOSE_HINT},
+      rules=("4.3.d",))
 def half_close_from_client(t: Context) -> None:
     proxy, target = setup(t, echo=False, on_eof=WAIT)
     request, reply = t.rng.randbytes(5000), t.rng.randbytes(300 * KIBIBYTE)
@@ -368,7 +373,8 @@ def half_close_from_client(t: Context) -> None:
          "then the tunnel ends",
       hints={hints.CLOSED: HALF_CLOSE_HINT, hints.TRUNCATED: HALF_CLOSE_HINT,
              hints.RESET: HALF_CLOSE_HINT, hints.TIMEOUT: HALF_CLOSE_HINT,
-             hints.STAYS_OPEN: HALF_CLOSE_HINT})
+             hints.STAYS_OPEN: HALF_CLOSE_HINT},
+      rules=("4.3.d",))
 def half_close_from_target(t: Context) -> None:
     proxy, target = setup(t, echo=False, on_eof=WAIT)
     news, answer = t.rng.randbytes(200 * KIBIBYTE), t.rng.randbytes(9000)
@@ -396,7 +402,8 @@ def half_close_from_target(t: Context) -> None:
 
 @test(6, "a client that resets mid-tunnel makes the proxy close the "
          "target's connection, and the proxy serves the next tunnel",
-      hints={hints.TIMEOUT: CLOSE_HINT})
+      hints={hints.TIMEOUT: CLOSE_HINT},
+      rules=("4.3.e",))
 def client_resets(t: Context) -> None:
     proxy, target = setup(t)
     tun = open_tunnel(t, proxy, target.authority)
@@ -410,7 +417,8 @@ def client_resets(t: Context) -> None:
 
 @test(6, "a target that resets mid-tunnel makes the proxy close the "
          "client's connection, and the proxy serves the next tunnel",
-      hints={hints.TIMEOUT: CLOSE_HINT, hints.STAYS_OPEN: CLOSE_HINT})
+      hints={hints.TIMEOUT: CLOSE_HINT, hints.STAYS_OPEN: CLOSE_HINT},
+      rules=("4.3.e",))
 def target_resets(t: Context) -> None:
     proxy, target = setup(t)
     tun = open_tunnel(t, proxy, target.authority)
@@ -432,7 +440,8 @@ def target_resets(t: Context) -> None:
                             "for the 200 and then runs TLS through the "
                             "tunnel. If other tests fail, fix them first; "
                             "else run the curl command below and read its "
-                            "error."})
+                            "error."},
+      rules=("4.3.a",))
 def tls_through_tunnel(t: Context) -> None:
     body = t.rng.randbytes(256 * KIBIBYTE)
     with t.step("making a certificate with openssl"):
@@ -467,7 +476,8 @@ def tls_through_tunnel(t: Context) -> None:
                             "(cfg->ports, from -p) and answer 403 before "
                             "connecting; the allow-list is what keeps the "
                             "proxy from being a path to any port (SMTP, "
-                            "databases) on the inside."})
+                            "databases) on the inside."},
+      rules=("4.1.b",))
 def forbidden_port(t: Context) -> None:
     elsewhere = t.use(Target())
     proxy, target = setup(t, ports=(443,))
@@ -485,7 +495,8 @@ def forbidden_port(t: Context) -> None:
          "the proxy serves the next tunnel",
       hints={hints.DIFFERS: "connect_target: net_connect fails with "
                             "ECONNREFUSED when nothing listens: answer "
-                            "502 (504 only when connecting timed out)."})
+                            "502 (504 only when connecting timed out)."},
+      rules=("4.2.a",))
 def refused_port(t: Context) -> None:
     closed = closed_port(t)
     proxy, target = setup(t, ports=(closed,))
@@ -501,7 +512,8 @@ def refused_port(t: Context) -> None:
       hints={hints.DIFFERS: "tunnel_parse_authority: 'host:port' or "
                             "'[v6]:port' only, port 1 to 65535 in digits; "
                             "anything else is 400, decided before the "
-                            "allow-list (403) and before connecting."})
+                            "allow-list (403) and before connecting."},
+      rules=("4.1.a",))
 def bad_authority(t: Context) -> None:
     proxy, target = setup(t)
     port = target.port
@@ -531,7 +543,8 @@ def bad_authority(t: Context) -> None:
                             "client.",
              hints.STAYS_OPEN: "relay: pass cfg->idle_ms as poll()'s "
                                "timeout and end the tunnel when it "
-                               "returns 0."})
+                               "returns 0."},
+      rules=("4.3.e",))
 def idle_tunnel(t: Context) -> None:
     proxy, target = setup(t, ("-n", "1", "-i", str(IDLE_MS)))
     t.reproduce(f"(nc -l 127.0.0.1 {target.port}; echo target: closed) & "
@@ -551,7 +564,8 @@ def idle_tunnel(t: Context) -> None:
                             "(or polls with a timeout of 0) spins. Block in "
                             "poll() on both sockets, with cfg->idle_ms as "
                             "its timeout, and watch POLLOUT only while a "
-                            "direction holds bytes to write."})
+                            "direction holds bytes to write."},
+      rules=("4.3.c",))
 def no_busy_wait(t: Context) -> None:
     proxy, target = setup(t)
     tun = open_tunnel(t, proxy, target.authority)
@@ -603,7 +617,8 @@ def fd_session(t: Context, proxy: procs.Program, target: Target, kind: int,
       hints={hints.DIFFERS: "Descriptors leak: tunnel_serve opens the "
                             "target's socket, so it must close it on every "
                             "path out (after the relay, and when answering "
-                            "fails); the glue closes the client's."})
+                            "fails); the glue closes the client's."},
+      rules=("4.3.e",))
 def no_fd_leak(t: Context) -> None:
     closed = closed_port(t)
     proxy, target = setup(t, ports=(closed,))
@@ -625,7 +640,8 @@ def no_fd_leak(t: Context) -> None:
 @test(4, "plain HTTP requests still work on the same proxy, while a "
          "tunnel is open and after it",
       hints={hints.DIFFERS: "Only CONNECT opens a tunnel; other methods "
-                            "still go through forward_request."})
+                            "still go through forward_request."},
+      rules=("4.0.a",))
 def http_alongside(t: Context) -> None:
     proxy, target = setup(t)
     origin = t.use(Origin())
@@ -640,7 +656,8 @@ def http_alongside(t: Context) -> None:
 
 @test(4, "under valgrind, tunnels ended by end of file, half-close and "
          "resets, and refused CONNECTs (400, 403, 502), then SIGTERM, show "
-         "no memory errors and no definite leaks", timeout=60)
+         "no memory errors and no definite leaks", timeout=60,
+      rules=("4.0.a",))
 def valgrind_clean(t: Context) -> None:
     closed = closed_port(t)
     target = t.use(Target())
@@ -664,4 +681,5 @@ def valgrind_clean(t: Context) -> None:
 
 unit_tunnel = units.suite_test(
     __name__, 10, "tunnel",
-    "the CONNECT target and allow-list rules of lab4.1")
+    "the CONNECT target and allow-list rules of lab4.1",
+    ("4.1.a", "4.1.b"))

@@ -335,7 +335,8 @@ def never_stored(t: Context, proxy: procs.Program, origin: Origin,
                             "ever a hit, freshness_of must say storable "
                             "for a plain 200 (with a lifetime > 0), and "
                             "cache_lookup must find what cache_insert "
-                            "stored under the same key."})
+                            "stored under the same key."},
+      rules=("5.3.a",))
 def miss_then_hit(t: Context) -> None:
     proxy, origin = setup(t)
     files = {fresh_path(t, "docs", ".txt"): ("the text file",
@@ -360,7 +361,8 @@ def miss_then_hit(t: Context) -> None:
       hints={hints.DIFFERS: "The key is the whole absolute URI, which can "
                             "be thousands of bytes: copy all of it (strlen "
                             "+ 1, into the object's allocation) and compare "
-                            "keys with strcmp, whatever their hashes say."})
+                            "keys with strcmp, whatever their hashes say."},
+      rules=("5.3.a",))
 def distinct_keys(t: Context) -> None:
     proxy = t.start()
     first, second = t.use(Origin()), t.use(Origin())
@@ -383,7 +385,8 @@ def distinct_keys(t: Context) -> None:
       hints={hints.DIFFERS: "cache_insert refuses len > max_object (EFBIG) "
                             "and stores len == max_object. An object over "
                             "the limit is never stored, but the glue still "
-                            "relays it whole."})
+                            "relays it whole."},
+      rules=("5.4.a",))
 def object_limit(t: Context) -> None:
     proxy, origin = setup(t, ["-o", str(OBJECT_LIMIT), "-m", "100000"])
     exact, over, huge = (fresh_path(t, stem, ".bin")
@@ -411,7 +414,8 @@ def object_limit(t: Context) -> None:
 @test(10, "with room for exactly 3 objects: after A, B and C, a hit on A "
           "and then D, B has been evicted (its fetch reaches the origin) "
           "while A and C are still hits; B's return then evicts D",
-      hints={hints.DIFFERS: LRU_HINT})
+      hints={hints.DIFFERS: LRU_HINT},
+      rules=("5.4.a",))
 def lru_order(t: Context) -> None:
     proxy, origin = setup(t, LRU_ARGS)
     paths = {name: fresh_path(t, f"lru-{name}", ".bin") for name in "ABCD"}
@@ -447,7 +451,8 @@ def lru_order(t: Context) -> None:
 @test(6, "responses with Cache-Control no-store, private or no-cache (in "
          "any case), max-age=0, 'Expires: 0' or an Expires not later than "
          "Date are never hits, while a public max-age response is",
-      hints={hints.DIFFERS: STORE_HINT})
+      hints={hints.DIFFERS: STORE_HINT},
+      rules=("5.1.a",))
 def never_stored_responses(t: Context) -> None:
     proxy, origin = setup(t)
     hit_control(t, proxy, origin, [("Cache-Control", "public, max-age=600")],
@@ -471,7 +476,8 @@ def never_stored_responses(t: Context) -> None:
 
 @test(4, "responses with a Vary or a Set-Cookie header are never hits, "
          "while a plain one is",
-      hints={hints.DIFFERS: STORE_HINT})
+      hints={hints.DIFFERS: STORE_HINT},
+      rules=("5.1.b",))
 def vary_and_cookies(t: Context) -> None:
     proxy, origin = setup(t)
     t.reproduce(by_hand_twice(["Vary: Accept-Encoding"]))
@@ -493,7 +499,8 @@ def vary_and_cookies(t: Context) -> None:
                             "with Authorization; freshness_of stores the "
                             "answer to such a request only when the "
                             "response says public, s-maxage or "
-                            "must-revalidate (RFC 9111 section 3.5)."})
+                            "must-revalidate (RFC 9111 section 3.5)."},
+      rules=("5.1.b",))
 def authorization(t: Context) -> None:
     proxy, origin = setup(t)
     stored = hit_control(t, proxy, origin, [("Cache-Control", "max-age=600")],
@@ -530,7 +537,8 @@ def authorization(t: Context) -> None:
                             "no-cache or no-store, or Pragma says no-cache; "
                             "the response is then stored as usual (unless "
                             "the request said no-store), and cache_insert "
-                            "replaces what was stored under the key."})
+                            "replaces what was stored under the key."},
+      rules=("5.2.a",))
 def request_no_cache(t: Context) -> None:
     proxy, origin = setup(t)
     path = fresh_path(t, "reload", ".txt")
@@ -568,7 +576,8 @@ def request_no_cache(t: Context) -> None:
                             "lifetime is heuristic: 10% of Date minus "
                             "Last-Modified when there is a Last-Modified, "
                             "else heuristic_s (-e, 300 s by default). A "
-                            "missing Date means 'now'."})
+                            "missing Date means 'now'."},
+      rules=("5.1.a",))
 def heuristic_freshness(t: Context) -> None:
     proxy, origin = setup(t)
     now = time.time()
@@ -597,7 +606,8 @@ def heuristic_freshness(t: Context) -> None:
                             "cache_insert gets expires = now + lifetime, "
                             "and cache_lookup treats an object as stale "
                             "once now >= expires: it removes it and "
-                            "misses."})
+                            "misses."},
+      rules=("5.1.a", "5.2.a"))
 def expiry(t: Context) -> None:
     proxy, origin = setup(t, ["-e", "1"])
     now = time.time()
@@ -652,7 +662,8 @@ def expiry(t: Context) -> None:
                             "res->complete must be true only when the body "
                             "ended as its framing says (all Content-Length "
                             "bytes, the last chunk), never when the origin "
-                            "closed or failed early."})
+                            "closed or failed early."},
+      rules=("5.4.b",))
 def incomplete_never_stored(t: Context) -> None:
     proxy, origin = setup(t)
     hit_control(t, proxy, origin)
@@ -688,7 +699,8 @@ def incomplete_never_stored(t: Context) -> None:
                             "POST, PUT, DELETE or PATCH answered 2xx or "
                             "3xx: unlink that key's object (from its chain "
                             "and the LRU list, bytes and count too), and "
-                            "only that one."})
+                            "only that one."},
+      rules=("5.5.a",))
 def unsafe_methods_invalidate(t: Context) -> None:
     proxy, origin = setup(t)
     posted, deleted, other = (fresh_path(t, stem, ".txt")
@@ -814,7 +826,8 @@ def wave(t: Context, proxy: procs.Program, fetchers: list[Fetcher],
                             "table, the LRU list and the counts must hold "
                             "the lock, and an object must never change "
                             "once stored (a replacement is a new object). "
-                            + REFERENCE_HINT})
+                            + REFERENCE_HINT},
+      rules=("5.0.a",))
 def many_clients(t: Context) -> None:
     proxy, origin = setup(t, MIXED_ARGS)
     now = http_date(time.time())
@@ -903,7 +916,8 @@ def finish_slow_hit(t: Context, sock: socket.socket, start: Answer,
              hints.DIFFERS: "If a slow client's bytes went wrong: "
                             + REFERENCE_HINT,
              hints.CLOSED: REFERENCE_HINT,
-             hints.RESET: REFERENCE_HINT})
+             hints.RESET: REFERENCE_HINT},
+      rules=("5.5.a",))
 def slow_reader(t: Context) -> None:
     big = send_buffer_max() + 2 * MEBIBYTE
     versions = [response(200, t.rng.randbytes(big), BINARY) for _ in range(3)]
@@ -951,7 +965,8 @@ def slow_reader(t: Context) -> None:
       hints={hints.TIMEOUT: "A request held by a silent origin must not "
                             "stop other clients: it occupies one worker "
                             "only (stage 03), and the cache's lock is "
-                            "never held while waiting for an origin."})
+                            "never held while waiting for an origin."},
+      rules=("5.3.a",))
 def csapp_driver(t: Context) -> None:
     proxy, tiny = setup(t)
     nop = t.use(Origin())
@@ -990,7 +1005,8 @@ def csapp_driver(t: Context) -> None:
 
 @test(5, "under valgrind, a session of misses, hits, evictions, a POST, "
          "responses never stored and one cut short, then SIGTERM, shows no "
-         "memory errors and no definite leaks", timeout=60)
+         "memory errors and no definite leaks", timeout=60,
+      rules=("5.0.a",))
 def valgrind_clean(t: Context) -> None:
     proxy = t.start(LRU_ARGS, valgrind=True)
     origin = t.use(Origin())
@@ -1032,7 +1048,8 @@ def valgrind_clean(t: Context) -> None:
 @test(8, "under ThreadSanitizer (a build made for the test), two waves "
          "of 50 clients over storable and unstorable URLs, and slow "
          "readers of hits that are replaced and evicted meanwhile, show "
-         "no data race in the cache", timeout=150)
+         "no data race in the cache", timeout=150,
+      rules=("5.0.a",))
 def tsan_clean(t: Context) -> None:
     with t.under_tsan():
         many_clients(t)
@@ -1041,10 +1058,12 @@ def tsan_clean(t: Context) -> None:
 
 unit_freshness = units.suite_test(
     __name__, 15, "freshness",
-    "the freshness rules of lab5.1 and lab5.2")
+    "the freshness rules of lab5.1 and lab5.2",
+    ("5.1.a", "5.1.b", "5.2.a"))
 
 
 unit_cache = units.suite_test(
     __name__, 10, "cache",
     "the cache's lookup, insert, eviction and reference rules of "
-    "lab5.3 to lab5.5")
+    "lab5.3 to lab5.5",
+    ("5.3.a", "5.4.a", "5.5.a"))

@@ -188,7 +188,8 @@ def wait_reload(t: Context, proxy: procs.Program) -> None:
 
 @test(8, "a blocked host gets a 403 page naming the rule and the origin "
          "sees no connection, while an allowed host on the same origin is "
-         "relayed byte for byte")
+         "relayed byte for byte",
+      rules=("6.3.a",))
 def blocked_exact_host(t: Context) -> None:
     rules = blocklist(t, ["# hosts nobody may reach", "localhost"])
     proxy, origin = start(t, "-f", str(rules))
@@ -201,7 +202,8 @@ def blocked_exact_host(t: Context) -> None:
 
 
 @test(8, "a '*.' rule blocks every host under the domain, however deep, "
-         "but not the domain itself; the longest matching suffix is named")
+         "but not the domain itself; the longest matching suffix is named",
+      rules=("6.3.a",))
 def blocked_suffix(t: Context) -> None:
     rules = blocklist(t, ["*.localhost", "*.b.localhost  # deeper",
                           "\t*.example.test"])
@@ -218,7 +220,8 @@ def blocked_suffix(t: Context) -> None:
 
 
 @test(6, "hosts are compared after normalising: upper case and a trailing "
-         "dot in the request or in the file do not matter")
+         "dot in the request or in the file do not matter",
+      rules=("6.1.a",))
 def blocked_normalised(t: Context) -> None:
     rules = blocklist(t, ["LocalHost."])
     proxy, origin = start(t, "-f", str(rules))
@@ -230,7 +233,8 @@ def blocked_normalised(t: Context) -> None:
 
 
 @test(6, "IP literal rules: an IPv4 rule with a port blocks that port "
-         "only, and an IPv6 rule blocks the address however it is written")
+         "only, and an IPv6 rule blocks the address however it is written",
+      rules=("6.3.a",))
 def blocked_ip_literals(t: Context) -> None:
     other = t.use(Origin())
     rules = blocklist(t, [f"127.0.0.1:{other.port}", "::1"])
@@ -245,7 +249,8 @@ def blocked_ip_literals(t: Context) -> None:
 
 
 @test(6, "CONNECT is filtered too: a blocked host gets 403 and no "
-         "connection is made, while an allowed one tunnels")
+         "connection is made, while an allowed one tunnels",
+      rules=("6.3.b",))
 def blocked_connect(t: Context) -> None:
     target = t.use(Target())
     rules = blocklist(t, ["localhost", "*.localhost"])
@@ -267,7 +272,8 @@ def blocked_connect(t: Context) -> None:
       hints={hints.DIFFERS: "blocklist_parse rejects a line that is not a "
                             "pattern (errno EINVAL) and sets *bad_line to "
                             "its number, counting from 1; the glue prints "
-                            "it and exits."})
+                            "it and exits."},
+      rules=("6.2.a",))
 def invalid_blocklist(t: Context) -> None:
     for bad in ("*.", "exa mple.com", "host:99999", "*.10.0.0.1"):
         rules = blocklist(t, ["# comment", "good.example", bad, "ok.test"])
@@ -288,7 +294,8 @@ def invalid_blocklist(t: Context) -> None:
 
 @test(10, "SIGHUP reloads the blocklist while clients are connected: new "
           "rules apply to the next requests, and a response and a tunnel "
-          "in flight go on undisturbed")
+          "in flight go on undisturbed",
+      rules=("6.4.a",))
 def reload_on_sighup(t: Context) -> None:
     target = t.use(Target())
     rules = blocklist(t, ["localhost"])
@@ -319,7 +326,8 @@ def reload_on_sighup(t: Context) -> None:
 
 
 @test(5, "a reload from a file that has become invalid keeps the rules in "
-         "use, and the proxy goes on serving")
+         "use, and the proxy goes on serving",
+      rules=("6.4.a",))
 def reload_invalid_keeps_list(t: Context) -> None:
     rules = blocklist(t, ["localhost"])
     proxy, origin = start(t, "-f", str(rules))
@@ -409,7 +417,8 @@ def fetch_as(t: Context, proxy: procs.Program, origin: Origin, path: str,
 @test(7, "the access log has one line per request in the Common Log Format "
          "with duration, cache result and upload count: a miss, a hit, a "
          "404, a 403 and a 400, each field as accesslog.h says",
-      hints={hints.DIFFERS: LOG_HINT})
+      hints={hints.DIFFERS: LOG_HINT},
+      rules=("6.5.a",))
 def log_fields(t: Context) -> None:
     log = t.tmpdir() / "access.log"
     rules = blocklist(t, ["localhost"])
@@ -457,7 +466,8 @@ def log_fields(t: Context) -> None:
 @test(5, "a tunnel's line counts the bytes sent to the client and those "
          "from it (the last field), and a request line with '\"', '\\' "
          "or bytes outside ASCII is escaped as \\xHH",
-      hints={hints.DIFFERS: LOG_HINT})
+      hints={hints.DIFFERS: LOG_HINT},
+      rules=("6.5.a",))
 def log_tunnel_and_escapes(t: Context) -> None:
     log = t.tmpdir() / "access.log"
     greeting = t.rng.randbytes(123)
@@ -490,7 +500,8 @@ def log_tunnel_and_escapes(t: Context) -> None:
 
 @test(10, f"{CONCURRENT} clients at once: the access log has exactly one "
           "whole, well-formed line per request, none mixed with another",
-      hints={hints.DIFFERS: LOG_HINT})
+      hints={hints.DIFFERS: LOG_HINT},
+      rules=("6.5.b",))
 def log_concurrent(t: Context) -> None:
     log = t.tmpdir() / "access.log"
     started = time.time()
@@ -523,7 +534,8 @@ def log_concurrent(t: Context) -> None:
 
 @test(5, "after the log file is renamed, SIGHUP makes the proxy write the "
          "next lines to a new file of the old name (log rotation)",
-      hints={hints.DIFFERS: LOG_HINT})
+      hints={hints.DIFFERS: LOG_HINT},
+      rules=("6.5.b",))
 def log_reopened(t: Context) -> None:
     log = t.tmpdir() / "access.log"
     old = t.tmpdir() / "access.log.1"
@@ -606,7 +618,8 @@ def expect_absent(t: Context, received: dict[str, list],
           "the user (Forwarded, X-Forwarded-*, X-Real-IP, Via from others, "
           "From, Referer), exactly one User-Agent, the fixed one, and the "
           "others unchanged in order; without -A all arrive as sent",
-      hints={hints.DIFFERS: ANONYMITY_HINT})
+      hints={hints.DIFFERS: ANONYMITY_HINT},
+      rules=("6.6.a",))
 def anonymous_mode(t: Context) -> None:
     received = anonymous_request(t, ["-A"])
     expect_absent(t, received, IDENTIFYING[:5] + ("From", "Referer"))
@@ -631,7 +644,8 @@ def anonymous_mode(t: Context) -> None:
 
 
 @test(4, "with -C the Cookie header goes too",
-      hints={hints.DIFFERS: ANONYMITY_HINT})
+      hints={hints.DIFFERS: ANONYMITY_HINT},
+      rules=("6.6.a",))
 def anonymous_cookies(t: Context) -> None:
     received = anonymous_request(t, ["-C"])
     expect_absent(t, received, ("Cookie", "Referer", "From"))
@@ -640,7 +654,8 @@ def anonymous_cookies(t: Context) -> None:
 @test(5, "under valgrind: blocked and allowed requests, a reload, a "
          "rotation, log lines and anonymous requests, then SIGTERM, show "
          "no memory error and no leak",
-      timeout=60)
+      timeout=60,
+      rules=("6.0.a",))
 def valgrind_clean(t: Context) -> None:
     log = t.tmpdir() / "access.log"
     rules = blocklist(t, ["localhost", "*.localhost", "::1"])
@@ -660,7 +675,8 @@ def valgrind_clean(t: Context) -> None:
 @test(6, "under ThreadSanitizer (a build made for the test), 100 "
          "clients logging at once and reloads on SIGHUP while clients are "
          "served show no data race on the log or the blocklist snapshot",
-      timeout=150)
+      timeout=150,
+      rules=("6.4.a", "6.5.b"))
 def tsan_clean(t: Context) -> None:
     with t.under_tsan():
         log_concurrent(t)
@@ -670,19 +686,23 @@ def tsan_clean(t: Context) -> None:
 unit_blocklist = units.suite_test(
     __name__, 8, "blocklist",
     "the host normalisation, rule parsing and matching of lab6.1 to "
-    "lab6.3")
+    "lab6.3",
+    ("6.1.a", "6.2.a", "6.3.a"))
 
 
 unit_filter = units.suite_test(
     __name__, 4, "filter",
-    "the replaceable filter snapshot of lab6.4")
+    "the replaceable filter snapshot of lab6.4",
+    ("6.4.a",))
 
 
 unit_accesslog = units.suite_test(
     __name__, 5, "accesslog",
-    "the access log line of lab6.5")
+    "the access log line of lab6.5",
+    ("6.5.a",))
 
 
 unit_anonymity = units.suite_test(
     __name__, 4, "anonymity",
-    "the header rewrite of lab6.6")
+    "the header rewrite of lab6.6",
+    ("6.6.a",))

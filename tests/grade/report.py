@@ -79,6 +79,9 @@ def failure_text(result: Result) -> str:
     advice = hints.hint(failure.symptom, test.hints)
     lines = [f"{test.number} {test.name}: {test.sentence}",
              f"  symptom: {failure.symptom}"]
+    if test.rules:
+        lines.append(f"  rules: {', '.join(test.rules)} (the handout's "
+                     "table 'Rules and the tests that check them')")
     if test.visibility != "visible":
         lines += [f"  the program logged: {line.strip()}"
                   for _, tail in result.stderr

@@ -136,15 +136,16 @@ def grade_suite(t: Context, module: str, what: str) -> None:
                   earned=t.test.points * passed // total)
 
 
-def suite_test(lab_module: str, points: int, module: str,
-               rules: str) -> Callable[[Context], None]:
+def suite_test(lab_module: str, points: int, module: str, checks: str,
+               rules: tuple[str, ...]) -> Callable[[Context], None]:
     """The graded test unit_<module> of lab_module (its __name__): the
-    suite of <module>.c, which checks rules, one share a test."""
+    suite of <module>.c, which checks what checks says (the handout's
+    rules), one share a test."""
     def grade(t: Context) -> None:
         grade_suite(t, module, f"{module}.c")
 
     grade.__name__ = grade.__qualname__ = f"unit_{module}"
     grade.__module__ = lab_module
     return test(points, f"the unit tests of {module}.c (tests/unit/"
-                f"test_{module}.c) pass: {rules}; each test is one share "
-                "of the points", timeout=90, hints=HINTS)(grade)
+                f"test_{module}.c) pass: {checks}; each test is one share "
+                "of the points", timeout=90, hints=HINTS, rules=rules)(grade)
