@@ -21,6 +21,7 @@ Then, for the whole kit:
          that no handout states.
 Prints a table, ends with "N passed, N failed" and exits 1 on any failure.
 Usage: python3 tests/kitcheck.py   (or make kitcheck)
+       python3 tests/kitcheck.py --weights   (each TODO's share of points)
 """
 from __future__ import annotations
 import json
@@ -226,10 +227,32 @@ def check_stage(stage: str) -> list[tuple[str, list[str]]]:
     return checks
 
 
+def print_weights(stages: list[str]) -> None:
+    """Each TODO's share of its stage's points: a test's points are shared
+    among the TODOs of the rules it checks (N.0: the program as a whole)."""
+    sys.path.insert(0, str(GRADER.parent))
+    import grade   # noqa: E402  (the grader's modules sit beside it)
+    tests, _ = grade.load_tests(range(1, len(stages) + 1))
+    for lab in range(1, len(stages) + 1):
+        shares: dict[str, float] = {}
+        own = [t for t in tests if t.lab == lab]
+        for test in own:
+            todos = sorted({rule.rsplit(".", 1)[0] for rule in test.rules})
+            for todo in todos:
+                shares[todo] = shares.get(todo, 0) + test.points / len(todos)
+        total = sum(t.points for t in own)
+        cells = ", ".join(f"{todo} {points:.0f}"
+                          for todo, points in sorted(shares.items()))
+        print(f"lab {lab}: {total} points: {cells}")
+
+
 def main() -> int:
     """Check every stage; print the table; exit status 1 on any failure."""
     stages = sorted(p.name for p in (ROOT / "labs").iterdir()
                     if p.is_dir() and STAGE.match(p.name))
+    if sys.argv[1:] == ["--weights"]:
+        print_weights(stages)
+        return 0
     passed = failed = 0
     for stage in stages:
         for name, problems in check_stage(stage):

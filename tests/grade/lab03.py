@@ -1121,7 +1121,7 @@ def tsan_clean(t: Context) -> None:
 
 
 unit_queue = units.suite_test(
-    __name__, 10, "queue",
+    __name__, 20, "queue",
     "the bounded queue of lab3.2: order, bounds, blocking, "
     "deadlines and close",
     ("3.2.a", "3.2.b"))
