@@ -87,7 +87,11 @@ $(BUILD)/tests/$(TREE)/test_%: $(BUILD)/tests/unit/test_%.o \
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $^ -lcunit -o $@
 
-unit: $(UNITS) ## build and run the unit tests against your files
+# make unit LAB=N: the suites of the given modules and of stages 1..N only.
+unit_in_lab = $(if $(call module_stage,$(1)),$(filter $(call module_stage,$(1)),$(wordlist 1,$(LAB),$(STAGES))),given)
+LAB_UNITS   = $(if $(LAB),$(foreach u,$(UNITS),$(if $(call unit_in_lab,$(patsubst test_%,%,$(notdir $(u)))),$(u))),$(UNITS))
+
+unit: $$(LAB_UNITS) ## run the unit tests against your files (LAB=N: stages 1..N)
 	@$(PYTHON) tests/unit/run.py $^
 
 GRADE_FLAGS = $(if $(SAN),--sanitizer $(SAN)) $(if $(VALGRIND),--valgrind) \
