@@ -138,6 +138,7 @@ def grade(tests: list[harness.Test], titles: dict[int, str],
     try:
         table = report.Table(titles, colour)
         for test in tests:
+            table.start(test)
             results.append(harness.run_test(test, options))
             table.add(results[-1])
         table.close()

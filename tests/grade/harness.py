@@ -236,8 +236,11 @@ class Context:
         self._cleanups.append(cleanup)
 
     def use(self, fixture: F) -> F:
-        """Track fixture so that it is closed when the test ends."""
+        """Track fixture so that it is closed when the test ends; one
+        that can narrate (an origin) says what it does under -v."""
         self.add_cleanup(fixture.close)
+        if hasattr(fixture, "narrate") and self.options.verbose:
+            fixture.narrate = self.log
         return fixture
 
     def start(self, args: list[str] | tuple = (), stage: int | None = None,
@@ -297,6 +300,8 @@ class Context:
         self.doing = f"connecting to {host} port {port}"
         sock.connect((host, port))
         self.doing = f"talking to {host} port {port}"
+        self.log(f"connected to {host} port {port} (from port "
+                 f"{sock.getsockname()[1]})")
         return sock
 
     def open_socket(self, bufsize: int | None = None,
@@ -330,6 +335,8 @@ class Context:
         pending = Pending(what, want, eof)
         with self.step(f"waiting for {what}", pending):
             receive(sock, pending)
+        self.log(f"received {len(pending.got)} bytes"
+                 f"{', then end of file' if eof else ''}")
         return self._settle(pending)
 
     def drain(self, sock: socket.socket, want: bytes,

@@ -33,6 +33,7 @@ from netutil import LIFETIME, READ_SIZE
 CLOSE = "close"            # after the reply: close the connection (FIN)
 HOLD = "hold"              # after the reply: say nothing until close()
 RESET = "reset"            # after the reply: reset the connection (RST)
+AFTER_WORDS = {CLOSE: "closed", HOLD: "held open", RESET: "reset"}
 AFTERWARDS = (CLOSE, HOLD, RESET)
 ACCEPTED = "accepted"      # wait_for: the connection was accepted
 RECEIVED = "received"      # wait_for: its request has been read
@@ -211,6 +212,7 @@ class Origin:
 
     def __init__(self, host: str = "127.0.0.1") -> None:
         self.host = host
+        self.narrate: Callable[[str], None] = lambda event: None  # V=1
         self._listener = netutil.listen(host, 0, 64)
         self.port: int = self._listener.getsockname()[1]
         self._routes: dict[str, Route] = {}
@@ -374,6 +376,9 @@ class Origin:
                    body=bytes(data[end:end + length]),
                    extra=bytes(data[end + length:]), complete=True,
                    received=True)
+        self.narrate(f"the origin received "
+                     f"'{exchange.request_line.decode('latin-1')}' "
+                     f"({end} bytes of head, {length} of body)")
         return True
 
     @staticmethod
@@ -391,9 +396,13 @@ class Origin:
             else route.reply
         if route.gate is not None:
             self._send(conn, reply[:route.gate_at], route)
+            self.narrate(f"the origin sent {route.gate_at} bytes and holds "
+                         "the rest")
             route.gate.wait(LIFETIME)
             reply = reply[route.gate_at:]
         self._send(conn, reply, route)
+        self.narrate(f"the origin sent {len(reply)} bytes, then "
+                     f"{AFTER_WORDS[route.afterwards]} the connection")
 
     def _send(self, conn: socket.socket, data: bytes, route: Route) -> None:
         """Send data, in route.piece-byte pieces when it says so."""

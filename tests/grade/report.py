@@ -15,7 +15,7 @@ import textwrap
 from pathlib import Path
 
 import hints
-from harness import Result
+from harness import Result, Test
 
 GREEN, RED, BOLD = "32", "31", "1"
 TEXT_WIDTH = 78
@@ -32,15 +32,21 @@ class Table:
     def __init__(self, titles: dict[int, str], colour: bool) -> None:
         self.titles = titles      # lab number -> "echo server"
         self.colour = colour
+        self.lab: int | None = None   # the lab whose rows come now
         self.lab_results: list[Result] = []
 
-    def add(self, result: Result) -> None:
-        """Print result's row, after a header when a new lab begins."""
-        lab = result.test.lab
-        if not self.lab_results or self.lab_results[0].test.lab != lab:
+    def start(self, test: Test) -> None:
+        """Before test runs: print the header of its lab if it begins one
+        (so that what -v says of the test comes under it)."""
+        if self.lab is not None and self.lab != test.lab:
             self.close()
-            print(paint(f"lab {lab}: {self.titles.get(lab, '')}", BOLD,
-                        self.colour))
+        if self.lab != test.lab:
+            self.lab = test.lab
+            print(paint(f"lab {test.lab}: {self.titles.get(test.lab, '')}",
+                        BOLD, self.colour), flush=True)
+
+    def add(self, result: Result) -> None:
+        """Print result's row."""
         self.lab_results.append(result)
         verdict = paint("PASS", GREEN, self.colour) if result.passed \
             else paint("FAIL", RED, self.colour)
@@ -55,6 +61,7 @@ class Table:
             print(f"  lab {self.lab_results[0].test.lab} subtotal: "
                   f"{got}/{most}\n")
         self.lab_results = []
+        self.lab = None
 
 
 def score(results: list[Result]) -> tuple[int, int]:
