@@ -54,7 +54,7 @@ UNITS        := $(patsubst tests/unit/%.c,$(BUILD)/tests/$(TREE)/%,$(wildcard te
 module_stage  = $(notdir $(patsubst %/,%,$(dir $(wildcard labs/[0-9][0-9]-*/$(1).c))))
 module_src    = $(if $(call module_stage,$(1)),$(call root_of,$(TREE),$(call module_stage,$(1)))/$(call module_stage,$(1))/$(1).c,$(wildcard common/stage/proxy_$(1).c))
 
-.PHONY: all lab path run unit grade format handin deps help clean
+.PHONY: all lab path run unit grade origin format handin deps help clean
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -112,6 +112,9 @@ run: deps $(REFERENCE) ## start the most advanced reference program on 127.0.0.1
 
 C_FILES = $(or $(shell git ls-files '*.[ch]' 2>/dev/null),$(wildcard \
             common/*.[ch] common/stage/*.[ch] */[0-9][0-9]-*/*.c tests/*/*.[ch]))
+origin: ## the graded tests' scripted origin on 127.0.0.1:8000 (PORT=N), for their reproduce lines
+	$(PYTHON) tests/grade/origin_tool.py --port $(or $(PORT),8000)
+
 format: ## format the C files in the house style (clang-format)
 	clang-format -i $(C_FILES)
 

@@ -47,11 +47,14 @@ HOP_BY_HOP = {b"connection", b"proxy-connection", b"keep-alive", b"te",
               b"proxy-authorization", b"proxy-authenticate"}
 HIT_MARK = re.compile(rb"Age: (\d+)\r\nX-Cache: HIT\r\n")
 
-# Reproduce-by-hand pieces: an origin serving /tmp on port 8000, and curl
-# through the proxy.
+# Reproduce-by-hand pieces: an origin on port 8000 (serving /tmp, or the
+# tests' scripted one), and curl through the proxy.
 BY_HAND = "127.0.0.1:8000"
 HAND_ORIGIN = ("python3 -m http.server 8000 --bind 127.0.0.1 "
                "--directory /tmp >/dev/null 2>&1 & sleep 1;")
+# The tests' own scripted origin (make origin): its paths are listed in
+# tests/grade/origin_tool.py.
+SCRIPTED_ORIGIN = "python3 tests/grade/origin_tool.py >/dev/null & sleep 1;"
 CURL = "curl -sS -x http://127.0.0.1:{port}"
 
 

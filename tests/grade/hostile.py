@@ -559,7 +559,9 @@ def describe(row: Row, failure: Failure) -> str:
              f"  again: make grade LAB={row.stage} T=hostile{row.stage} "
              f"ROWS={row.id}"]
     if row.how == "once" and len(data) < 400:
-        lines.append(f"  by hand: {shell_printf(data)} | nc -N 127.0.0.1 "
+        lines.append("  by hand: make origin  # in another terminal: "
+                     "the reply of this case is on its path")
+        lines.append(f"           {shell_printf(data)} | nc -N 127.0.0.1 "
                      "7000")
     if failure.detail:
         lines.append("  " + failure.detail.replace("\n", "\n  "))

@@ -28,7 +28,8 @@ import procs
 import units
 from bytediff import quote, shell_printf
 from client import (BINARY, BY_HAND, CURL, HAND_ORIGIN, HOP_BY_HOP, KIBIBYTE,
-                    MEBIBYTE, PIECE_PAUSE, SMALL_BUFFER, STATUS_LINE, TEXT,
+                    MEBIBYTE, PIECE_PAUSE, SCRIPTED_ORIGIN, SMALL_BUFFER,
+                    STATUS_LINE, TEXT,
                     Answer, binary, check_error_page, client, closed_port,
                     expect_error, fetch, first_line, fresh_path, get,
                     origin_request, read_to_end, receive_reply, relay, relayed,
@@ -44,10 +45,6 @@ PROGRAM = "graded"
 TUNNEL_STAGE = 4             # the first stage that answers CONNECT
 IDLE_MS = 500                # the -i of the silent-origin test
 CONNECT_MS = 500             # the -c of the unreachable-origin test
-HELD_REPLY = ("c.recv(65536); c.sendall(b'HTTP/1.1 200 OK\\r\\n"
-              "Content-Length: 6\\r\\n\\r\\nhello\\n'); time.sleep(60)")
-CUT_REPLY = ("c.recv(65536); c.sendall(b'HTTP/1.0 200 OK\\r\\nContent-Length: "
-             "100\\r\\n\\r\\nhello')")
 JAMMED_ORIGIN = ("python3 -c \"import socket, time; s = socket.socket(); "
                  "s.bind(('127.0.0.1', 8000)); s.listen(0); c = "
                  "socket.create_connection(('127.0.0.1', 8000)); "
@@ -281,7 +278,7 @@ def relay_length_framed(t: Context) -> None:
         reply = response(200, binary(t, size), BINARY)
         fetch(t, proxy, origin, path, reply, f"a {size}-byte body from an "
               "origin that keeps its connection open", afterwards=HOLD)
-    t.reproduce(f"{hand_origin(HELD_REPLY)} {CURL} -i http://{BY_HAND}/")
+    t.reproduce(f"{SCRIPTED_ORIGIN} {CURL} -i http://{BY_HAND}/held")
 
 
 @test(5, "a binary file (every byte value, NULs, a CRLF CRLF inside) comes "
@@ -489,8 +486,8 @@ def result_reported(t: Context) -> None:
                        f"{what}")
         check_logged(t, proxy, f"{method} {origin.url(path)}", len(got),
                      complete, what)
-    t.reproduce(f"{hand_origin(CUT_REPLY)} {CURL} -s -o /dev/null "
-                f"http://{BY_HAND}/  # the proxy logs ', incomplete'")
+    t.reproduce(f"{SCRIPTED_ORIGIN} {CURL} -s -o /dev/null "
+                f"http://{BY_HAND}/cut  # the proxy logs ', incomplete'")
 
 
 def check_logged(t: Context, proxy: procs.Program, request_line: str,
@@ -711,8 +708,8 @@ def request_with_body(t: Context) -> None:
         t.expect_bytes(exchange.body, body, f"the {method} body the origin "
                        "received")
     t.reproduce(f"head -c 204800 /dev/urandom > /tmp/post.bin; "
-                f"{HAND_ORIGIN} {CURL} --data-binary @/tmp/post.bin "
-                f"http://{BY_HAND}/")
+                f"{SCRIPTED_ORIGIN} {CURL} --data-binary @/tmp/post.bin "
+                f"http://{BY_HAND}/echo | cmp - /tmp/post.bin")
 
 
 @test(2, "a client that sends 'Expect: 100-continue' gets '100 Continue' "
@@ -764,7 +761,7 @@ def request_head(t: Context) -> None:
                        ("Content-Length", str(t.rng.randint(1000, 99999)))])
     origin.route(path, reply, afterwards=HOLD)
     sent = get(origin, path, method="HEAD")
-    t.reproduce(f"{HAND_ORIGIN} {CURL} -I http://{BY_HAND}/")
+    t.reproduce(f"{SCRIPTED_ORIGIN} {CURL} -I http://{BY_HAND}/head-held")
     relay(t, proxy, origin, sent, reply, "the response to HEAD")
     exchange = origin_request(t, origin, path)
     check_request_line(t, exchange.request_line.decode("latin-1"),

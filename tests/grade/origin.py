@@ -207,13 +207,14 @@ class Origin:
     """A threaded HTTP origin server on port 0 that answers as told.
 
     Use it as a fixture: origin = t.use(Origin()); origin.close() ends it.
-    host is "127.0.0.1" or "::1"; port is set once it listens.
+    host is "127.0.0.1" or "::1"; port 0 (the tests' choice) picks a free
+    one, and port is set once it listens.
     """
 
-    def __init__(self, host: str = "127.0.0.1") -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self.host = host
         self.narrate: Callable[[str], None] = lambda event: None  # V=1
-        self._listener = netutil.listen(host, 0, 64)
+        self._listener = netutil.listen(host, port, 64)
         self.port: int = self._listener.getsockname()[1]
         self._routes: dict[str, Route] = {}
         self._fallback = Route(response(404, b"origin: no such path\n"))
