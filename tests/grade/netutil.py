@@ -40,6 +40,8 @@ def listen(host: str, port: int, backlog: int,
     it. The socket is closed again if anything fails."""
     listener = socket.socket(family(host), socket.SOCK_STREAM)
     try:
+        if port:    # a fixed port (by hand): free again at once after a stop
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         if rcvbuf is not None:
             listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
         listener.bind((host, port))
