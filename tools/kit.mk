@@ -150,5 +150,5 @@ SOL_NEEDED  := $(sort $(if $(filter run $(KIT_GOALS),$(MAKECMDGOALS)),$(STAGES))
                  $(if $(filter diff,$(MAKECMDGOALS)),$(LAB_NAME)))
 SOL_MISSING := $(strip $(foreach s,$(SOL_NEEDED),$(if $(wildcard solutions/$(s)/*.c),,$(s))))
 ifneq ($(SOL_MISSING),)
-$(error this needs the reference of $(SOL_MISSING) in solutions/, which this copy of the kit does not have (INSTRUCTORS.md, "Releasing a solution"))
+$(error this needs the reference of $(SOL_MISSING) in solutions/, which a handout does not have: make lab, make unit and make grade work on your own files; a reference your instructor releases unpacks at the top of the kit, beside this Makefile (then GIVEN=K uses its stages 1..K))
 endif
