@@ -135,6 +135,7 @@ class Result:
     stderr: list[tuple[str, str]]   # (program, the tail of its stderr)
     reproduce: list[str]            # commands that replay the test
     seed: int
+    notes: list[str] = field(default_factory=list)  # what did not run, ...
 
     @property
     def passed(self) -> bool:
@@ -171,6 +172,7 @@ class Context:
         self.pending: Pending | None = None   # the receive in progress
         self.doing = "running the test"       # what a timeout interrupted
         self.manual: list[str] = []
+        self.notes: list[str] = []   # said beside the result, pass or fail
         self._cleanups: list[Callable[[], None]] = []
         self._tmp: Path | None = None
         self.tsan = options.sanitizer == "tsan"  # programs run under TSan
@@ -259,6 +261,10 @@ class Context:
             path = builds.build(self, builds.tsan_program(self.options, path),
                                 sanitizer, "the ThreadSanitizer build")
         memcheck = self.options.valgrind if valgrind is None else valgrind
+        if memcheck and sanitizer:
+            note = f"valgrind did not run: this is a SAN={sanitizer} build"
+            if note not in self.notes:
+                self.notes.append(note)
         memcheck = memcheck and not sanitizer
         log = self.tmpdir() / f"valgrind.{len(self.programs)}" \
             if memcheck else None
@@ -513,4 +519,5 @@ def run_test(test: Test, options: Options) -> Result:
         failure = t.finish(failure)
     return Result(test, failure, time.monotonic() - started,
                   [(p.name, p.stderr_tail()) for p in t.programs],
-                  [make_command(test, options), *t.manual], options.seed)
+                  [make_command(test, options), *t.manual], options.seed,
+                  t.notes)

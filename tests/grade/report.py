@@ -46,13 +46,15 @@ class Table:
                         BOLD, self.colour), flush=True)
 
     def add(self, result: Result) -> None:
-        """Print result's row."""
+        """Print result's row, and its notes under it."""
         self.lab_results.append(result)
         verdict = paint("PASS", GREEN, self.colour) if result.passed \
             else paint("FAIL", RED, self.colour)
         print(f"  {result.test.number:<6} {result.test.name:<28} "
               f"{result.score:>3}/{result.test.points:<3} {verdict} "
               f"{result.seconds:6.2f}s", flush=True)
+        for note in result.notes:
+            print(f"         note: {note}", flush=True)
 
     def close(self) -> None:
         """Print the subtotal of the lab whose rows were printed last."""
@@ -139,6 +141,7 @@ def test_entry(result: Result) -> dict:
     test = result.test
     output = failure_text(result) if result.failure else \
         f"{test.number} {test.name}: {test.sentence}\n  passed"
+    output += "".join(f"\n  note: {note}" for note in result.notes)
     return {
         "name": test.name,
         "number": test.number,
