@@ -3,8 +3,9 @@
 # LAB=N a stage; SOL=1 the reference (solutions/) instead of your files
 # (labs/); GIVEN=K stages 1..K from a reference an instructor released;
 # SAN=asan|tsan a sanitizer build. make grade: T=name one test, V=1 each
-# step as it happens, VALGRIND=1, OWN=1 stage N's tests only, STRETCH=2
-# doubled time limits, JSON=file Gradescope's results, AUTOLAB=1.
+# step as it happens, TRACE=1 a timeline of each test (build/trace/),
+# VALGRIND=1, OWN=1 stage N's tests only, STRETCH=2 doubled time limits,
+# JSON=file Gradescope's results, AUTOLAB=1.
 
 $(if $(filter Linux,$(shell uname -s)),,$(error the kit needs Linux (sockets, /proc, Debian packages)))
 
@@ -98,6 +99,7 @@ GRADE_FLAGS = $(if $(SAN),--sanitizer $(SAN)) $(if $(VALGRIND),--valgrind) \
               $(if $(T),--only $(T)) $(if $(JSON),--json $(JSON)) \
               $(if $(OWN),--own) $(if $(FULL),--require-full) $(if $(V),-v) \
               $(if $(AUTOLAB),--autolab) $(if $(STRETCH),--stretch $(STRETCH)) \
+              $(if $(TRACE),--trace build/trace) \
               $(if $(SOL)$(GIVEN),--make-flags '$(strip $(if $(SOL),SOL=1) \
                   $(if $(GIVEN),GIVEN=$(GIVEN)))')
 grade: $(addprefix $(BIN)/,$(wordlist 1,$(or $(call num_of,$(LAB_NAME)),1),$(STAGES))) ## grade stage LAB (and the stages before it)

@@ -127,9 +127,9 @@ def client(t: Context, proxy: procs.Program, data: bytes, piece: int = 0,
     given) that has sent data: at once, or in pieces of piece bytes, each
     in a TCP segment of its own."""
     sock = t.connect(proxy.port, bufsize=bufsize)
-    t.log(f"sending {len(data)} bytes: '{quote(data[:60])}'"
-          f"{'...' if len(data) > 60 else ''}"
-          f"{f' in pieces of {piece}' if piece else ''}")
+    t.event(t.lane_of(sock), f"sending {len(data)} bytes: "
+            f"'{quote(data[:60])}'{'...' if len(data) > 60 else ''}"
+            f"{f' in pieces of {piece}' if piece else ''}")
     if not piece:
         sock.sendall(data)
         return sock
@@ -191,7 +191,8 @@ def receive_reply(t: Context, sock: socket.socket, want: bytes, what: str,
             if not dropped:                      # a failure's diff skips it
                 drop_miss_mark(t, pending)
     got = bytes(pending.got)
-    t.log(f"received {len(got)} bytes{', then end of file' if eof else ''}")
+    t.event(t.lane_of(sock), f"received {len(got)} bytes"
+            f"{', then end of file' if eof else ''}")
     if got != want:
         failure = hints.mismatch(got, want, what)
         failure.summary += answered_instead(got, want, origin)
@@ -259,7 +260,8 @@ def read_to_end(t: Context, sock: socket.socket, what: str,
         except (ConnectionResetError, BrokenPipeError):
             if answered and not data:
                 raise
-    t.log(f"received {len(data)} bytes, then the end of the connection")
+    t.event(t.lane_of(sock), f"received {len(data)} bytes, then the end "
+            "of the connection")
     return bytes(data)
 
 

@@ -63,6 +63,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--make-flags", default="", metavar="FLAGS",
                         help='make variables for the reproduce line '
                              '("SOL=1")')
+    parser.add_argument("--trace", type=Path, metavar="DIR",
+                        help="write a timeline of each test to DIR/"
+                             "NUMBER-NAME.html")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="say what each test does")
     parser.add_argument("--list", action="store_true",
@@ -171,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
         bin_dir=args.bin_dir, graded_lab=args.lab, stretch=args.stretch,
         valgrind=args.valgrind, sanitizer=args.sanitizer,
         verbose=args.verbose, make_flags=args.make_flags,
+        trace_dir=args.trace,
         seed=random.randrange(1, 1 << 31) if args.seed is None
         else args.seed)
     signal.signal(signal.SIGINT, signal.default_int_handler)

@@ -33,6 +33,7 @@ import dates
 import hints
 import netutil
 import procs
+import trace
 from hints import Failure, Pending, status_text
 
 DEFAULT_TIMEOUT = 10.0   # seconds a test may take, before any factor
@@ -124,6 +125,7 @@ class Options:
     verbose: bool = False
     make_flags: str = ""
     seed: int = 0
+    trace_dir: Path | None = None   # where each test's timeline goes
 
 
 @dataclass
@@ -176,6 +178,10 @@ class Context:
         self._cleanups: list[Callable[[], None]] = []
         self._tmp: Path | None = None
         self.tsan = options.sanitizer == "tsan"  # programs run under TSan
+        self.trace = trace.Trace(f"{test.number} {test.name}: "
+                                 f"{test.sentence}") \
+            if options.trace_dir else None
+        self._lanes: dict[int, str] = {}   # id of a client socket -> lane
 
     @property
     def limit(self) -> float:
@@ -203,6 +209,18 @@ class Context:
         """Print message when the grader runs with -v."""
         if self.options.verbose:
             print(f"    [{self.test.number}] {message}", flush=True)
+
+    def event(self, lane: str, what: str) -> None:
+        """Something that happened on a connection: logged with -v, and a
+        dot on the timeline with --trace."""
+        self.log(f"{lane}: {what}")
+        if self.trace is not None:
+            self.trace.add(lane, what)
+
+    def lane_of(self, sock: socket.socket) -> str:
+        """The timeline lane of a client socket: "client 3"."""
+        return self._lanes.setdefault(id(sock),
+                                      f"client {len(self._lanes) + 1}")
 
     @contextlib.contextmanager
     def step(self, doing: str,
@@ -241,8 +259,9 @@ class Context:
         """Track fixture so that it is closed when the test ends; one
         that can narrate (an origin) says what it does under -v."""
         self.add_cleanup(fixture.close)
-        if hasattr(fixture, "narrate") and self.options.verbose:
-            fixture.narrate = self.log
+        if hasattr(fixture, "narrate"):
+            fixture.narrate = lambda number, what: self.event(
+                f"origin conn {number}", what)
         return fixture
 
     def start(self, args: list[str] | tuple = (), stage: int | None = None,
@@ -306,8 +325,8 @@ class Context:
         self.doing = f"connecting to {host} port {port}"
         sock.connect((host, port))
         self.doing = f"talking to {host} port {port}"
-        self.log(f"connected to {host} port {port} (from port "
-                 f"{sock.getsockname()[1]})")
+        self.event(self.lane_of(sock), f"connected to port {port} (from "
+                   f"port {sock.getsockname()[1]})")
         return sock
 
     def open_socket(self, bufsize: int | None = None,
@@ -341,8 +360,8 @@ class Context:
         pending = Pending(what, want, eof)
         with self.step(f"waiting for {what}", pending):
             receive(sock, pending)
-        self.log(f"received {len(pending.got)} bytes"
-                 f"{', then end of file' if eof else ''}")
+        self.event(self.lane_of(sock), f"received {len(pending.got)} bytes"
+                   f"{', then end of file' if eof else ''}")
         return self._settle(pending)
 
     def drain(self, sock: socket.socket, want: bytes,
@@ -517,6 +536,10 @@ def run_test(test: Test, options: Options) -> Result:
             failure = hints.classify(exc, *t.where(exc), t.limit)
     finally:
         failure = t.finish(failure)
+    if t.trace is not None and options.trace_dir is not None:
+        written = t.trace.write(options.trace_dir /
+                                f"{test.number}-{test.name}.html")
+        t.notes.append(f"timeline: {written}")
     return Result(test, failure, time.monotonic() - started,
                   [(p.name, p.stderr_tail()) for p in t.programs],
                   [make_command(test, options), *t.manual], options.seed,

@@ -22,6 +22,7 @@ tests run against their programs too. The thread count allows the main
 thread, the -n workers and the sanitizer's own helper thread, nothing else.
 """
 from __future__ import annotations
+import functools
 import os
 import select
 import signal
@@ -337,6 +338,7 @@ class Client:
     sock: socket.socket | None = None
     pending: Pending = field(init=False)
     done: bool = field(default=False, init=False)   # its thread is over
+    event: Callable[[str], None] = lambda what: None  # V=1, TRACE=1
 
     def __post_init__(self) -> None:
         self.want = relayed(self.want)
@@ -353,9 +355,12 @@ def talk(port: int, client: Client, barrier: threading.Barrier,
     try:
         barrier.wait(limit)
         client.sock.connect(("127.0.0.1", port))
+        client.event("connected")
         client.sock.sendall(client.data)
+        client.event(f"sent {len(client.data)} bytes")
         if client.hang_up:
             abort(client.sock)
+            client.event("reset the connection")
             return
         if client.vanish:
             while len(pending.got) < client.vanish:
@@ -364,8 +369,11 @@ def talk(port: int, client: Client, barrier: threading.Barrier,
                     break
                 pending.got += chunk
             abort(client.sock)
+            client.event(f"received {len(pending.got)} bytes, then reset "
+                         "the connection")
             return
         harness.receive(client.sock, pending)
+        client.event(f"received {len(pending.got)} bytes, then end of file")
         harness.close_socket(client.sock)   # the answer is in: hang up
     except Exception as exc:
         pending.error = exc
@@ -380,6 +388,7 @@ def start(t: Context, proxy: procs.Program,
     threads = []
     for client in clients:
         client.sock = t.open_socket(client.bufsize)
+        client.event = functools.partial(t.event, client.label)
         thread = threading.Thread(target=talk, daemon=True,
                                   args=(proxy.port, client, barrier, t.limit))
         threads.append(thread)

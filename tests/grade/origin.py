@@ -213,7 +213,8 @@ class Origin:
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self.host = host
-        self.narrate: Callable[[str], None] = lambda event: None  # V=1
+        # said of each connection as it goes (V=1, TRACE=1): number, what
+        self.narrate: Callable[[int, str], None] = lambda number, what: None
         self._listener = netutil.listen(host, port, 64)
         self.port: int = self._listener.getsockname()[1]
         self._routes: dict[str, Route] = {}
@@ -310,6 +311,8 @@ class Origin:
         what starts its thread."""
         exchange = Exchange(len(self._exchanges) + 1, peer)
         self._exchanges.append(exchange)
+        self.narrate(exchange.number, f"accepted the proxy's connection "
+                     f"from port {peer[1]}")
         self._sockets.add(conn)
         self._changed.notify_all()
         return lambda: netutil.spawn(
@@ -352,6 +355,7 @@ class Origin:
                 self._sockets.discard(conn)
             conn.close()
             self._note(exchange, received=True, finished=True)
+            self.narrate(exchange.number, "connection over")
 
     def _read_request(self, conn: socket.socket, exchange: Exchange) -> bool:
         """Read one request head and its Content-Length body into
@@ -377,7 +381,7 @@ class Origin:
                    body=bytes(data[end:end + length]),
                    extra=bytes(data[end + length:]), complete=True,
                    received=True)
-        self.narrate(f"the origin received "
+        self.narrate(exchange.number, f"received "
                      f"'{exchange.request_line.decode('latin-1')}' "
                      f"({end} bytes of head, {length} of body)")
         return True
@@ -397,12 +401,12 @@ class Origin:
             else route.reply
         if route.gate is not None:
             self._send(conn, reply[:route.gate_at], route)
-            self.narrate(f"the origin sent {route.gate_at} bytes and holds "
-                         "the rest")
+            self.narrate(exchange.number, f"sent {route.gate_at} bytes, "
+                         "holds the rest")
             route.gate.wait(LIFETIME)
             reply = reply[route.gate_at:]
         self._send(conn, reply, route)
-        self.narrate(f"the origin sent {len(reply)} bytes, then "
+        self.narrate(exchange.number, f"sent {len(reply)} bytes, then "
                      f"{AFTER_WORDS[route.afterwards]} the connection")
 
     def _send(self, conn: socket.socket, data: bytes, route: Route) -> None:
