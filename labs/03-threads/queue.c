@@ -5,6 +5,11 @@
  * variables: not_empty wakes takers, not_full wakes putters. Every wait is
  * in a loop, because a wakeup only means "look again" (another thread may
  * have got there first, and spurious wakeups are allowed).
+ *
+ * Errors: the functions of queue.h return -1 (or NULL) with errno set; the
+ * static helpers around pthread calls return an error number, as pthreads
+ * do, because errno is set only once the lock is released (unlocking may
+ * change it).
  */
 #include <assert.h>
 #include <errno.h>
