@@ -442,6 +442,18 @@ static void test_match_any_port_and_a_port(void)
     blocklist_free(bl);
 }
 
+/* Rules for one host on different ports: each blocks its own port, and
+ * the one listed second is found too. */
+static void test_match_two_ports_of_one_host(void)
+{
+    struct blocklist *bl = parse_ok(LIT("a.test:8080\na.test:80\n"));
+
+    expect_match(bl, "a.test", "80", "a.test:80");
+    expect_match(bl, "a.test", "8080", "a.test:8080");
+    expect_match(bl, "a.test", "443", NULL);
+    blocklist_free(bl);
+}
+
 static void test_match_suffix_not_apex(void)
 {
     struct blocklist *bl = parse_ok(LIT("*.example.com\n"));
@@ -796,6 +808,8 @@ static CU_TestInfo blocklist_tests[] = {
       test_match_specific_port },
     { "match: a rule for any port blocks beside one for a port",
       test_match_any_port_and_a_port },
+    { "match: two rules for one host on different ports each block theirs",
+      test_match_two_ports_of_one_host },
     { "match: \"*.example.com\" does not block example.com",
       test_match_suffix_not_apex },
     { "match: \"*.\" blocks subdomains at any depth",
