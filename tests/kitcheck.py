@@ -39,6 +39,8 @@ STAGE = re.compile(r"^(\d\d)-")
 LISTED = re.compile(r"^\d+\.\d+\s+(\w+)\s+(\d+)\s", re.M)
 TABLE_ROW = re.compile(r"^\| ([a-z][a-z0-9_]*) \| (\d+) \|", re.M)
 TOTAL = re.compile(r"^(\d+) points, all automatic", re.M)
+CUMULATIVE = re.compile(r"Grading is cumulative:[^.]*(?:\.[^.]*)*?\(out of\s+"
+                        r"(\d+)", re.S)
 RULE_ROW = re.compile(r"^\| (\d+\.\d+\.[a-z]) \| .* \| (.*) \|$", re.M)
 RULE_TEST = re.compile(r"`(\w+)`(?: \(lab (\d+)\))?")
 
@@ -171,6 +173,15 @@ def check_points(lab: int, stage: str) -> list[str]:
     if total is None or int(total[1]) != sum(graded.values()):
         problems.append(f"the handout should say '{sum(graded.values())} "
                         "points, all automatic'")
+    cumulative = subprocess.run(
+        [sys.executable, str(GRADER), "--lab", str(lab), "--list",
+         "--bin-dir", str(ROOT / "build")],
+        cwd=ROOT, capture_output=True, text=True, check=True)
+    everything = sum(int(p) for _, p in LISTED.findall(cumulative.stdout))
+    problems += [f"the handout says the cumulative grade is out of {said}, "
+                 f"the grader's is out of {everything}"
+                 for said in CUMULATIVE.findall(handout)
+                 if int(said) != everything]
     return problems
 
 

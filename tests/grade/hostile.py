@@ -23,9 +23,9 @@ proportion to their points; a failure lists every failing row with its
 hint and source. ROWS=ID,ID (an environment variable, or a make variable)
 runs only those rows.
 
-Run as a program, it prints a handout's table (--table N), rewrites the
-tables in labs/NN-*/README.md (--update-handouts) or checks them
-(--check); hostile_table.py makes them.
+Run as a program, it prints a stage's table (--table N), rewrites the
+appendices labs/NN-*/HOSTILE.md (--update-handouts) or checks them and
+the handouts' links (--check); hostile_table.py makes them.
 """
 from __future__ import annotations
 import argparse
@@ -575,7 +575,7 @@ def main(argv: list[str] | None = None) -> int:
     group.add_argument("--table", type=int, metavar="STAGE",
                        help="print the Markdown table of a stage's rows")
     group.add_argument("--update-handouts", action="store_true",
-                       help="rewrite the tables in labs/NN-*/README.md")
+                       help="rewrite labs/NN-*/HOSTILE.md")
     group.add_argument("--check", action="store_true",
                        help="exit 1 if a handout's table is out of date")
     args = parser.parse_args(argv)
@@ -586,7 +586,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         stale = hostile_table.stale_handouts()
         for path in stale:
-            print(f"{path}: its table of hostile cases is out of date: run "
+            print(f"{path}: out of date: run "
                   "python3 tests/grade/hostile.py --update-handouts")
         return 1 if stale else 0
     return 0
