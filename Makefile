@@ -95,7 +95,7 @@ GRADE_FLAGS = $(if $(SAN),--sanitizer $(SAN)) $(if $(VALGRIND),--valgrind) \
               $(if $(AUTOLAB),--autolab) $(if $(STRETCH),--stretch $(STRETCH)) \
               $(if $(SOL)$(GIVEN),--make-flags '$(strip $(if $(SOL),SOL=1) \
                   $(if $(GIVEN),GIVEN=$(GIVEN)))')
-grade: $(addprefix $(BIN)/,$(wordlist 1,$(or $(call num_of,$(LAB_NAME)),1),$(STAGES))) ## grade stage LAB (and the stages before it)
+grade: $(addprefix $(BIN)/,$(wordlist 1,$(or $(call num_of,$(LAB_NAME)),1),$(STAGES))) ## grade stage LAB and the stages before it (OWN=1: its own tests, out of 100)
 	$(PYTHON) tests/grade/grade.py --lab $(LAB) --bin-dir $(BIN) $(strip $(GRADE_FLAGS))
 
 run: deps $(REFERENCE) ## start the most advanced reference program on 127.0.0.1:8080

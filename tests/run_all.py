@@ -20,7 +20,9 @@ Steps (see docs/ARCHITECTURE.md, "What make test runs"):
      and the reference passes twice with a core kept busy;
   7. the handout check: the students' tarball holds no solution, builds,
      and its starters score 0; the Gradescope autograder of lab 2 on
-     sample submissions (full marks, 0, a build that fails);
+     sample submissions (full marks, 0, a build that fails); the
+     reference at full marks where the loopback has no IPv6 (its
+     IPv6 test not applicable);
   8. the house format (clang-format) and clang-tidy's checks;
   9. the slides: every deck renders with Marp, with no broken image and
      no empty slide (tests/check_slides.py, after its own tests).
@@ -63,7 +65,7 @@ def steps() -> list[tuple[str, list[str]]]:
         ("grader and tools self-test", [
             SYSTEM_PYTHON, "-m", "unittest", "-v",
             "tests/grade/test_grader.py", "tests/test_python_support.py",
-            "tests/test_handin.py"]),
+            "tests/test_handin.py", "tests/test_totals.py"]),
     ]
     for n in range(1, last):
         plan.append((f"grade lab {n} (own tests)",
@@ -85,6 +87,8 @@ def steps() -> list[tuple[str, list[str]]]:
                  make("check-grader", "RUNS=2")))
     plan.append(("handout check", make("check-handout")))
     plan.append(("gradescope autograder, lab 2", make("check-gradescope")))
+    plan.append(("no IPv6 on the loopback: labs 2, 4, 6",
+                 make("check-no-ipv6")))
     plan.append(("format check", make("format-check")))
     plan.append(("clang-tidy", make("tidy")))
     plan.append(("slides: render, check each deck",

@@ -6,7 +6,7 @@
 
 # The goals that need the reference in solutions/ (the Makefile checks).
 KIT_GOALS := test check-grader kitcheck handout release gradescope batch \
-             check-handout check-gradescope check-batch slowloris
+             check-handout check-gradescope check-batch check-no-ipv6 slowloris
 .PHONY: $(KIT_GOALS) diff format-check tidy bench bench-deps fuzz slides slides-check
 
 # --- For instructors, and the kit's own checks
@@ -50,6 +50,9 @@ check-handout: ## the handout holds no solution, builds, and scores 0
 
 check-gradescope: ## run_autograder on sample submissions (LAB=2 default)
 	$(PYTHON) tests/check_gradescope.py $(if $(LAB),--lab $(LAB))
+
+check-no-ipv6: ## the reference at full marks in a namespace whose loopback has no IPv6
+	$(PYTHON) tests/check_no_ipv6.py
 
 check-batch: ## batch grading of sample submissions, sandboxed (as root)
 	$(PYTHON) tests/check_batch.py $(if $(LAB),--lab $(LAB))

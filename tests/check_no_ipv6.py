@@ -1,0 +1,89 @@
+#!/usr/bin/python3
+"""check_no_ipv6.py - the reference keeps full marks where the loopback has
+no IPv6 (`make check-no-ipv6`, a step of `make test`).
+
+Container platforms often run without IPv6. This check makes such a
+machine: a network namespace of its own (`unshare -rn`, which needs no
+root where unprivileged user namespaces are allowed), its lo up, IPv6 off
+on it (`sysctl -w net.ipv6.conf.lo.disable_ipv6=1`). In it, the reference
+is graded: lab 2 cumulatively (its ipv6_origin test must be reported not
+applicable, its points out of the total), and labs 4 and 6 on their own
+tests (their tunnels and blocklists name [::1]). Each run must exit 0 with
+FULL=1, fail nothing, and grade full marks of what applies.
+Prints a table and "N passed, N failed"; exits 1 on any failure.
+Usage: python3 tests/check_no_ipv6.py
+"""
+from __future__ import annotations
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import checktable
+
+ROOT = Path(__file__).resolve().parent.parent
+NO_IPV6 = "ip link set lo up && sysctl -q -w net.ipv6.conf.lo.disable_ipv6=1" \
+          ' && exec "$@"'
+RUNS = {   # lab -> (make grade's extra words, tests that must be N/A)
+    2: ((), ("ipv6_origin",)),
+    4: (("OWN=1",), ()),
+    6: (("OWN=1",), ()),
+}
+GRADE_LINE = re.compile(r"^Grade \([^)]*\): ([\d.]+)/(\d+)$", re.M)
+TIME_LIMIT = 600   # seconds one lab's grading may take
+
+
+def without_ipv6(argv: list[str]) -> list[str]:
+    """argv run in a new network namespace whose lo has no IPv6."""
+    return ["unshare", "-rn", "--", "sh", "-c", NO_IPV6, "sh", *argv]
+
+
+def make(*words: str) -> list[str]:
+    """A make command of the kit, quiet."""
+    return ["make", "-s", "--no-print-directory", "-C", str(ROOT), *words]
+
+
+def problems_of(lab: int, status: int, output: str,
+                skipped: tuple[str, ...]) -> list[str]:
+    """What is wrong with one lab's grading without IPv6."""
+    problems = [] if status == 0 else [f"make grade exited {status}"]
+    tail = output.strip().splitlines()[-1:] or ["(no output)"]
+    if not re.match(r"\d+ passed, 0 failed", tail[0]):
+        problems.append(f"last line: {tail[0]}")
+    grade = GRADE_LINE.search(output)
+    if grade is None or float(grade[1]) != float(grade[2]):
+        problems.append(f"not full marks: {grade[0] if grade else 'no grade'}")
+    for name in skipped:
+        if not re.search(rf"^N/A .*{name}: not applicable here", output,
+                         re.M):
+            problems.append(f"{name} was not reported not applicable")
+    return problems
+
+
+def check(lab: int) -> list[str]:
+    """Grade the reference of lab without IPv6; the problems found."""
+    extra, skipped = RUNS[lab]
+    built = subprocess.run(make("SOL=1", "lab", f"LAB={lab}"),
+                           capture_output=True, text=True)
+    if built.returncode != 0:
+        return [f"the reference of lab {lab} did not build:",
+                built.stdout + built.stderr]
+    run = subprocess.run(
+        without_ipv6(make("SOL=1", "FULL=1", "grade", f"LAB={lab}", *extra)),
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        errors="replace", timeout=TIME_LIMIT)
+    problems = problems_of(lab, run.returncode, run.stdout, skipped)
+    return problems + ([run.stdout[-3000:]] if problems else [])
+
+
+def main() -> int:
+    """Check each lab of RUNS; print the table; exit 1 on any failure."""
+    checks: list[checktable.Check] = []
+    for lab in RUNS:
+        checks.append((f"no IPv6: lab {lab} reference", check(lab)))
+        checktable.print_row(*checks[-1])
+    return checktable.summary(checks)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
