@@ -4,7 +4,8 @@
 # (labs/); GIVEN=K stages 1..K from a reference an instructor released;
 # SAN=asan|tsan a sanitizer build. make grade: T=name one test, V=1 each
 # step as it happens, VALGRIND=1, OWN=1 stage N's tests only, STRETCH=2
-# doubled time limits, JSON=file Gradescope's results, AUTOLAB=1.
+# doubled time limits, JSON=file Gradescope's results, PL=file
+# PrairieLearn's, AUTOLAB=1 Autolab's score line.
 
 $(if $(filter Linux,$(shell uname -s)),,$(error the kit needs Linux (sockets, /proc, Debian packages)))
 
@@ -23,7 +24,7 @@ PYTHON   ?= /usr/bin/python3
 
 STAGES   := $(notdir $(wildcard labs/[0-9][0-9]-*))
 LAB_NAME := $(filter $(shell printf '%02d' '$(LAB)' 2>/dev/null)-%,$(STAGES))
-$(if $(filter lab path grade diff gradescope,$(MAKECMDGOALS)),$(if $(LAB_NAME),,\
+$(if $(filter lab path grade diff gradescope prairielearn autolab,$(MAKECMDGOALS)),$(if $(LAB_NAME),,\
     $(error say which stage: LAB=1 to LAB=$(words $(STAGES)))))
 SRC      := $(if $(SOL),solutions,labs)
 BUILD    := build/$(or $(SAN),debug)
@@ -91,6 +92,7 @@ unit: $(UNITS) ## build and run the unit tests against your files
 
 GRADE_FLAGS = $(if $(SAN),--sanitizer $(SAN)) $(if $(VALGRIND),--valgrind) \
               $(if $(T),--only $(T)) $(if $(JSON),--json $(JSON)) \
+              $(if $(PL),--prairielearn $(PL)) \
               $(if $(OWN),--own) $(if $(FULL),--require-full) $(if $(V),-v) \
               $(if $(AUTOLAB),--autolab) $(if $(STRETCH),--stretch $(STRETCH)) \
               $(if $(SOL)$(GIVEN),--make-flags '$(strip $(if $(SOL),SOL=1) \

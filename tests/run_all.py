@@ -19,8 +19,9 @@ Steps (see docs/ARCHITECTURE.md, "What make test runs"):
      grader check: every known-buggy variant in tests/mutants is caught,
      and the reference passes twice with a core kept busy;
   7. the handout check: the students' tarball holds no solution, builds,
-     and its starters score 0; the Gradescope autograder of lab 2 on
-     sample submissions (full marks, 0, a build that fails); the
+     and its starters score 0; the Gradescope, PrairieLearn and Autolab
+     autograders of lab 2 on sample submissions (full marks, 0, a build
+     that fails), giving the same points for every test; the
      reference at full marks where the loopback has no IPv6 (its
      IPv6 test not applicable);
   8. the house format (clang-format) and clang-tidy's checks;
@@ -86,7 +87,8 @@ def steps() -> list[tuple[str, list[str]]]:
     plan.append(("grader check: variants, 2 reference runs",
                  make("check-grader", "RUNS=2")))
     plan.append(("handout check", make("check-handout")))
-    plan.append(("gradescope autograder, lab 2", make("check-gradescope")))
+    plan.append(("gradescope, prairielearn, autolab graders, lab 2",
+                 make("check-platforms")))
     plan.append(("no IPv6 on the loopback: labs 2, 4, 6",
                  make("check-no-ipv6")))
     plan.append(("format check", make("format-check")))

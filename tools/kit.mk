@@ -6,6 +6,7 @@
 
 # The goals that need the reference in solutions/ (the Makefile checks).
 KIT_GOALS := test check-grader kitcheck handout release gradescope batch \
+             prairielearn autolab check-platforms \
              check-handout check-gradescope check-batch check-no-ipv6 slowloris
 .PHONY: $(KIT_GOALS) diff format-check tidy bench bench-deps fuzz slides slides-check
 
@@ -38,8 +39,18 @@ handout: ## the students' tarball of stages 1..LAB (default all), no reference
 release: ## the reference of stages 1..LAB, for students who missed them
 	$(PYTHON) tools/release.py --lab $(or $(LAB),$(error say which: LAB=K))
 
-gradescope: ## Gradescope's autograder zip for lab LAB
-	$(PYTHON) tools/gradescope_zip.py --lab $(or $(LAB),$(error say which: LAB=N))
+# The graders' packages: LAB=N, and OWN=1 (the stage's own tests, out of
+# 100), GIVEN=K (stages 1..K from the reference), TIMEOUT=seconds.
+GRADER_FLAGS = --lab $(or $(LAB),$(error say which: LAB=N)) $(if $(OWN),--own) \
+               $(if $(GIVEN),--given $(GIVEN)) $(if $(TIMEOUT),--time-limit $(TIMEOUT))
+gradescope: ## Gradescope's autograder zip for lab LAB [OWN=1] [GIVEN=K] [TIMEOUT=s]
+	$(PYTHON) tools/graders.py gradescope $(GRADER_FLAGS)
+
+prairielearn: ## PrairieLearn's external grader (a question's tests/) for lab LAB
+	$(PYTHON) tools/graders.py prairielearn $(GRADER_FLAGS)
+
+autolab: ## Autolab's autograde.tar and autograde-Makefile for lab LAB
+	$(PYTHON) tools/graders.py autolab $(GRADER_FLAGS)
 
 batch: ## grade a folder of submissions to a CSV: DIR=d [LAB=N] [JOBS=2]
 	$(PYTHON) tools/batch.py $(or $(DIR),$(error say which folder: DIR=submissions/)) \
@@ -49,7 +60,10 @@ check-handout: ## the handout holds no solution, builds, and scores 0
 	$(PYTHON) tests/check_handout.py
 
 check-gradescope: ## run_autograder on sample submissions (LAB=2 default)
-	$(PYTHON) tests/check_gradescope.py $(if $(LAB),--lab $(LAB))
+	$(PYTHON) tests/check_platforms.py --platform gradescope $(if $(LAB),--lab $(LAB))
+
+check-platforms: ## Gradescope, PrairieLearn, Autolab on samples: same points (LAB=2)
+	$(PYTHON) tests/check_platforms.py $(if $(LAB),--lab $(LAB))
 
 check-no-ipv6: ## the reference at full marks in a namespace whose loopback has no IPv6
 	$(PYTHON) tests/check_no_ipv6.py

@@ -4,7 +4,7 @@ The stages (found from labs/NN-name), the files a student writes, and the
 tree a student or an autograder receives: every file of the kit except the
 instructor's own (the reference in solutions/, the known-buggy variants,
 the tools that need them), cut to the stages 01..N when asked. Used by
-handout.py, release.py, handin.py, gradescope_zip.py and batch.py.
+handout.py, release.py, handin.py, graders.py and batch.py.
 """
 from __future__ import annotations
 import argparse
@@ -28,12 +28,13 @@ STAGE_FILE = re.compile(r"^(?:lab|stage|proxy)?(\d\d)(?=[-_.])")
 # of it, and the tools that read them or build what students get.
 PRIVATE = ("solutions/", "tests/mutants/", ".ci/",
            # the tools that build what students and graders get
-           "tools/handout.py", "tools/release.py", "tools/gradescope_zip.py",
-           "tools/gradescope/", "tools/batch.py", "tools/sandbox.py",
+           "tools/handout.py", "tools/release.py", "tools/graders.py",
+           "tools/gradescope/", "tools/prairielearn/", "tools/autolab/",
+           "tools/batch.py", "tools/sandbox.py",
            # the kit's self-checks, which need the reference
            "tests/check_grader.py", "tests/kitcheck.py", "tests/run_all.py",
            "tests/ctokens.py", "tests/check_handout.py",
-           "tests/check_gradescope.py", "tests/samples.py",
+           "tests/check_platforms.py", "tests/samples.py",
            "tests/check_batch.py", "tests/checktable.py",
            "tests/check_no_ipv6.py", "tests/test_totals.py")
 

@@ -153,21 +153,15 @@ def build_errors(log: Path) -> str:
     return "\n".join(said[:BUILD_LOG_LINES])
 
 
-def unbuilt(tests: list[harness.Test], log: Path,
+def unbuilt(tests: list[harness.Test],
             options: harness.Options) -> list[harness.Result]:
-    """Every test failed at 0 because the build failed; the first says
-    what the compiler said, the others point to it."""
-    results = []
-    for test in tests:
-        detail = build_errors(log) if not results else ""
-        where = "" if not results else f" (its messages are under " \
-            f"{tests[0].number} {tests[0].name})"
-        failure = hints.Failure(hints.NOT_BUILT, "the build failed: "
-                                f"nothing was graded{where}", detail)
-        results.append(harness.Result(
-            test, failure, 0.0, [], [harness.make_command(test, options)],
-            options.seed))
-    return results
+    """Every test failed at 0 because the build failed (its messages are
+    said once, before the results)."""
+    return [harness.Result(
+        test, hints.Failure(hints.NOT_BUILT, "the build failed: nothing was "
+                            "graded (the compiler's messages are above)"),
+        0.0, [], [harness.make_command(test, options)], options.seed)
+        for test in tests]
 
 
 def run_all(tests: list[harness.Test], titles: dict[int, str],
@@ -176,8 +170,7 @@ def run_all(tests: list[harness.Test], titles: dict[int, str],
     """Run the tests (or, after a failed build, fail them all), printing
     each row as it ends and appending it to results."""
     table = report.Table(titles, sys.stdout.isatty())
-    done = unbuilt(tests, args.build_failed, options) \
-        if args.build_failed else (harness.run_test(t, options) for t in tests)
+    done = unbuilt(tests, options) if args.build_failed else (harness.run_test(t, options) for t in tests)
     for result in done:
         results.append(result)
         table.add(result)
@@ -188,12 +181,22 @@ def write_results(args: argparse.Namespace, results: list[harness.Result],
                   mode: report.Mode, seconds: float,
                   crash: str | None = None) -> None:
     """Write the results files the command line asks for."""
+    preface = build_preface(args)
     if args.json:
         report.write_json(args.json, report.results_json(
-            results, mode, seconds, crash))
+            results, mode, seconds, crash, preface))
     if args.prairielearn:
         report.write_json(args.prairielearn,
-                          report.prairielearn_json(results, mode))
+                          report.prairielearn_json(results, mode, preface))
+
+
+def build_preface(args: argparse.Namespace) -> str:
+    """What the results say first: after a failed build, the compiler's
+    messages (once); else nothing."""
+    if not args.build_failed:
+        return ""
+    return "The build failed: every test scores 0. The compiler said:\n" + \
+        report.indent(build_errors(args.build_failed))
 
 
 def grade(tests: list[harness.Test], titles: dict[int, str],
@@ -203,8 +206,11 @@ def grade(tests: list[harness.Test], titles: dict[int, str],
     started = time.monotonic()
     mode = report.Mode(options.graded_lab, args.own)
     try:
+        if args.build_failed:
+            print(build_preface(args) + "\n", flush=True)
         run_all(tests, titles, options, args, results)
-        report.print_failures(results, sys.stdout.isatty())
+        if not args.build_failed:
+            report.print_failures(results, sys.stdout.isatty())
         print(report.totals(results, mode), flush=True)
     except BaseException:
         write_results(args, results, mode, time.monotonic() - started,

@@ -202,6 +202,11 @@ def totals(results: list[Result], mode: Mode) -> str:
     return "\n".join(lines)
 
 
+def overall(results: list[Result], mode: Mode, preface: str) -> str:
+    """A results file's output: the preface, if any, then the totals."""
+    return "\n\n".join(filter(None, [preface, totals(results, mode)]))
+
+
 def result_text(result: Result) -> str:
     """What a platform shows for one test: passed, the failure, or why it
     could not run here."""
@@ -246,12 +251,12 @@ def summary_data(results: list[Result], mode: Mode) -> dict:
 
 
 def results_json(results: list[Result], mode: Mode, seconds: float,
-                 crash: str | None = None) -> dict:
+                 crash: str | None = None, preface: str = "") -> dict:
     """The Gradescope results.json object (its score is the grade in the
     mode); crash is the traceback when the grader failed before it
-    finished."""
+    finished; preface goes before the totals (a failed build's messages)."""
     tests = [test_entry(r) for r in results]
-    output = totals(results, mode)
+    output = overall(results, mode, preface)
     if crash is not None:
         note = f"The grader crashed or was stopped after {len(results)} " \
                f"tests; the scores are for those tests only.\n{crash}"
@@ -264,14 +269,16 @@ def results_json(results: list[Result], mode: Mode, seconds: float,
             "extra_data": summary_data(results, mode), "tests": tests}
 
 
-def prairielearn_json(results: list[Result], mode: Mode) -> dict:
+def prairielearn_json(results: list[Result], mode: Mode,
+                      preface: str = "") -> dict:
     """PrairieLearn's external grader results: score from 0 to 1 (the
-    grade over what the mode is out of), one entry per test."""
+    grade over what the mode is out of), one entry per test; preface goes
+    before the totals."""
     out_of = mode.out_of(results)
     return {"gradable": True,
             "score": round(mode.grade(results) / out_of, 4) if out_of else 0,
             "message": mode.describe(results),
-            "output": totals(results, mode),
+            "output": overall(results, mode, preface),
             "extra_data": summary_data(results, mode),
             "tests": [{"name": f"{r.test.number} {r.test.name}",
                        "description": r.test.sentence,

@@ -505,6 +505,8 @@ class CommandLineTest(unittest.TestCase):
         self.assertEqual({t["points"] for t in data["tests"]}, {0})
         self.assertEqual(data["score"], 0)
         self.assertEqual(text.count("expected ';'"), 1)
+        self.assertIn("expected ';'", data["output"])
+        self.assertNotIn("expected ';'", data["tests"][0]["output"])
         self.assertNotIn("cc -c echo.c", text)
 
 
