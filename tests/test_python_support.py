@@ -144,7 +144,8 @@ def problems(source: str, name: str = "<source>") -> list[str]:
 
 def kit_python_files() -> list[Path]:
     listed = subprocess.run(
-        ["git", "ls-files", "*.py", "tools/gradescope/run_autograder"],
+        ["git", "ls-files", "*.py", "tools/gradescope/run_autograder",
+         "tools/prairielearn/run", "tools/autolab/run"],
         cwd=kitfiles.ROOT, stdout=subprocess.PIPE, text=True, check=False)
     names = listed.stdout.split() if listed.returncode == 0 else \
         [str(p.relative_to(kitfiles.ROOT))
