@@ -21,7 +21,9 @@ Steps (see docs/ARCHITECTURE.md, "What make test runs"):
   7. the handout check: the students' tarball holds no solution, builds,
      and its starters score 0; the Gradescope, PrairieLearn and Autolab
      autograders of lab 2 on sample submissions (full marks, 0, a build
-     that fails), giving the same points for every test; the
+     that fails), giving the same points for every test; batch grading
+     of the samples (sandboxed when run as root) and its class report,
+     rendered by headless Chromium; the
      reference at full marks where the loopback has no IPv6 (its
      IPv6 test not applicable);
   8. the house format (clang-format) and clang-tidy's checks;
@@ -89,6 +91,8 @@ def steps() -> list[tuple[str, list[str]]]:
     plan.append(("handout check", make("check-handout")))
     plan.append(("gradescope, prairielearn, autolab graders, lab 2",
                  make("check-platforms")))
+    plan.append(("batch grading, lab 2, and its class report",
+                 make("check-batch")))
     plan.append(("no IPv6 on the loopback: labs 2, 4, 6",
                  make("check-no-ipv6")))
     plan.append(("format check", make("format-check")))

@@ -52,9 +52,10 @@ prairielearn: ## PrairieLearn's external grader (a question's tests/) for lab LA
 autolab: ## Autolab's autograde.tar and autograde-Makefile for lab LAB
 	$(PYTHON) tools/graders.py autolab $(GRADER_FLAGS)
 
-batch: ## grade a folder of submissions to a CSV: DIR=d [LAB=N] [JOBS=2]
+batch: ## grade a folder of submissions: DIR=d [LAB=N] [OWN=1] [GIVEN=K] [JOBS=2] [OUT=new dir]
 	$(PYTHON) tools/batch.py $(or $(DIR),$(error say which folder: DIR=submissions/)) \
-	    $(if $(LAB),--lab $(LAB)) $(if $(JOBS),--jobs $(JOBS))
+	    $(if $(LAB),--lab $(LAB)) $(if $(OWN),--own) $(if $(GIVEN),--given $(GIVEN)) \
+	    $(if $(JOBS),--jobs $(JOBS)) $(if $(OUT),--out $(OUT))
 
 check-handout: ## the handout holds no solution, builds, and scores 0
 	$(PYTHON) tests/check_handout.py
