@@ -57,7 +57,7 @@ batch: ## grade a folder of submissions: DIR=d [LAB=N] [OWN=1] [GIVEN=K] [JOBS=2
 	    $(if $(LAB),--lab $(LAB)) $(if $(OWN),--own) $(if $(GIVEN),--given $(GIVEN)) \
 	    $(if $(JOBS),--jobs $(JOBS)) $(if $(OUT),--out $(OUT))
 
-check-handout: ## the handout holds no solution, builds, and scores 0
+check-handout: ## the handout (and graders) hold no solution or guide, build, score 0
 	$(PYTHON) tests/check_handout.py
 
 check-gradescope: ## run_autograder on sample submissions (LAB=2 default)
@@ -110,10 +110,14 @@ fuzz: $(FUZZ_NAMES:%=$(FUZZ_DIR)/fuzz_%) ## fuzz the parsers, FUZZ_SECONDS each 
 slowloris: $(REFERENCE) ## a client is served while 500 slow clients hold connections
 	$(PYTHON) tests/slowloris.py --proxy $(REFERENCE)
 
+BENCH_NEEDED = @test -f bench/bench.py || { echo "make bench: bench/ is in \
+	the instructor's copy of the kit only"; exit 1; }
 bench-deps: ## install what make bench uses: wrk, nginx, tinyproxy, squid
+	$(BENCH_NEEDED)
 	@PYTHON=$(PYTHON) sh tools/deps.sh bench
 
 bench: ## the reference against nginx direct, tinyproxy and squid (FULL=1: more)
+	$(BENCH_NEEDED)
 	$(PYTHON) bench/bench.py $(if $(FULL),--full)
 
 # Lecture decks: every slides/NN-name.md, rendered by Marp (its version
@@ -166,5 +170,5 @@ SOL_NEEDED  := $(sort $(if $(filter run $(KIT_GOALS),$(MAKECMDGOALS)),$(STAGES))
                  $(if $(filter diff,$(MAKECMDGOALS)),$(LAB_NAME)))
 SOL_MISSING := $(strip $(foreach s,$(SOL_NEEDED),$(if $(wildcard solutions/$(s)/*.c),,$(s))))
 ifneq ($(SOL_MISSING),)
-$(error this needs the reference of $(SOL_MISSING) in solutions/, which this copy of the kit does not have (INSTRUCTORS.md, "Releasing a solution"))
+$(error this needs the reference of $(SOL_MISSING) in solutions/, which this copy of the kit does not have (an instructor gives stages 1..K with make release LAB=K))
 endif

@@ -30,6 +30,9 @@ STAGE_FILE = re.compile(r"^(?:lab|stage|proxy)?(\d\d)(?=[-_.])")
 # What only an instructor has: the reference, the variants that are diffs
 # of it, and the tools that read them or build what students get.
 PRIVATE = ("solutions/", "tests/mutants/", ".ci/",
+           # the course guide (with the table of classic mistakes and the
+           # test that catches each) and the benchmark's tools
+           "INSTRUCTORS.md", "bench/",
            # the tools that build what students and graders get
            "tools/handout.py", "tools/release.py", "tools/graders.py",
            "tools/gradescope/", "tools/prairielearn/", "tools/autolab/",
