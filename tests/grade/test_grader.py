@@ -233,7 +233,8 @@ class ProgramTest(unittest.TestCase):
     def test_after_an_ignored_sigterm_programs_are_killed_fast(self) -> None:
         procs._ignores_sigterm.clear()
         self.addCleanup(procs._ignores_sigterm.clear)
-        stubborn = LISTEN + "trap '' TERM; sleep 30 & wait"
+        # the trap first: set after "listening", SIGTERM could come before
+        stubborn = "trap '' TERM; " + LISTEN + "sleep 30 & wait"
         out = io.StringIO()
         for grace_passes, note_count in ((True, 1), (False, 1)):
             program = shell(stubborn, grace=1.0)
