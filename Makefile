@@ -5,7 +5,8 @@
 # SAN=asan|tsan a sanitizer build. make grade: T=name one test, V=1 each
 # step as it happens, VALGRIND=1, OWN=1 stage N's tests only, STRETCH=2
 # doubled time limits, JSON=file Gradescope's results, PL=file
-# PrairieLearn's, AUTOLAB=1 Autolab's score line.
+# PrairieLearn's, AUTOLAB=1 Autolab's score line (with any of these three a
+# failed build is graded too: every test at 0).
 
 $(if $(filter Linux,$(shell uname -s)),,$(error the kit needs Linux (sockets, /proc, Debian packages)))
 
@@ -97,8 +98,21 @@ GRADE_FLAGS = $(if $(SAN),--sanitizer $(SAN)) $(if $(VALGRIND),--valgrind) \
               $(if $(AUTOLAB),--autolab) $(if $(STRETCH),--stretch $(STRETCH)) \
               $(if $(SOL)$(GIVEN),--make-flags '$(strip $(if $(SOL),SOL=1) \
                   $(if $(GIVEN),GIVEN=$(GIVEN)))')
-grade: $(addprefix $(BIN)/,$(wordlist 1,$(or $(call num_of,$(LAB_NAME)),1),$(STAGES))) ## grade stage LAB and the stages before it (OWN=1: its own tests, out of 100)
-	$(PYTHON) tests/grade/grade.py --lab $(LAB) --bin-dir $(BIN) $(strip $(GRADE_FLAGS))
+GRADE_PROGS = $(addprefix $(BIN)/,$(wordlist 1,$(or $(call num_of,$(LAB_NAME)),1),$(STAGES)))
+GRADE       = $(PYTHON) tests/grade/grade.py --lab $(LAB) --bin-dir $(BIN) $(strip $(GRADE_FLAGS))
+BUILD_LOG   = $(BUILD)/grade-build.log
+ifeq ($(JSON)$(PL)$(AUTOLAB),)
+grade: $(GRADE_PROGS) ## grade stage LAB and the stages before it (OWN=1: its own tests, out of 100)
+	$(GRADE)
+else
+# A platform reads the results (JSON=, PL=, AUTOLAB=1), so a build that
+# fails is graded too: every test at 0, the compiler's messages once.
+grade:
+	@mkdir -p $(BUILD); \
+	if $(MAKE) --no-print-directory $(GRADE_PROGS) >$(BUILD_LOG) 2>&1; then \
+	    cat $(BUILD_LOG); $(GRADE); \
+	else $(GRADE) --build-failed $(BUILD_LOG); fi
+endif
 
 run: deps $(REFERENCE) ## start the most advanced reference program on 127.0.0.1:8080
 	@printf '%s\n' "Starting $(REFERENCE) on 127.0.0.1:8080; Ctrl-C stops it." \

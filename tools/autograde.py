@@ -1,14 +1,14 @@
 """autograde.py - grade one submission the way every platform's grader does.
 
 Gradescope's run_autograder, PrairieLearn's and Autolab's entry points
-(tools/platforms/) and batch.py all come here, so every platform gives the
+(tools/gradescope/, tools/prairielearn/, tools/autolab/) and batch.py all come here, so every platform gives the
 same per-test points:
   1. the student's files go into a fresh copy of the kit (submission.py);
   2. `make grade` runs with the assignment's Settings (LAB, OWN=1,
      GIVEN=K), writing the results files the platform reads;
-  3. when make wrote none (the build failed), grade.py --build-failed
-     writes them instead: every test listed at 0, the compiler's messages
-     once.
+     when the build fails, `make grade` still writes them (grade.py
+     --build-failed: every test listed at 0, the compiler's messages
+     once).
 A platform's package holds grading.json (the Settings) beside kit/ (the
 kit of stages 1..N with the hidden tests, without the reference but the
 stages GIVEN takes from it); grade_submission() grades one submission
@@ -26,7 +26,7 @@ import kitfiles
 import submission
 
 PYTHON = "/usr/bin/python3"   # the Makefile's, which the kit is tested on
-UNBUILT = "build/unbuilt"     # --bin-dir of a run after a failed build
+UNBUILT = "build/unbuilt"     # --bin-dir of a run that builds nothing
 # run(argv, cwd) -> (exit status, or None when it ran out of time; output)
 Runner = Callable[[list[str], Path], "tuple[int | None, str]"]
 
@@ -78,13 +78,6 @@ class Outputs:
         if self.autolab:
             self.words.append("AUTOLAB=1")
 
-    def flags(self) -> list[str]:
-        """The same outputs as grade.py's options."""
-        return ["--json", str(self.gradescope),
-                *(["--prairielearn", str(self.prairielearn)]
-                  if self.prairielearn else []),
-                *(["--autolab"] if self.autolab else [])]
-
 
 def write_json(path: Path, data: dict) -> None:
     """Write data to path whole, or not at all."""
@@ -114,21 +107,17 @@ def local_run(timeout: float) -> Runner:
 
 def grade(kit: Path, settings: Settings, outputs: Outputs,
           run: Runner) -> tuple[str, str]:
-    """Build and grade the kit; (build, output): build is "ok", "failed"
-    or "timeout"; output is make's and the grader's (after a failed build,
-    the grader's alone: it quotes the compiler's messages)."""
+    """Build and grade the kit with `make grade`, which grades a failed
+    build too (every test at 0); (build, output): build is "ok", "failed"
+    or "timeout"; output is make's and the grader's."""
     status, output = run(["make", "--no-print-directory", "grade",
                           *settings.make_words(), *outputs.words], kit)
     if status is None:
         return "timeout", output
-    if outputs.gradescope.is_file():
-        return "ok", output
-    log = kit / "build.log"
-    log.write_text(output)
-    _, listed = run([PYTHON, "tests/grade/grade.py", *settings.grade_flags(),
-                     "--bin-dir", UNBUILT, "--build-failed", str(log),
-                     *outputs.flags()], kit)
-    return "failed", listed   # the compiler's messages once, not make's
+    if not outputs.gradescope.is_file():
+        return "failed", output   # not even grade.py ran: make says why
+    built = read_json(outputs.gradescope)["extra_data"]["built"]
+    return "ok" if built else "failed", output
 
 
 def given_line(line: str, given: int | None) -> str:

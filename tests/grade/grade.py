@@ -182,12 +182,15 @@ def write_results(args: argparse.Namespace, results: list[harness.Result],
                   crash: str | None = None) -> None:
     """Write the results files the command line asks for."""
     preface = build_preface(args)
+    built = {"built": not args.build_failed}
     if args.json:
-        report.write_json(args.json, report.results_json(
-            results, mode, seconds, crash, preface))
+        data = report.results_json(results, mode, seconds, crash, preface)
+        data["extra_data"].update(built)
+        report.write_json(args.json, data)
     if args.prairielearn:
-        report.write_json(args.prairielearn,
-                          report.prairielearn_json(results, mode, preface))
+        data = report.prairielearn_json(results, mode, preface)
+        data["extra_data"].update(built)
+        report.write_json(args.prairielearn, data)
 
 
 def build_preface(args: argparse.Namespace) -> str:
