@@ -157,7 +157,7 @@ $(SLIDES_OUT)/%.html: $(SLIDES_OUT)/%.md slides/theme.css $(DIAGRAMS) $(MARP_STA
 $(SLIDES_OUT)/%.pdf: $(SLIDES_OUT)/%.md slides/theme.css $(DIAGRAMS) $(MARP_STAMP)
 	CHROME_PATH=$(CHROMIUM) $(MARP) --pdf --allow-local-files $< -o $@
 
-slides-check: $(DIAGRAMS) $(MARP_STAMP) ## render every deck; no broken image, no empty slide
+slides-check: $(DIAGRAMS) $(MARP_STAMP) ## render every deck; no broken image, empty or overflowing slide
 	$(PYTHON) -m unittest tests/test_check_slides.py
 	$(PYTHON) tests/check_slides.py --marp '$(MARP)' \
 	    --diagrams $(SLIDES_OUT)/diagrams $(addprefix slides/,$(DECKS))

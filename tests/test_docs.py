@@ -1,8 +1,10 @@
-"""test_totals.py - INSTRUCTORS.md's table of totals matches the tests.
+"""test_docs.py - what the docs promise about the kit holds.
 
-The table under "Grading" gives each stage's own total and its cumulative
-one; an instructor sets LMS assignments from it, so it must be what
-tests/grade/grade.py grades. Run: python3 -m unittest tests/test_totals.py
+INSTRUCTORS.md's table under "Grading" gives each stage's own total and
+its cumulative one; an instructor sets LMS assignments from it, so it must
+be what tests/grade/grade.py grades. And its course plan promises a time
+estimate in every handout (labs/NN-name/README.md: a "Time: about" line).
+Run: python3 -m unittest tests/test_docs.py
 """
 from __future__ import annotations
 import re
@@ -44,6 +46,13 @@ class TotalsTest(unittest.TestCase):
                         if re.match(r"\d\d-", p.name))
         self.assertEqual(len(table), len(stages))
         self.assertEqual(table, graded(len(stages)))
+
+    def test_every_handout_has_a_time_estimate(self) -> None:
+        handouts = sorted((ROOT / "labs").glob("[0-9][0-9]-*/README.md"))
+        self.assertGreater(len(handouts), 1)
+        missing = [str(h.relative_to(ROOT)) for h in handouts
+                   if not re.search(r"^Time: about \d", h.read_text(), re.M)]
+        self.assertEqual(missing, [])
 
 
 if __name__ == "__main__":
