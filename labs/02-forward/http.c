@@ -18,6 +18,7 @@
 #include <strings.h>
 
 #include "http.h"
+#include "httpdate.h"
 #include "log.h"
 
 void http_request_init(struct http_request *req)
