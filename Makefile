@@ -5,7 +5,9 @@
 # SAN=asan|tsan a sanitizer build. make grade: T=name one test, V=1 each
 # step as it happens, TRACE=1 a timeline of each test (build/trace/),
 # VALGRIND=1, OWN=1 stage N's tests only, STRETCH=2 doubled time limits,
-# JSON=file Gradescope's results, AUTOLAB=1.
+# JSON=file Gradescope's results, PL=file PrairieLearn's, AUTOLAB=1
+# Autolab's score line (with any of these three a failed build is graded
+# too: every test at 0).
 
 $(if $(filter Linux,$(shell uname -s)),,$(error the kit needs Linux (sockets, /proc, Debian packages)))
 
@@ -24,7 +26,7 @@ PYTHON   ?= /usr/bin/python3
 
 STAGES   := $(notdir $(wildcard labs/[0-9][0-9]-*))
 LAB_NAME := $(filter $(shell printf '%02d' '$(LAB)' 2>/dev/null)-%,$(STAGES))
-$(if $(filter lab path grade diff gradescope,$(MAKECMDGOALS)),$(if $(LAB_NAME),,\
+$(if $(filter lab path grade diff gradescope prairielearn autolab,$(MAKECMDGOALS)),$(if $(LAB_NAME),,\
     $(error say which stage: LAB=1 to LAB=$(words $(STAGES)))))
 SRC      := $(if $(SOL),solutions,labs)
 BUILD    := build/$(or $(SAN),debug)
@@ -97,13 +99,27 @@ unit: $$(LAB_UNITS) ## run the unit tests against your files (LAB=N: stages 1..N
 
 GRADE_FLAGS = $(if $(SAN),--sanitizer $(SAN)) $(if $(VALGRIND),--valgrind) \
               $(if $(T),--only $(T)) $(if $(JSON),--json $(JSON)) \
+              $(if $(PL),--prairielearn $(PL)) \
               $(if $(OWN),--own) $(if $(FULL),--require-full) $(if $(V),-v) \
               $(if $(AUTOLAB),--autolab) $(if $(STRETCH),--stretch $(STRETCH)) \
               $(if $(TRACE),--trace build/trace) \
               $(if $(SOL)$(GIVEN),--make-flags '$(strip $(if $(SOL),SOL=1) \
                   $(if $(GIVEN),GIVEN=$(GIVEN)))')
-grade: $(addprefix $(BIN)/,$(wordlist 1,$(or $(call num_of,$(LAB_NAME)),1),$(STAGES))) ## grade stage LAB (and the stages before it)
-	$(PYTHON) tests/grade/grade.py --lab $(LAB) --bin-dir $(BIN) $(strip $(GRADE_FLAGS))
+GRADE_PROGS = $(addprefix $(BIN)/,$(wordlist 1,$(or $(call num_of,$(LAB_NAME)),1),$(STAGES)))
+GRADE       = $(PYTHON) tests/grade/grade.py --lab $(LAB) --bin-dir $(BIN) $(strip $(GRADE_FLAGS))
+BUILD_LOG   = $(BUILD)/grade-build.log
+ifeq ($(JSON)$(PL)$(AUTOLAB),)
+grade: $(GRADE_PROGS) ## grade stage LAB and the stages before it (OWN=1: its own tests, out of 100)
+	$(GRADE)
+else
+# A platform reads the results (JSON=, PL=, AUTOLAB=1), so a build that
+# fails is graded too: every test at 0, the compiler's messages once.
+grade:
+	@mkdir -p $(BUILD); \
+	if $(MAKE) --no-print-directory $(GRADE_PROGS) >$(BUILD_LOG) 2>&1; then \
+	    cat $(BUILD_LOG); $(GRADE); \
+	else $(GRADE) --build-failed $(BUILD_LOG); fi
+endif
 
 run: deps $(REFERENCE) ## start the most advanced reference program on 127.0.0.1:8080
 	@printf '%s\n' "Starting $(REFERENCE) on 127.0.0.1:8080; Ctrl-C stops it." \

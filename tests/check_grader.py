@@ -100,7 +100,7 @@ def failed_tests(scratch: Path, lab: int, only: str | None,
         return None
     tests = json.loads(results.read_text())["tests"]
     shutil.rmtree(results.parent)
-    return {t["name"] for t in tests if t["status"] == "failed"}
+    return {t["name"] for t in tests if t.get("status") == "failed"}
 
 
 def judge(variant: Variant, scratch: Path) -> tuple[str, str]:

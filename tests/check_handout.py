@@ -5,6 +5,11 @@
 Builds the handout of every stage (handout.py) in a scratch directory and
 checks, each a row of the table:
   private   no private file (kitfiles.PRIVATE) and no solutions/ inside;
+  instructor  neither the handout nor any grader's package (graders.py:
+            Gradescope, PrairieLearn, Autolab) holds instructor material:
+            no private file (INSTRUCTORS.md, bench/, ...) and no file
+            naming a variant of tests/mutants (the table of classic
+            mistakes);
   leaks     no function body of solutions/*/*.c appears in any file of the
             tarball, compared as token streams (ctokens.py: comments and
             white space dropped, so reformatting does not hide a copy).
@@ -36,11 +41,14 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import zipfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
+import autograde  # noqa: E402
 import checktable  # noqa: E402
 import ctokens  # noqa: E402
+import graders  # noqa: E402
 import handout  # noqa: E402
 import kitfiles  # noqa: E402
 import release  # noqa: E402
@@ -55,6 +63,54 @@ def tarball_texts(tarball: Path) -> dict[str, str]:
     with tarfile.open(tarball) as tar:
         return {m.name.split("/", 1)[1]: tar.extractfile(m).read().decode(
                     errors="replace") for m in tar.getmembers() if m.isfile()}
+
+
+def package_texts(platform: str, lab: int, scratch: Path) -> \
+        dict[str, str]:
+    """Every file of a platform's package under its kit/, by its path
+    inside kit/, as text."""
+    built = graders.build(platform, autograde.Settings(lab),
+                          scratch / platform)
+    archive = built / "autograde.tar" if built.is_dir() else built
+    if archive.name.endswith(".zip"):
+        with zipfile.ZipFile(archive) as zipped:
+            files = {i.filename: zipped.read(i) for i in zipped.infolist()
+                     if not i.is_dir()}
+    else:
+        with tarfile.open(archive) as tar:
+            files = {m.name: tar.extractfile(m).read()
+                     for m in tar.getmembers() if m.isfile()}
+    return {name.split("kit/", 1)[1]: data.decode(errors="replace")
+            for name, data in files.items() if "kit/" in name}
+
+
+def instructor_material(texts: dict[str, str], where: str) -> list[str]:
+    """Problems: private files, or files naming a known-buggy variant (the
+    mistakes table), among texts."""
+    variants = [p.stem for p in (kitfiles.ROOT / "tests" / "mutants")
+                .glob("*.patch")]
+    problems = [f"{where} holds {n}" for n in texts
+                if n.startswith(kitfiles.PRIVATE)]
+    problems += [f"{where}: {n} names the variant {v}"
+                 for n, text in texts.items() for v in variants if v in text]
+    if not texts:
+        problems.append(f"{where}: no file read")
+    return problems[:20]
+
+
+def check_instructor(texts: dict[str, str], last: int,
+                     scratch: Path) -> list[str]:
+    """Problems: instructor material in the handout or a grader's package;
+    and the check must find the mistakes table where it is."""
+    problems = instructor_material(texts, "the handout")
+    for platform in graders.PLATFORMS:
+        problems += instructor_material(
+            package_texts(platform, last, scratch), platform)
+    guide = {"INSTRUCTORS.md": (kitfiles.ROOT / "INSTRUCTORS.md").read_text()}
+    if len(instructor_material(guide, "planted")) < 2:
+        problems.append("the check does not see the mistakes table in "
+                        "INSTRUCTORS.md")
+    return problems
 
 
 def given_code(solution: Path) -> str:
@@ -167,7 +223,8 @@ def check_grade(tree: Path, last: int) -> list[str]:
     if not (tree / "results.json").is_file():
         return [failed_command(command, output)]
     data = json.loads((tree / "results.json").read_text())
-    passed = [t["name"] for t in data["tests"] if t["status"] != "failed"]
+    passed = [t["name"] for t in data["tests"]   # none: failed or N/A
+              if t.get("status", "failed") != "failed"]
     problems = [f"the starters scored {data['score']}, not 0"] \
         if data["score"] else []
     if passed:
@@ -180,7 +237,7 @@ def check_grade(tree: Path, last: int) -> list[str]:
 def check_guard(tree: Path) -> list[str]:
     """Problems if a target that needs solutions/ fails obscurely."""
     status, output = run(["make", "run"], tree)
-    if status != 0 and "solutions/" in output and "INSTRUCTORS.md" in output:
+    if status != 0 and "solutions/" in output and "make release" in output:
         return []
     return [failed_command(["make", "run"], output) +
             "\n    (expected: a message that solutions/ is missing)"]
@@ -221,6 +278,7 @@ def checks(scratch: Path, verbose: bool) -> list[tuple[str, list[str]]]:
     results = [("private", [f"holds {n}" for n in private]),
                ("leaks", leaks(texts, bodies)),
                ("planted", check_planted(texts, bodies)),
+               ("instructor", check_instructor(texts, last, scratch)),
                ("hidden", check_hidden(texts)),
                ("cut", check_cut(scratch))]
     if verbose:

@@ -8,7 +8,11 @@ as in build/slides/. A deck fails when:
   - Marp exits non-zero, writes no HTML, or the HTML holds no slide;
   - an image it shows is not a local file that exists, or an SVG that
     does not parse or draws nothing (Graphviz failed or was interrupted);
-  - a slide shows no text and no image.
+  - a slide shows no text and no image;
+  - a slide's content runs off its page, at the bottom or the right
+    (slide_overflow.py: laid out by headless Chromium);
+  - its first slide has no presenter note (an HTML comment that is not
+    a Marp directive): the lecture's plan, INSTRUCTORS.md promises one.
 Every problem is one line naming the deck, the slide and what is wrong.
 The last line is `N passed, N failed`, one check per deck. `make
 slides-check` runs it; tests/test_check_slides.py tests it.
@@ -24,12 +28,19 @@ import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
 
+import slide_overflow
+
 RENDER_TIMEOUT_S = 120
 SVG_NS = "{http://www.w3.org/2000/svg}"
 SVG_MARKS = {f"{SVG_NS}{tag}" for tag in
              ("text", "path", "polygon", "polyline", "ellipse", "rect")}
 BACKGROUND_URL = re.compile(r"url\(\s*[\"']?([^\"')]+)")
 SKIPPED_TAGS = {"header", "footer", "style", "script"}
+COMMENT = re.compile(r"<!--(.*?)-->", re.S)
+DIRECTIVE = re.compile(r"^\s*_?(?:theme|paginate|header|footer|class|"
+                       r"backgroundColor|backgroundImage|backgroundPosition|"
+                       r"backgroundRepeat|backgroundSize|color|size|style|"
+                       r"headingDivider|math|lang|title|transition)\s*:")
 
 
 class Slide:
@@ -122,6 +133,18 @@ def slide_problems(slide: Slide, site: Path) -> list[str]:
     return problems
 
 
+def note_problems(deck: Path) -> list[str]:
+    """A problem unless the deck's first slide has a presenter note."""
+    text = deck.read_text(errors="replace")
+    body = text.split("\n---\n", 1)[1] if text.startswith("---\n") else text
+    first = body.split("\n---\n", 1)[0]
+    notes = [c for c in COMMENT.findall(first)
+             if not all(DIRECTIVE.match(line)
+                        for line in c.strip().splitlines())]
+    return [] if notes else ["slide 1: no presenter note (an HTML comment: "
+                             "the lecture's plan and what to show live)"]
+
+
 def render(marp: list[str], deck: Path, site: Path) -> tuple[Path, str]:
     """Render deck to HTML in site; return the HTML path and Marp's words."""
     html = site / (deck.stem + ".html")
@@ -152,7 +175,8 @@ def deck_problems(marp: list[str], deck: Path, diagrams: Path) -> list[str]:
         if not parser.slides:
             return ["does not render: the HTML holds no slide"]
         return [p for slide in parser.slides.values()
-                for p in slide_problems(slide, site)]
+                for p in slide_problems(slide, site)] + \
+            slide_overflow.problems(marp, deck, site) + note_problems(deck)
 
 
 def main(argv: list[str]) -> int:

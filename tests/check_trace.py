@@ -11,18 +11,18 @@ check-trace).
 """
 from __future__ import annotations
 import re
-import struct
 import subprocess
 import sys
 import tempfile
-import zlib
 from pathlib import Path
+
+import pngcolours
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST = "detached_slow_origin"
 PAGE = ROOT / "build" / "trace" / f"3.1-{TEST}.html"
 SCREENSHOT = PAGE.with_suffix(".png")
-LANE_COLOURS = {"client": (0x1f, 0x6f, 0xb2), "origin": (0x2e, 0x8b, 0x57)}
+LANE_COLOURS = {"client": "#1f6fb2", "origin": "#2e8b57"}  # trace.COLOURS
 BROWSER_SECONDS = 60
 
 
@@ -51,49 +51,6 @@ def check_page() -> list[str]:
     return problems
 
 
-def pixels(png: bytes) -> set[tuple[int, int, int]]:
-    """The colours of an 8-bit RGB or RGBA PNG (filters undone)."""
-    width, height, depth, kind = struct.unpack(">IIBB", png[16:26])
-    if depth != 8 or kind not in (2, 6):
-        raise ValueError(f"PNG of bit depth {depth}, colour type {kind}")
-    step = 3 if kind == 2 else 4
-    data, at = bytearray(), 8
-    while at < len(png):
-        length, name = struct.unpack(">I4s", png[at:at + 8])
-        if name == b"IDAT":
-            data += png[at + 8:at + 8 + length]
-        at += 12 + length
-    raw = zlib.decompress(bytes(data))
-    stride = width * step
-    colours, previous = set(), bytearray(stride)
-    for row in range(height):
-        start = row * (stride + 1)
-        line = bytearray(raw[start + 1:start + 1 + stride])
-        unfilter(raw[start], line, previous, step)
-        colours.update(tuple(line[i:i + 3]) for i in range(0, stride, step))
-        previous = line
-    return colours
-
-
-def unfilter(kind: int, line: bytearray, above: bytearray, step: int) -> None:
-    """Undo a PNG row filter in place (RFC 2083 section 6)."""
-    for i in range(len(line)):
-        a = line[i - step] if i >= step else 0
-        b = above[i]
-        c = above[i - step] if i >= step else 0
-        if kind == 1:
-            line[i] = (line[i] + a) & 0xff
-        elif kind == 2:
-            line[i] = (line[i] + b) & 0xff
-        elif kind == 3:
-            line[i] = (line[i] + (a + b) // 2) & 0xff
-        elif kind == 4:
-            p = a + b - c
-            nearest = min((abs(p - a), 0, a), (abs(p - b), 1, b),
-                          (abs(p - c), 2, c))[2]
-            line[i] = (line[i] + nearest) & 0xff
-
-
 def check_render() -> list[str]:
     """Problems rendering the page in headless Chromium."""
     with tempfile.TemporaryDirectory(prefix="check-trace-") as profile:
@@ -104,10 +61,10 @@ def check_render() -> list[str]:
             capture_output=True, text=True, timeout=BROWSER_SECONDS)
     if not SCREENSHOT.is_file():
         return [f"chromium wrote no screenshot: {run.stderr[-600:]}"]
-    colours = pixels(SCREENSHOT.read_bytes())
+    colours = pngcolours.colours(SCREENSHOT)
     return [f"the screenshot ({SCREENSHOT}) shows no {lane} lane: colour "
-            f"#{'%02x%02x%02x' % rgb} not drawn"
-            for lane, rgb in LANE_COLOURS.items() if rgb not in colours]
+            f"{colour} not drawn"
+            for lane, colour in LANE_COLOURS.items() if not colours[colour]]
 
 
 def main() -> int:

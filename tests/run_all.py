@@ -19,8 +19,13 @@ Steps (see docs/ARCHITECTURE.md, "What make test runs"):
      grader check: every known-buggy variant in tests/mutants is caught,
      and the reference passes twice with a core kept busy;
   7. the handout check: the students' tarball holds no solution, builds,
-     and its starters score 0; the Gradescope autograder of lab 2 on
-     sample submissions (full marks, 0, a build that fails);
+     and its starters score 0; the Gradescope, PrairieLearn and Autolab
+     autograders of lab 2 on sample submissions (full marks, 0, a build
+     that fails), giving the same points for every test; batch grading
+     of the samples (sandboxed when run as root) and its class report,
+     rendered by headless Chromium; the
+     reference at full marks where the loopback has no IPv6 (its
+     IPv6 test not applicable);
   8. the house format (clang-format) and clang-tidy's checks;
   9. the slides: every deck renders with Marp, with no broken image and
      no empty slide (tests/check_slides.py, after its own tests); a
@@ -65,7 +70,7 @@ def steps() -> list[tuple[str, list[str]]]:
         ("grader and tools self-test", [
             SYSTEM_PYTHON, "-m", "unittest", "-v",
             "tests/grade/test_grader.py", "tests/test_python_support.py",
-            "tests/test_handin.py"]),
+            "tests/test_handin.py", "tests/test_docs.py"]),
     ]
     for n in range(1, last):
         plan.append((f"grade lab {n} (own tests)",
@@ -86,7 +91,12 @@ def steps() -> list[tuple[str, list[str]]]:
     plan.append(("grader check: variants, 2 reference runs",
                  make("check-grader", "RUNS=2")))
     plan.append(("handout check", make("check-handout")))
-    plan.append(("gradescope autograder, lab 2", make("check-gradescope")))
+    plan.append(("gradescope, prairielearn, autolab graders, lab 2",
+                 make("check-platforms")))
+    plan.append(("batch grading, lab 2, and its class report",
+                 make("check-batch")))
+    plan.append(("no IPv6 on the loopback: labs 2, 4, 6",
+                 make("check-no-ipv6")))
     plan.append(("format check", make("format-check")))
     plan.append(("clang-tidy", make("tidy")))
     plan.append(("slides: render, check each deck",

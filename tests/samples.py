@@ -6,7 +6,7 @@ Three students, as an instructor receives them:
   starter  the untouched starters, loose in a folder: score 0;
   broken   the starters in labs/NN-name/, one with a syntax error: the
            build fails, score 0.
-Used by check_gradescope.py and check_batch.py.
+Used by check_platforms.py and check_batch.py.
 """
 from __future__ import annotations
 import shutil

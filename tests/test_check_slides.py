@@ -1,6 +1,7 @@
 """Tests of tests/check_slides.py: it must pass a good deck and name the
-slide and the fault of a broken image, an unrendered SVG, an empty slide
-and a deck that does not render.
+slide and the fault of a broken image, an unrendered SVG, an empty slide,
+a slide whose content runs off the page, a first slide without a
+presenter note and a deck that does not render.
 
 Run from the top of the kit after `make slides-check` has installed Marp:
 python3 -m unittest tests/test_check_slides.py
@@ -21,6 +22,7 @@ MARP = [str(MARP_BIN), "--theme", "slides/theme.css"]
 FRONT = "---\nmarp: true\n---\n\n"
 GOOD_SVG = ('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
             '<text x="1" y="9">a</text></svg>')
+NOTE = "\n\n<!--\nThe plan of the lecture.\n-->"
 BLANK_SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>'
 
 
@@ -40,9 +42,12 @@ class CheckSlidesTest(unittest.TestCase):
         self.diagrams.mkdir()
         (self.diagrams / "good.svg").write_text(GOOD_SVG)
 
-    def deck(self, *slides: str) -> Path:
+    def deck(self, *slides: str, note: str = NOTE) -> Path:
+        """A deck of slides, its first with note after it."""
         path = self.root / "01-test.md"
-        path.write_text(FRONT + "\n\n---\n\n".join(slides) + "\n")
+        first = slides[0] + note
+        path.write_text(FRONT + "\n\n---\n\n".join((first, *slides[1:])) +
+                        "\n")
         return path
 
     def problems(self, deck: Path, marp: list[str] = MARP) -> list[str]:
@@ -80,6 +85,25 @@ class CheckSlidesTest(unittest.TestCase):
                     '<section id="2"><h1>Hi</h1></section>')
         slides = list(parser.slides.values())
         self.assertEqual([s.text for s in slides], [[], ["Hi"]])
+
+    def test_content_off_the_page_fails(self) -> None:
+        long = "## Too long\n\n" + "\n".join(f"- line {n}" for n in range(30))
+        wide = "## Too wide\n\n|" + " heading |" * 30 + "\n|" + "---|" * 30
+        deck = self.deck("# Title", long, "## Fits\n\n- one line", wide)
+        problems = self.problems(deck)
+        self.assertEqual(len(problems), 2, problems)
+        self.assertRegex(problems[0], r"^slide 2: runs [1-9]\d* px off the "
+                         r"bottom")
+        self.assertRegex(problems[1], r"^slide 4: runs .* [1-9]\d* px off "
+                         r"the right")
+
+    def test_first_slide_needs_a_presenter_note(self) -> None:
+        for note in ("", "\n\n<!-- _class: dense -->"):
+            with self.subTest(note=note):
+                self.assertEqual(
+                    self.problems(self.deck("# Title", "## Two", note=note)),
+                    ["slide 1: no presenter note (an HTML comment: the "
+                     "lecture's plan and what to show live)"])
 
     def test_marp_failing_is_a_render_failure(self) -> None:
         deck = self.deck("# Title")

@@ -17,6 +17,7 @@ import sys
 import tarfile
 import tempfile
 import unittest
+import zipfile
 from pathlib import Path
 from unittest import mock
 
@@ -144,7 +145,8 @@ def problems(source: str, name: str = "<source>") -> list[str]:
 
 def kit_python_files() -> list[Path]:
     listed = subprocess.run(
-        ["git", "ls-files", "*.py", "tools/gradescope/run_autograder"],
+        ["git", "ls-files", "*.py", "tools/gradescope/run_autograder",
+         "tools/prairielearn/run", "tools/autolab/run"],
         cwd=kitfiles.ROOT, stdout=subprocess.PIPE, text=True, check=False)
     names = listed.stdout.split() if listed.returncode == 0 else \
         [str(p.relative_to(kitfiles.ROOT))
@@ -217,19 +219,26 @@ HOSTILE = {
 }
 
 
-class SafeExtractTest(unittest.TestCase):
+class ArchiveTest(unittest.TestCase):
+    """A scratch folder to unpack hand-ins in."""
+
     def setUp(self) -> None:
         scratch = tempfile.TemporaryDirectory(prefix="kit-extract-")
         self.addCleanup(scratch.cleanup)
         self.scratch = Path(scratch.name)
 
-    def extract(self, data: bytes) -> Path:
-        tarball = self.scratch / "handin.tar.gz"
-        tarball.write_bytes(data)
+    def unpack(self, name: str, data: bytes) -> Path:
+        archive = self.scratch / name
+        archive.write_bytes(data)
         dest = self.scratch / "dest"
         dest.mkdir(exist_ok=True)
-        kitfiles.safe_extract(tarball, dest)
+        kitfiles.unpack_archive(archive, dest)
         return dest
+
+
+class SafeExtractTest(ArchiveTest):
+    def extract(self, data: bytes) -> Path:
+        return self.unpack("handin.tar.gz", data)
 
     def each_python(self):
         """Run the body with tarfile's filters, where this Python has them,
@@ -281,6 +290,43 @@ class SafeExtractTest(unittest.TestCase):
         self.assertEqual(len(notes), 1, notes)
         self.assertIn("handin.tar.gz: not unpacked", notes[0])
         self.assertIn("outside the folder", notes[0])
+
+
+
+def zip_with(*members: tuple[str, bytes, int]) -> bytes:
+    """A zip of (name, data, unix mode) members."""
+    data = io.BytesIO()
+    with zipfile.ZipFile(data, "w") as archive:
+        for name, content, mode in members:
+            info = zipfile.ZipInfo(name)
+            info.external_attr = mode << 16
+            archive.writestr(info, content)
+    return data.getvalue()
+
+
+class SafeUnzipTest(ArchiveTest):
+    def unzip(self, data: bytes) -> Path:
+        return self.unpack("handin.zip", data)
+
+    def test_refuses_members_that_leave_the_folder_or_link(self) -> None:
+        for name, mode in (("/tmp/kit-escape", 0o100644),
+                           ("a/../../kit-escape", 0o100644),
+                           ("out", 0o120777)):
+            with self.subTest(name=name), \
+                    self.assertRaises(kitfiles.UnsafeArchive):
+                self.unzip(zip_with(("handin/echo.c", b"int x;\n",
+                                     0o100644), (name, b"../..", mode)))
+            self.assertFalse((self.scratch / "dest" / "handin").exists())
+
+    def test_unpacks_a_zipped_hand_in_the_graders_find(self) -> None:
+        folder = self.scratch / "submission"
+        folder.mkdir()
+        (folder / "handin.zip").write_bytes(zip_with(
+            ("labs/01-echo/echo.c", b"int x;\n", 0o100644)))
+        roots, notes = submission.unpack(folder, self.scratch / "unpacked")
+        self.assertEqual(notes, [])
+        self.assertEqual(submission.find(roots, "01-echo", "echo.c", False)
+                         .read_bytes(), b"int x;\n")
 
 
 if __name__ == "__main__":

@@ -4,12 +4,18 @@
 # Idempotent: when everything is installed it only says so. It installs
 # with apt-get as root, or through sudo; where neither is possible it stops
 # and prints the one command to run. `make deps` and `make test` call it.
-# Usage: sh tools/deps.sh [bench]   (bench adds the benchmark's packages)
+# Usage: sh tools/deps.sh [grading|bench]
+#   grading: only what `make grade` needs (the graders' images: setup.sh);
+#   bench: everything, and the benchmark's packages.
 set -eu
 
-packages="build-essential libcunit1-dev valgrind curl wget openssl
-netcat-openbsd python3 clang clang-format clang-tidy graphviz"
-[ "${1:-}" = bench ] && packages="$packages wrk nginx tinyproxy squid"
+grading="build-essential valgrind curl wget openssl netcat-openbsd python3"
+packages="$grading libcunit1-dev clang clang-format clang-tidy graphviz
+chromium"
+case "${1:-}" in
+grading) packages=$grading ;;
+bench) packages="$packages wrk nginx tinyproxy squid" ;;
+esac
 
 # The kit runs Debian's own Python (the Makefile's PYTHON), which must be
 # 3.9 or later: Debian 11 and later, Ubuntu 22.04 and later.
@@ -32,7 +38,8 @@ for p in $packages; do
 done
 # Node.js and npm run Marp, which renders the slides (make slides): any
 # install of them will do, so look for the command, not Debian's package.
-command -v npm >/dev/null 2>&1 || missing="$missing nodejs npm"
+[ "${1:-}" = grading ] || command -v npm >/dev/null 2>&1 ||
+    missing="$missing nodejs npm"
 if [ -z "$missing" ]; then
     echo "deps: every package the kit needs is installed"
     check_python

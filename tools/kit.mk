@@ -6,7 +6,9 @@
 
 # The goals that need the reference in solutions/ (the Makefile checks).
 KIT_GOALS := test check-grader kitcheck handout release gradescope batch \
-             check-handout check-gradescope check-batch check-trace slowloris
+             prairielearn autolab check-platforms \
+             check-handout check-gradescope check-batch check-no-ipv6 \
+             check-trace slowloris
 .PHONY: $(KIT_GOALS) diff format-check tidy bench bench-deps fuzz slides slides-check
 
 # --- For instructors, and the kit's own checks
@@ -38,18 +40,35 @@ handout: ## the students' tarball of stages 1..LAB (default all), no reference
 release: ## the reference of stages 1..LAB, for students who missed them
 	$(PYTHON) tools/release.py --lab $(or $(LAB),$(error say which: LAB=K))
 
-gradescope: ## Gradescope's autograder zip for lab LAB
-	$(PYTHON) tools/gradescope_zip.py --lab $(or $(LAB),$(error say which: LAB=N))
+# The graders' packages: LAB=N, and OWN=1 (the stage's own tests, out of
+# 100), GIVEN=K (stages 1..K from the reference), TIMEOUT=seconds.
+GRADER_FLAGS = --lab $(or $(LAB),$(error say which: LAB=N)) $(if $(OWN),--own) \
+               $(if $(GIVEN),--given $(GIVEN)) $(if $(TIMEOUT),--time-limit $(TIMEOUT))
+gradescope: ## Gradescope's autograder zip for lab LAB [OWN=1] [GIVEN=K] [TIMEOUT=s]
+	$(PYTHON) tools/graders.py gradescope $(GRADER_FLAGS)
 
-batch: ## grade a folder of submissions to a CSV: DIR=d [LAB=N] [JOBS=2]
+prairielearn: ## PrairieLearn's external grader (a question's tests/) for lab LAB
+	$(PYTHON) tools/graders.py prairielearn $(GRADER_FLAGS)
+
+autolab: ## Autolab's autograde.tar and autograde-Makefile for lab LAB
+	$(PYTHON) tools/graders.py autolab $(GRADER_FLAGS)
+
+batch: ## grade a folder of submissions: DIR=d [LAB=N] [OWN=1] [GIVEN=K] [JOBS=2] [OUT=new dir]
 	$(PYTHON) tools/batch.py $(or $(DIR),$(error say which folder: DIR=submissions/)) \
-	    $(if $(LAB),--lab $(LAB)) $(if $(JOBS),--jobs $(JOBS))
+	    $(if $(LAB),--lab $(LAB)) $(if $(OWN),--own) $(if $(GIVEN),--given $(GIVEN)) \
+	    $(if $(JOBS),--jobs $(JOBS)) $(if $(OUT),--out $(OUT))
 
-check-handout: ## the handout holds no solution, builds, and scores 0
+check-handout: ## the handout (and graders) hold no solution or guide, build, score 0
 	$(PYTHON) tests/check_handout.py
 
 check-gradescope: ## run_autograder on sample submissions (LAB=2 default)
-	$(PYTHON) tests/check_gradescope.py $(if $(LAB),--lab $(LAB))
+	$(PYTHON) tests/check_platforms.py --platform gradescope $(if $(LAB),--lab $(LAB))
+
+check-platforms: ## Gradescope, PrairieLearn, Autolab on samples: same points (LAB=2)
+	$(PYTHON) tests/check_platforms.py $(if $(LAB),--lab $(LAB))
+
+check-no-ipv6: ## the reference at full marks in a namespace whose loopback has no IPv6
+	$(PYTHON) tests/check_no_ipv6.py
 
 check-trace: ## a graded test's TRACE=1 timeline renders in headless Chromium
 	$(PYTHON) tests/check_trace.py
@@ -97,10 +116,14 @@ fuzz: $(FUZZ_NAMES:%=$(FUZZ_DIR)/fuzz_%) ## fuzz the parsers, FUZZ_SECONDS each 
 slowloris: $(REFERENCE) ## a client is served while 500 slow clients hold connections
 	$(PYTHON) tests/slowloris.py --proxy $(REFERENCE)
 
+BENCH_NEEDED = @test -f bench/bench.py || { echo "make bench: bench/ is in \
+	the instructor's copy of the kit only"; exit 1; }
 bench-deps: ## install what make bench uses: wrk, nginx, tinyproxy, squid
+	$(BENCH_NEEDED)
 	@PYTHON=$(PYTHON) sh tools/deps.sh bench
 
 bench: ## the reference against nginx direct, tinyproxy and squid (FULL=1: more)
+	$(BENCH_NEEDED)
 	$(PYTHON) bench/bench.py $(if $(FULL),--full)
 
 # Lecture decks: every slides/NN-name.md, rendered by Marp (its version
@@ -140,7 +163,7 @@ $(SLIDES_OUT)/%.html: $(SLIDES_OUT)/%.md slides/theme.css $(DIAGRAMS) $(MARP_STA
 $(SLIDES_OUT)/%.pdf: $(SLIDES_OUT)/%.md slides/theme.css $(DIAGRAMS) $(MARP_STAMP)
 	CHROME_PATH=$(CHROMIUM) $(MARP) --pdf --allow-local-files $< -o $@
 
-slides-check: $(DIAGRAMS) $(MARP_STAMP) ## render every deck; no broken image, no empty slide
+slides-check: $(DIAGRAMS) $(MARP_STAMP) ## render every deck; no broken image, empty or overflowing slide
 	$(PYTHON) -m unittest tests/test_check_slides.py
 	$(PYTHON) tests/check_slides.py --marp '$(MARP)' \
 	    --diagrams $(SLIDES_OUT)/diagrams $(addprefix slides/,$(DECKS))
@@ -153,5 +176,5 @@ SOL_NEEDED  := $(sort $(if $(filter run $(KIT_GOALS),$(MAKECMDGOALS)),$(STAGES))
                  $(if $(filter diff,$(MAKECMDGOALS)),$(LAB_NAME)))
 SOL_MISSING := $(strip $(foreach s,$(SOL_NEEDED),$(if $(wildcard solutions/$(s)/*.c),,$(s))))
 ifneq ($(SOL_MISSING),)
-$(error this needs the reference of $(SOL_MISSING) in solutions/, which a handout does not have: make lab, make unit and make grade work on your own files; a reference your instructor releases unpacks at the top of the kit, beside this Makefile (then GIVEN=K uses its stages 1..K))
+$(error this needs the reference of $(SOL_MISSING) in solutions/, which a handout does not have: make lab, make unit and make grade work on your own files; a reference your instructor releases (make release LAB=K) unpacks at the top of the kit, beside this Makefile, and GIVEN=K then uses its stages 1..K)
 endif

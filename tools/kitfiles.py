@@ -4,7 +4,7 @@ The stages (found from labs/NN-name), the files a student writes, and the
 tree a student or an autograder receives: every file of the kit except the
 instructor's own (the reference in solutions/, the known-buggy variants,
 the tools that need them), cut to the stages 01..N when asked. Used by
-handout.py, release.py, handin.py, gradescope_zip.py and batch.py.
+handout.py, release.py, handin.py, graders.py and batch.py.
 """
 from __future__ import annotations
 import argparse
@@ -12,14 +12,17 @@ import ast
 import os
 import re
 import shutil
+import stat
 import subprocess
 import tarfile
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 STAGE = re.compile(r"^(\d\d)-")
 TARBALLS = (".tar.gz", ".tgz", ".tar")   # how a tarball's name ends
+ARCHIVES = (*TARBALLS, ".zip")            # what a hand-in may come as
 FILTERS = hasattr(tarfile, "data_filter")  # Python 3.11.4, 3.10.12 on
 # A stage's own file elsewhere: slides/05-cache.md, tests/grade/lab05.py,
 # common/stage/stage05.c, common/stage/proxy05_cache.c.
@@ -27,14 +30,20 @@ STAGE_FILE = re.compile(r"^(?:lab|stage|proxy)?(\d\d)(?=[-_.])")
 # What only an instructor has: the reference, the variants that are diffs
 # of it, and the tools that read them or build what students get.
 PRIVATE = ("solutions/", "tests/mutants/", ".ci/",
+           # the course guide (with the table of classic mistakes and the
+           # test that catches each) and the benchmark's tools
+           "INSTRUCTORS.md", "bench/",
            # the tools that build what students and graders get
-           "tools/handout.py", "tools/release.py", "tools/gradescope_zip.py",
-           "tools/gradescope/", "tools/batch.py", "tools/sandbox.py",
+           "tools/handout.py", "tools/release.py", "tools/graders.py",
+           "tools/gradescope/", "tools/prairielearn/", "tools/autolab/",
+           "tools/batch.py", "tools/sandbox.py", "tools/classreport.py",
            # the kit's self-checks, which need the reference
            "tests/check_grader.py", "tests/kitcheck.py", "tests/run_all.py",
            "tests/ctokens.py", "tests/check_handout.py",
-           "tests/check_gradescope.py", "tests/samples.py",
-           "tests/check_batch.py", "tests/checktable.py")
+           "tests/check_platforms.py", "tests/samples.py",
+           "tests/check_batch.py", "tests/checktable.py",
+           "tests/check_no_ipv6.py", "tests/test_docs.py",
+           "tests/pngcolours.py")
 
 
 def stages(root: Path = ROOT) -> list[str]:
@@ -151,19 +160,28 @@ def without_owner(info: tarfile.TarInfo) -> tarfile.TarInfo:
 
 
 class UnsafeArchive(tarfile.TarError):
-    """A tarball refused whole: a member would land outside the folder,
+    """An archive refused whole: a member would land outside the folder,
     or is not a plain file, folder or link."""
+
+
+def inside(dest: Path, path: str) -> bool:
+    """True when path, relative to the real folder dest, stays in it."""
+    return os.path.commonpath([dest, os.path.realpath(dest / path)]) \
+        == str(dest)
+
+
+def check_name(name: str, dest: Path) -> None:
+    """Raise UnsafeArchive unless a member called name lands in dest."""
+    if os.path.isabs(name) or ".." in Path(name).parts or \
+            not inside(dest, name):
+        raise UnsafeArchive(f"member '{name}' would land outside the folder")
 
 
 def check_member(member: tarfile.TarInfo, dest: Path) -> None:
     """Raise UnsafeArchive unless member unpacks inside dest as a file, a
     folder or a link that stays inside dest (what filter="data" allows)."""
-    def inside(path: str) -> bool:
-        return os.path.commonpath([dest, os.path.realpath(dest / path)]) \
-            == str(dest)
     name = member.name
-    if os.path.isabs(name) or ".." in Path(name).parts or not inside(name):
-        raise UnsafeArchive(f"member '{name}' would land outside the folder")
+    check_name(name, dest)
     if not (member.isfile() or member.isdir() or member.issym() or
             member.islnk()):
         raise UnsafeArchive(f"member '{name}' is a device or a pipe")
@@ -172,7 +190,7 @@ def check_member(member: tarfile.TarInfo, dest: Path) -> None:
     else:
         target = member.linkname
     if (member.issym() or member.islnk()) and \
-            (os.path.isabs(member.linkname) or not inside(target)):
+            (os.path.isabs(member.linkname) or not inside(dest, target)):
         raise UnsafeArchive(f"member '{name}' links outside the folder, "
                             f"to '{member.linkname}'")
 
@@ -193,6 +211,27 @@ def safe_extract(tarball: Path, dest: Path) -> None:
             member.mode &= 0o777
         options = {"filter": "data"} if FILTERS else {}
         tar.extractall(dest, members, **options)
+
+
+def safe_unzip(archive: Path, dest: Path) -> None:
+    """Unpack a zip into dest, refusing the whole archive (UnsafeArchive)
+    if any member is absolute, climbs out with '..' or is a link."""
+    dest = Path(os.path.realpath(dest))
+    with zipfile.ZipFile(archive) as zipped:
+        members = zipped.infolist()
+        for member in members:
+            check_name(member.filename, dest)
+            if stat.S_ISLNK(member.external_attr >> 16):
+                raise UnsafeArchive(f"member '{member.filename}' is a link")
+        zipped.extractall(dest, members)
+
+
+def unpack_archive(archive: Path, dest: Path) -> None:
+    """Unpack a hand-in (a tarball or a zip) into dest, safely."""
+    if archive.name.endswith(".zip"):
+        safe_unzip(archive, dest)
+    else:
+        safe_extract(archive, dest)
 
 
 def pack_command(doc: str, out: Path, build: Callable[[int, Path], Path],

@@ -1,8 +1,8 @@
 """submission.py - put a student's files from a submission into a kit tree.
 
 A submission is a folder (Gradescope's /autograder/submission, or one
-student's folder in a batch) or a tarball (what `make handin` writes; a
-folder may hold one too). The files a student writes are
+student's folder in a batch) or an archive: a tarball (what `make handin`
+writes) or a zip (a folder may hold one too). The files a student writes are
 labs/NN-name/*.c. In a submission each may be at labs/NN-name/FILE at any
 depth (a whole kit, or a handin tarball's content), or loose: FILE
 anywhere, for the latest stage that has a file of that name. Only regular
@@ -12,26 +12,27 @@ holds is never copied. A file the submission lacks stays the starter.
 from __future__ import annotations
 import shutil
 import tarfile
+import zipfile
 from pathlib import Path
 
 import kitfiles
 
 
 def unpack(submission: Path, scratch: Path) -> tuple[list[Path], list[str]]:
-    """The folders to search: the submission (or its tarball unpacked) and
-    every tarball directly inside it, unpacked under scratch; and a line
-    for each tarball that was refused or unreadable, saying why."""
+    """The folders to search: the submission (or its archive unpacked) and
+    every archive directly inside it, unpacked under scratch; and a line
+    for each archive that was refused or unreadable, saying why."""
     tarballs = [submission] if submission.is_file() else \
         sorted(p for p in submission.iterdir() if p.is_file() and
-               not p.is_symlink() and p.name.endswith(kitfiles.TARBALLS))
+               not p.is_symlink() and p.name.endswith(kitfiles.ARCHIVES))
     roots = [] if submission.is_file() else [submission]
     notes = []
     for i, tarball in enumerate(tarballs):
         dest = scratch / f"tarball{i}"
         dest.mkdir(parents=True)
         try:
-            kitfiles.safe_extract(tarball, dest)
-        except (tarfile.TarError, OSError) as exc:
+            kitfiles.unpack_archive(tarball, dest)
+        except (tarfile.TarError, zipfile.BadZipFile, OSError) as exc:
             notes.append(f"{tarball.name}: not unpacked ({exc}); "
                          f"nothing in it is graded")
             continue   # the folder itself still counts

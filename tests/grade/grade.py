@@ -2,18 +2,23 @@
 """grade.py - grade a lab of the proxy kit: run its tests, report the score.
 
 Usage: grade.py --lab N --bin-dir DIR [--own] [--only NAME] [--json FILE]
-                [--autolab] [--valgrind] [--sanitizer asan|tsan]
+                [--prairielearn FILE] [--autolab] [--build-failed LOG]
+                [--valgrind] [--sanitizer asan|tsan]
                 [--require-full] [--stretch FACTOR] [--seed N]
                 [--make-flags FLAGS] [-v] [--list]
 
-Grading lab N runs the tests of labs 1..N (--own: lab N only); the tests of
+Grading lab N runs the tests of labs 1..N, graded out of their points
+(cumulative); --own runs lab N's only, graded out of 100. The tests of
 lab K live in labKK.py beside this file, followed by the hostile cases of
 stage K (hostile.tsv, run by hostile.py); a lab with neither adds no
 tests. The program of stage K is the file in DIR named "KK-...". Usually
-run through `make grade LAB=N` (T=name runs one test, V=1 is -v).
+run through `make grade LAB=N` (T=name runs one test, V=1 is -v, OWN=1 is
+--own). --build-failed LOG runs nothing: every test fails at 0, and the
+results say why with the compiler's messages from LOG (what the graders of
+tools/ do when `make grade` could not build).
 The last stdout line is "N passed, N failed" (or, with --autolab, the
 Autolab score line after it). Exit status 0, or 1 with --require-full
-unless every test passed.
+unless every test passed or was not applicable here.
 """
 from __future__ import annotations
 import argparse
@@ -22,6 +27,7 @@ import dataclasses
 import importlib
 import importlib.util
 import random
+import re
 import signal
 import sys
 import time
@@ -29,9 +35,14 @@ import traceback
 from pathlib import Path
 
 import harness
+import hints
 import hostile_rows
 import procs
 import report
+
+BUILD_LOG_LINES = 30   # compiler lines a build failure shows
+DIAGNOSTIC = re.compile(r": (?:fatal )?error: |: warning: |undefined ref|"
+                        r"\*\*\* ")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -48,6 +59,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="run one test, by name or number (1.3)")
     parser.add_argument("--json", type=Path, metavar="FILE",
                         help="write Gradescope results.json to FILE")
+    parser.add_argument("--prairielearn", type=Path, metavar="FILE",
+                        help="write PrairieLearn's results.json to FILE")
+    parser.add_argument("--build-failed", type=Path, metavar="LOG",
+                        help="the build failed (LOG holds its output): "
+                             "every test fails at 0, nothing runs")
     parser.add_argument("--autolab", action="store_true",
                         help="end with Autolab's score line")
     parser.add_argument("--valgrind", action="store_true",
@@ -132,35 +148,87 @@ def stop_on_signal(signum: int, frame: object) -> None:
     raise SystemExit(128 + signum)
 
 
+def build_errors(log: Path) -> str:
+    """The build's messages that say what is wrong, at most
+    BUILD_LOG_LINES of them (its last lines when none is recognised)."""
+    lines = log.read_text(errors="replace").splitlines()
+    said = [line for line in lines if DIAGNOSTIC.search(line)] or lines
+    return "\n".join(said[:BUILD_LOG_LINES])
+
+
+def unbuilt(test: harness.Test, options: harness.Options) -> harness.Result:
+    """test failed at 0 because the build failed (its messages are said
+    once, before the results)."""
+    return harness.Result(
+        test, hints.Failure(hints.NOT_BUILT, "the build failed: nothing was "
+                            "graded (the compiler's messages are above)"),
+        0.0, [], [harness.make_command(test, options)], options.seed)
+
+
+def run_all(tests: list[harness.Test], titles: dict[int, str],
+            options: harness.Options, args: argparse.Namespace,
+            results: list[harness.Result]) -> None:
+    """Run the tests (or, after a failed build, fail them all), printing
+    each lab's heading before its first test and each row as it ends, and
+    appending it to results."""
+    table = report.Table(titles, sys.stdout.isatty())
+    for test in tests:
+        table.start(test)
+        results.append(unbuilt(test, options) if args.build_failed
+                       else harness.run_test(test, options))
+        table.add(results[-1])
+    table.close()
+
+
+def write_results(args: argparse.Namespace, results: list[harness.Result],
+                  mode: report.Mode, seconds: float,
+                  crash: str | None = None) -> None:
+    """Write the results files the command line asks for."""
+    preface = build_preface(args)
+    built = {"built": not args.build_failed}
+    if args.json:
+        data = report.results_json(results, mode, seconds, crash, preface)
+        data["extra_data"].update(built)
+        report.write_json(args.json, data)
+    if args.prairielearn:
+        data = report.prairielearn_json(results, mode, preface)
+        data["extra_data"].update(built)
+        report.write_json(args.prairielearn, data)
+
+
+def build_preface(args: argparse.Namespace) -> str:
+    """What the results say first: after a failed build, the compiler's
+    messages (once); else nothing."""
+    if not args.build_failed:
+        return ""
+    return "The build failed: every test scores 0. The compiler said:\n" + \
+        report.indent(build_errors(args.build_failed))
+
+
 def grade(tests: list[harness.Test], titles: dict[int, str],
           options: harness.Options, args: argparse.Namespace) -> int:
     """Run the tests, print the report, write the results; exit status."""
     results: list[harness.Result] = []
     started = time.monotonic()
-    colour = sys.stdout.isatty()
+    mode = report.Mode(options.graded_lab, args.own)
     try:
-        table = report.Table(titles, colour)
-        for test in tests:
-            table.start(test)
-            results.append(harness.run_test(test, options))
-            table.add(results[-1])
-        table.close()
-        report.print_failures(results, colour)
-        print(report.totals(results), flush=True)
+        if args.build_failed:
+            print(build_preface(args) + "\n", flush=True)
+        run_all(tests, titles, options, args, results)
+        if not args.build_failed:
+            report.print_failures(results, sys.stdout.isatty())
+        print(report.totals(results, mode), flush=True)
     except BaseException:
-        if args.json:
-            report.write_json(args.json, report.results_json(
-                results, time.monotonic() - started, traceback.format_exc()))
+        write_results(args, results, mode, time.monotonic() - started,
+                      traceback.format_exc())
         raise
     finally:
         procs.reap_all()
-    if args.json:
-        report.write_json(args.json, report.results_json(
-            results, time.monotonic() - started))
+    write_results(args, results, mode, time.monotonic() - started)
     if args.autolab:
-        print(report.autolab_line(results))
-    full = all(r.passed for r in results)
-    return 1 if args.require_full and not full else 0
+        print(report.autolab_line(results, mode))
+    failed = any(r.failed for r in results)
+    return 1 if args.require_full and failed else 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,7 +9,10 @@ collect() numbers them "lab.index" in declaration order, and run_test()
 runs one: under a time limit (signal.setitimer, so a blocked socket call is
 interrupted), with a Context that starts programs, opens connections and
 compares bytes, and that stops and reaps everything the test started when
-it ends. A test fails by raising; hints.classify() names the symptom.
+it ends. A test fails by raising; hints.classify() names the symptom. A
+test that needs what this machine lacks calls t.not_applicable(reason): its
+points leave the total (Result.possible), unless a program it started had
+already failed.
 """
 from __future__ import annotations
 import contextlib
@@ -34,7 +37,7 @@ import hints
 import netutil
 import procs
 import trace
-from hints import Failure, Pending, status_text
+from hints import Failure, NotApplicable, Pending, status_text
 
 DEFAULT_TIMEOUT = 10.0   # seconds a test may take, before any factor
 VALGRIND_FACTOR = 10     # everything is this much slower under valgrind
@@ -137,17 +140,31 @@ class Result:
     stderr: list[tuple[str, str]]   # (program, the tail of its stderr)
     reproduce: list[str]            # commands that replay the test
     seed: int
+    not_applicable: str | None = None   # why it could not run here
     notes: list[str] = field(default_factory=list)  # what did not run, ...
 
     @property
     def passed(self) -> bool:
-        """True when the test raised nothing."""
-        return self.failure is None
+        """True when the test ran and raised nothing."""
+        return self.failure is None and self.not_applicable is None
+
+    @property
+    def failed(self) -> bool:
+        """True when the test ran and failed."""
+        return self.failure is not None
 
     @property
     def score(self) -> int:
-        """The points earned: all, or what the failure still earned."""
-        return self.test.points if self.passed else self.failure.earned
+        """The points earned: all, what the failure still earned, or none
+        when the test could not run here."""
+        if self.failure is not None:
+            return self.failure.earned
+        return 0 if self.not_applicable else self.test.points
+
+    @property
+    def possible(self) -> int:
+        """The points the test counts for: none when it could not run."""
+        return 0 if self.not_applicable else self.test.points
 
 
 class Fixture(Protocol):
@@ -250,6 +267,11 @@ class Context:
     def fail(self, symptom: str, summary: str, detail: str = "") -> NoReturn:
         """End the test with a Failure of the given symptom."""
         raise Failure(symptom, summary, detail)
+
+    def not_applicable(self, reason: str) -> NoReturn:
+        """End the test as not applicable here, for reason (what this
+        machine lacks): call it before asking the program anything."""
+        raise NotApplicable(reason)
 
     def add_cleanup(self, cleanup: Callable[[], None]) -> None:
         """Call cleanup when the test ends (last added, first called)."""
@@ -527,11 +549,13 @@ def run_test(test: Test, options: Options) -> Result:
     """Run one test under its time limit and clean up after it."""
     t = Context(test, options)
     started = time.monotonic()
-    failure = None
+    failure, missing = None, None
     try:
         try:
             with time_limit(t.limit):
                 test.func(t)
+        except NotApplicable as exc:
+            missing = str(exc)
         except Exception as exc:
             failure = hints.classify(exc, *t.where(exc), t.limit)
     finally:
@@ -543,4 +567,4 @@ def run_test(test: Test, options: Options) -> Result:
     return Result(test, failure, time.monotonic() - started,
                   [(p.name, p.stderr_tail()) for p in t.programs],
                   [make_command(test, options), *t.manual], options.seed,
-                  t.notes)
+                  None if failure else missing, t.notes)

@@ -2,6 +2,7 @@
 
 A failed test ends as a Failure: a symptom (one of the names below), a
 one-line summary and an optional detail (a byte diff, a valgrind excerpt).
+A test that cannot run on this machine raises NotApplicable instead.
 classify() turns whatever a test raised (a Failure, a time limit, a reset
 connection) into one; mismatch() builds one from received and expected
 bytes. hint() picks the advice for a symptom: a test's own hint first, then
@@ -106,6 +107,13 @@ class Failure(Exception):
         self.summary = summary
         self.detail = detail
         self.earned = earned
+
+
+class NotApplicable(Exception):
+    """The test needs what this machine lacks (IPv6 on the loopback, a
+    tool): it is not graded here, and its points leave the total. Raised
+    before the test asks anything of the student's program, so that it
+    never hides a failure where the feature exists."""
 
 
 @dataclass

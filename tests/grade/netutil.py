@@ -28,6 +28,18 @@ def family(host: str) -> socket.AddressFamily:
     return socket.AF_INET6 if ":" in host else socket.AF_INET
 
 
+def ipv6_loopback_missing() -> str | None:
+    """Why this machine cannot listen on [::1] (IPv6 off on its loopback,
+    or no IPv6 at all), or None when it can."""
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as probe:
+            probe.bind(("::1", 0))
+    except OSError as exc:
+        return f"IPv6 is off on this machine's loopback (cannot listen " \
+               f"on [::1]: {exc.strerror})"
+    return None
+
+
 def authority(host: str, port: int) -> str:
     """"host:port" as a URI writes it ("[::1]:port" for IPv6)."""
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"

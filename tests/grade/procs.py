@@ -23,7 +23,7 @@ import threading
 from pathlib import Path
 
 from hints import (EXITED, MEMORY, NOT_BUILT, PIPE, RACE, SANITIZER,
-                   SIGNAL, STUB, Failure, status_text)
+                   SIGNAL, STUB, Failure, NotApplicable, status_text)
 
 LISTENING = re.compile(rb"listening on (\[[0-9A-Fa-f:.]+\]|[0-9.]+):(\d+)")
 OUTPUT_CAP = 4 << 20     # stderr bytes kept at most: the head and the tail
@@ -120,6 +120,9 @@ class Program:
         """
         argv = [str(self.path), *self.args, "0"]
         if self.nofile:   # prlimit execs the program: its pid stays
+            if shutil.which("prlimit") is None:
+                raise NotApplicable("prlimit (util-linux) is not installed "
+                                    "here: no descriptor limit can be set")
             argv = ["prlimit", f"--nofile={self.nofile}:{self.nofile}", *argv]
         if self.valgrind_log is None:
             return argv

@@ -54,16 +54,19 @@ def declared(func, points: int = 5, **kwargs: object) -> harness.Test:
     return dataclasses.replace(func.grade_test, lab=1, index=1)
 
 
+CUMULATIVE, OWN = report.Mode(1), report.Mode(1, own=True)
+
+
 def result(passed: bool, points: int = 5, visibility: str = "visible",
-           detail: str = "") -> harness.Result:
-    """A Result of a made-up test."""
+           detail: str = "", missing: str | None = None) -> harness.Result:
+    """A Result of a made-up test (missing: why it could not run)."""
     def sample(t: harness.Context) -> None:
         pass
     test = declared(sample, points, visibility=visibility)
     failure = None if passed else Failure(hints.DIFFERS, "reply: differs",
                                           detail)
     return harness.Result(test, failure, 0.25, [("01-echo", "info: hi")],
-                          ["make grade LAB=1 T=sample"], 7)
+                          ["make grade LAB=1 T=sample"], 7, missing)
 
 
 class ByteDiffTest(unittest.TestCase):
@@ -240,6 +243,7 @@ class ProgramTest(unittest.TestCase):
     def test_after_an_ignored_sigterm_programs_are_killed_fast(self) -> None:
         procs._ignores_sigterm.clear()
         self.addCleanup(procs._ignores_sigterm.clear)
+        # the trap first: set after "listening", SIGTERM could come before
         stubborn = "trap '' TERM; " + LISTEN + "sleep 30 & wait"
         out = io.StringIO()
         for grace_passes, note_count in ((True, 1), (False, 1)):
@@ -413,7 +417,8 @@ class UnitSuiteTest(unittest.TestCase):
 
 class ReportTest(unittest.TestCase):
     def test_results_json_schema(self) -> None:
-        data = report.results_json([result(True), result(False)], 1.5)
+        data = report.results_json([result(True), result(False)],
+                                   CUMULATIVE, 1.5)
         json.dumps(data)
         self.assertEqual(data["score"], 5)
         self.assertIsInstance(data["execution_time"], float)
@@ -447,10 +452,52 @@ class ReportTest(unittest.TestCase):
 
     def test_totals_and_autolab_line(self) -> None:
         results = [result(True), result(False)]
-        self.assertEqual(report.totals(results).splitlines(),
-                         ["Score: 5/10", "1 passed, 1 failed"])
-        self.assertEqual(json.loads(report.autolab_line(results)),
+        self.assertEqual(report.totals(results, CUMULATIVE).splitlines(),
+                         ["Score: 5/10", "Grade (cumulative: the tests of "
+                          "stages 1-1 at their points): 5/10",
+                          "1 passed, 1 failed"])
+        self.assertEqual(json.loads(report.autolab_line(results,
+                                                        CUMULATIVE)),
                          {"scores": {"lab01": 5}})
+        self.assertEqual(json.loads(report.autolab_line(results, OWN)),
+                         {"scores": {"lab01": 50}})
+
+    def test_not_applicable_costs_nothing_in_every_format(self) -> None:
+        results = [result(True, 6), result(False, 2),
+                   result(True, 2, missing="no IPv6 here")]
+        self.assertEqual(report.score(results), (6, 8))
+        lines = report.totals(results, CUMULATIVE).splitlines()
+        self.assertEqual(lines[0], "Score: 6/8")
+        self.assertIn("not counted: 2 points (sample)", lines[1])
+        self.assertTrue(lines[2].endswith("7.5/10"))
+        self.assertEqual(lines[3], "1 passed, 1 failed, 1 not applicable")
+        gradescope = report.results_json(results, OWN, 1.0)
+        self.assertEqual(gradescope["score"], 75)
+        self.assertEqual(gradescope["extra_data"]["mode"], "own")
+        skipped = gradescope["tests"][2]
+        self.assertEqual((skipped["score"], skipped["max_score"]), (0, 0))
+        self.assertNotIn("status", skipped)
+        self.assertIn("no IPv6 here", skipped["output"])
+        prairie = report.prairielearn_json(results, OWN)
+        self.assertEqual(prairie["score"], 0.75)
+        self.assertEqual([(t["points"], t["max_points"])
+                          for t in prairie["tests"]], [(6, 6), (0, 2),
+                                                       (0, 0)])
+        self.assertEqual(json.loads(report.autolab_line(results, OWN)),
+                         {"scores": {"lab01": 75}})
+
+    def test_not_applicable_never_hides_a_crash(self) -> None:
+        def lacks(t: harness.Context) -> None:
+            t.not_applicable("no IPv6 here")
+
+        done = harness.run_test(declared(lacks), options())
+        self.assertEqual((done.not_applicable, done.score, done.possible),
+                         ("no IPv6 here", 0, 0))
+        with mock.patch.object(harness.Context, "finish",
+                               return_value=Failure(hints.SIGNAL, "died")):
+            crashed = harness.run_test(declared(lacks), options())
+        self.assertIsNone(crashed.not_applicable)
+        self.assertEqual((crashed.score, crashed.possible), (0, 5))
 
     def test_crashed_grader_still_writes_results(self) -> None:
         def sample(t: harness.Context) -> None:
@@ -459,7 +506,8 @@ class ReportTest(unittest.TestCase):
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "results.json"
             args = argparse.Namespace(json=path, autolab=False,
-                                      require_full=False)
+                                      require_full=False, own=False,
+                                      prairielearn=None, build_failed=None)
             crash = [result(True), RuntimeError("simulated crash")]
             with mock.patch.object(harness, "run_test", side_effect=crash), \
                     contextlib.redirect_stdout(io.StringIO()), \
@@ -499,6 +547,24 @@ class CommandLineTest(unittest.TestCase):
         self.assertEqual(status, 1)
         self.assertIn(f"symptom: {hints.NOT_BUILT}", out)
         self.assertEqual(out.splitlines()[-1], "0 passed, 1 failed")
+
+    def test_build_failed_fails_every_test_with_one_log(self) -> None:
+        with tempfile.TemporaryDirectory() as tmp:
+            log, out = Path(tmp) / "build.log", Path(tmp) / "pl.json"
+            log.write_text("cc -c echo.c\necho.c:3:1: error: expected ';'"
+                           "\nmake: *** [Makefile:9] Error 1\n")
+            status, text = self.run_grader(
+                "--lab", "1", "--bin-dir", "x", "--build-failed", str(log),
+                "--prairielearn", str(out), "--own")
+            data = json.loads(out.read_text())
+        self.assertEqual(status, 0)
+        self.assertGreater(len(data["tests"]), 1)
+        self.assertEqual({t["points"] for t in data["tests"]}, {0})
+        self.assertEqual(data["score"], 0)
+        self.assertEqual(text.count("expected ';'"), 1)
+        self.assertIn("expected ';'", data["output"])
+        self.assertNotIn("expected ';'", data["tests"][0]["output"])
+        self.assertNotIn("cc -c echo.c", text)
 
 
 class HostileTableTest(unittest.TestCase):
