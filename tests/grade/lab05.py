@@ -444,8 +444,9 @@ def lru_order(t: Context) -> None:
 # The tests: what is never stored, and what is never answered from it.
 
 @test(6, "responses with Cache-Control no-store, private or no-cache (in "
-         "any case), max-age=0, 'Expires: 0' or an Expires not later than "
-         "Date are never hits, while a public max-age response is",
+         "any case), max-age=0, 'Expires: 0', an Expires that is almost a "
+         "date (a one-digit hour, two spaces) or one not later than Date "
+         "are never hits, while a public max-age response is",
       hints={hints.DIFFERS: STORE_HINT})
 def never_stored_responses(t: Context) -> None:
     proxy, origin = setup(t)
@@ -460,6 +461,10 @@ def never_stored_responses(t: Context) -> None:
              "no-cache": [("Cache-Control", "no-cache")],
              "max-age=0": [("Cache-Control", "max-age=0")],
              "Expires: 0": [("Expires", "0")],
+             "Expires: Thu, 01 Jan 2037 1:00:00 GMT": [
+                 ("Expires", "Thu, 01 Jan 2037 1:00:00 GMT")],
+             "Expires: Thu, 01 Jan 2037  01:00:00 GMT": [
+                 ("Expires", "Thu, 01 Jan 2037  01:00:00 GMT")],
              "Expires equal to Date": [("Date", now), ("Expires", now)]}
     t.reproduce(by_hand_twice(["Cache-Control: no-store"]))
     for label, headers in cases.items():

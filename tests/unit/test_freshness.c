@@ -338,6 +338,9 @@ static void test_freshness_expires_invalid(void)
     NOT_STORED(OK DATE_NOW "Expires: -1\r\n\r\n");
     NOT_STORED(OK DATE_NOW "Expires: tomorrow\r\n\r\n");
     NOT_STORED(OK DATE_NOW "Expires:\r\n\r\n");
+    /* Almost a date is not a date (RFC 9110 section 5.6.7). */
+    NOT_STORED(OK DATE_NOW "Expires: Sun, 06 Nov 1994  08:59:37 GMT\r\n\r\n");
+    NOT_STORED(OK DATE_NOW "Expires: Sun, 06 Nov 1994 8:59:37 GMT\r\n\r\n");
     NOT_STORED(OK DATE_NOW "Expires: Sun, 06 Nov 1994 08:59:37 GMT\r\n"
                            "Expires: Sun, 06 Nov 1994 08:59:37 GMT\r\n\r\n");
     NOT_STORED(OK DATE_NOW "Last-Modified: Thu, 27 Oct 1994 08:49:37 GMT\r\n"
