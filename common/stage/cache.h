@@ -58,7 +58,8 @@ struct cache_object *cache_lookup(struct cache *cache, const char *key,
 
 /*
  * cache_insert - store a copy of the response (len bytes) under key, fresh
- * until expires (seconds since 1970); stored_at is when it was received.
+ * until expires (seconds since 1970); stored_at is when its age was 0:
+ * when it was received, less the age it had then (RFC 9111 section 4.2.3).
  * An object already stored under key is replaced. Least recently used
  * objects are evicted until the total fits in max_bytes.
  * Returns 0, or -1 with errno set: EFBIG when len is over max_object (the
@@ -88,8 +89,8 @@ const void *cache_object_data(const struct cache_object *object);
 /* cache_object_size - the stored response's length in bytes. */
 size_t cache_object_size(const struct cache_object *object);
 
-/* cache_object_stored_at - when the response was received (seconds since
- * 1970), for its Age header. */
+/* cache_object_stored_at - when the response's age was 0 (seconds since
+ * 1970): now minus that is the Age a hit carries. */
 int64_t cache_object_stored_at(const struct cache_object *object);
 
 /* cache_bytes - the bytes of responses stored right now (keys and

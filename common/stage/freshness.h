@@ -15,6 +15,10 @@
  *     (section 4.2.1); an Expires that is not a valid date means already
  *     expired (section 5.3); with none of them, 10% of Date minus
  *     Last-Modified, else heuristic_s (section 4.2.2);
+ *   - a response is fresh while its current age, the age it arrived with
+ *     plus the time it has been stored, is below its lifetime (section
+ *     4.2), and a hit says that age in the one Age field it carries
+ *     (section 5.1);
  *   - a request with Cache-Control no-cache or no-store, Pragma: no-cache,
  *     or Authorization is never answered from the cache.
  *
@@ -37,18 +41,27 @@
 
 struct freshness {
     bool storable;    /* the response may be stored at all */
-    int64_t lifetime; /* seconds it stays fresh once stored (>= 0) */
+    int64_t lifetime; /* seconds it stays fresh, counted from age 0 (>= 0) */
+    int64_t age;      /* its age when it arrived (>= 0): RFC 9111 section
+                         4.2.3's corrected_initial_age */
 };
 
 /*
  * freshness_of - decide whether the response whose head (status line and
  * header lines, len bytes, through the blank line) answered req may be
- * stored, and for how long. now is the time it arrived (seconds since
- * 1970); heuristic_s the lifetime when the response gives no clue.
- * Returns the decision; a response whose lifetime is 0 is not storable.
+ * stored, for how long, and how old it already was when it arrived.
+ * requested is when req was sent, received when the response arrived
+ * (seconds since 1970); heuristic_s the lifetime when the response gives
+ * no clue. The age is the larger of the apparent age (received minus
+ * Date, if positive) and the origin's Age (the first member of the first
+ * Age field; one that is not delta-seconds is ignored) plus the time the
+ * response took to come (RFC 9111 section 4.2.3).
+ * Returns the decision; a response whose lifetime is not more than its
+ * age is not storable, and one not storable has lifetime and age 0.
  */
 struct freshness freshness_of(const struct http_request *req, const char *head,
-                              size_t len, int64_t now, int64_t heuristic_s);
+                              size_t len, int64_t requested, int64_t received,
+                              int64_t heuristic_s);
 
 /*
  * freshness_allows_hit - whether req may be answered from the cache:

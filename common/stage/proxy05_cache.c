@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "cache.h"
@@ -65,6 +66,8 @@ struct tee {
     size_t cap;                     /* bytes allocated for copy */
     size_t max;                     /* the largest response stored */
     size_t head;                    /* the head's length, 0 until whole */
+    int64_t requested;              /* when the request went out */
+    int64_t received;               /* when the head was whole */
     struct freshness fresh;         /* what freshness_of said of the head */
     bool dropped;                   /* nothing to store: copy freed */
     bool marked;                    /* MISS_MARK went out */
@@ -216,8 +219,10 @@ static void judge_head(struct tee *tee)
     }
     tee->head = head_length(tee->copy, tee->len);
     if (tee->head > 0) {
-        tee->fresh = freshness_of(tee->req, tee->copy, tee->head,
-                                  (int64_t)time(NULL), tee->heuristic_s);
+        tee->received = (int64_t)time(NULL);
+        tee->fresh =
+            freshness_of(tee->req, tee->copy, tee->head, tee->requested,
+                         tee->received, tee->heuristic_s);
         if (!tee->fresh.storable) {
             drop(tee);
         }
@@ -278,12 +283,39 @@ static ssize_t write_to_tee(struct sink *sink, const void *buf, size_t n)
     return pass_on(tee, buf, n);
 }
 
-/* store - insert the tee's copy under key: its head was judged storable. */
-static void store(struct proxy_cache *pc, const char *key,
-                  const struct tee *tee, int64_t now)
+/* drop_age - take the Age lines out of the copy's head: a hit carries
+ * the one Age the glue computes, never the origin's as well (RFC 9111
+ * section 5.1). */
+static void drop_age(struct tee *tee)
 {
-    if (cache_insert(pc->cache, key, tee->copy, tee->len, now,
-                     now + tee->fresh.lifetime) < 0) {
+    char *end = tee->copy + tee->head;
+    char *line = (char *)memchr(tee->copy, '\n', tee->head) + 1;
+
+    while (line < end) {
+        char *next = (char *)memchr(line, '\n', (size_t)(end - line)) + 1;
+        size_t n = (size_t)(next - line);
+
+        if (n > 4 && strncasecmp(line, "Age:", 4) == 0) {
+            memmove(line, next, (size_t)(tee->copy + tee->len - next));
+            tee->len -= n;
+            tee->head -= n;
+            end -= n;
+        } else {
+            line = next;
+        }
+    }
+}
+
+/* store - insert the tee's copy under key: its head was judged storable.
+ * The cache counts its age from the moment it was as old as 0: when it
+ * arrived, less the age it arrived with (RFC 9111 section 4.2.3). */
+static void store(struct proxy_cache *pc, const char *key, struct tee *tee)
+{
+    int64_t born = tee->received - tee->fresh.age;
+
+    drop_age(tee);
+    if (cache_insert(pc->cache, key, tee->copy, tee->len, born,
+                     born + tee->fresh.lifetime) < 0) {
         log_info("cache: cannot store %s:", key);
     }
 }
@@ -298,6 +330,7 @@ static int forward_and_store(struct rio *client, const struct http_request *req,
     struct tee tee = { .out = &to_client,
                        .req = req,
                        .heuristic_s = pc->opt.heuristic_s,
+                       .requested = (int64_t)time(NULL),
                        .max = pc->opt.object };
     struct sink sink = { .write = write_to_tee, .arg = &tee };
     int rc = forward_request(req, client, &sink, pc->forward, res);
@@ -307,7 +340,7 @@ static int forward_and_store(struct rio *client, const struct http_request *req,
     }
     if (rc == 0 && res->complete && res->status == 200 && !tee.dropped &&
         tee.head > 0) {
-        store(pc, key, &tee, (int64_t)time(NULL));
+        store(pc, key, &tee);
     }
     free(tee.copy);
     return rc;

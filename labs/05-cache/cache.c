@@ -46,7 +46,7 @@ struct cache_object {
     struct cache_object *older; /* LRU neighbor toward the tail (lock) */
     uint32_t hash;              /* the key's FNV-1a hash */
     size_t size;                /* bytes of the response */
-    int64_t stored_at;          /* when it was received (seconds) */
+    int64_t stored_at;          /* when its age was 0 (seconds) */
     int64_t expires;            /* fresh while now < expires (seconds) */
     const char *key;            /* in this allocation, after the response */
     char bytes[];               /* the response, then the key */

@@ -20,20 +20,25 @@
 #include "log.h"
 
 struct freshness freshness_of(const struct http_request *req, const char *head,
-                              size_t len, int64_t now, int64_t heuristic_s)
+                              size_t len, int64_t requested, int64_t received,
+                              int64_t heuristic_s)
 {
     /* TODO(lab5.1): store only a 200 answer to a GET that passes every
      * rule of freshness.h; read each Cache-Control element (name in any
      * case, max-age and s-maxage as "=digits") from request and response;
      * take the lifetime from s-maxage, max-age, Expires - Date, else the
      * heuristic. Never read past len; a lifetime of 0 is not storable. */
+    /* TODO(lab5.6): the age it arrived with (RFC 9111 section 4.2.3): the
+     * larger of received - Date (if positive) and the first Age value
+     * plus received - requested. Not storable unless lifetime > age. */
     (void)req;
     (void)head;
     (void)len;
-    (void)now;
+    (void)requested;
+    (void)received;
     (void)heuristic_s;
     log_error("TODO(lab5.1): freshness_of is not written yet");
-    return (struct freshness){ .storable = false, .lifetime = 0 };
+    return (struct freshness){ .storable = false, .lifetime = 0, .age = 0 };
 }
 
 bool freshness_allows_hit(const struct http_request *req)

@@ -390,6 +390,38 @@ static int64_t heuristic_lifetime(struct span fields, int64_t now,
     return heuristic_s > 0 ? heuristic_s : 0;
 }
 
+/* age_value - the origin's Age (RFC 9111 section 5.1): the first member
+ * of the first Age field as delta-seconds (so at most 2^31); 0 when there
+ * is none, or when it is not a non-negative integer: the cache then
+ * ignores it. */
+static int64_t age_value(struct span fields)
+{
+    struct span value;
+    int64_t age = 0;
+
+    if (find_field(fields, "Age", &value) == 0) {
+        return 0;
+    }
+    value = trim_ows((struct span){ value.p, item_length(value) });
+    return parse_delta(value, &age) ? age : 0;
+}
+
+/* initial_age - the age the response had when it arrived, RFC 9111
+ * section 4.2.3's corrected_initial_age: the larger of its apparent age
+ * (how long ago its Date was) and the Age the origin or an earlier cache
+ * gave it, plus the time the answer took to come. */
+static int64_t initial_age(struct span fields, int64_t requested,
+                           int64_t received)
+{
+    int64_t apparent = received - response_date(fields, received);
+    int64_t corrected = age_value(fields) + (received - requested);
+
+    if (apparent < 0) {
+        apparent = 0;
+    }
+    return apparent > corrected ? apparent : corrected;
+}
+
 /* lifetime_of - the freshness lifetime (RFC 9111 section 4.2.1): for a
  * shared cache s-maxage, else max-age (both make the cache ignore
  * Expires, section 5.3), else Expires minus Date, else the heuristic. */
@@ -417,12 +449,15 @@ static int64_t lifetime_of(struct span fields, const struct directives *cc,
 }
 
 struct freshness freshness_of(const struct http_request *req, const char *head,
-                              size_t len, int64_t now, int64_t heuristic_s)
+                              size_t len, int64_t requested, int64_t received,
+                              int64_t heuristic_s)
 {
-    struct freshness f = { .storable = false, .lifetime = 0 };
+    struct freshness f = { .storable = false, .lifetime = 0, .age = 0 };
     struct span fields = { head, len };
     struct span status;
     struct directives cc;
+    int64_t lifetime;
+    int64_t age;
 
     /* The status line comes first; the fields follow it up to the blank
      * line (or the end of the len bytes). */
@@ -435,8 +470,15 @@ struct freshness freshness_of(const struct http_request *req, const char *head,
         !authorization_allows_store(req, &cc)) {
         return f;
     }
-    f.lifetime = lifetime_of(fields, &cc, now, heuristic_s);
-    f.storable = f.lifetime > 0;
+    lifetime = lifetime_of(fields, &cc, received, heuristic_s);
+    age = initial_age(fields, requested, received);
+    /* Section 4.2: a response already stale when it arrives could not be
+     * reused. */
+    if (lifetime > age) {
+        f = (struct freshness){ .storable = true,
+                                .lifetime = lifetime,
+                                .age = age };
+    }
     return f;
 }
 

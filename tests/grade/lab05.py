@@ -251,10 +251,11 @@ def receive_answer(t: Context, sock: socket.socket, want: bytes,
 
 
 def check(t: Context, answer: Answer, reached: int, expect: str | None,
-          want: bytes, what: str) -> None:
+          want: bytes, what: str, aged: int = 0) -> None:
     """Fail unless the answer is what was expected: a HIT (the origin not
     reached), a MISS (the origin reached once), PLAIN (unmarked), or
-    either of HIT and MISS (None); and the rest byte for byte want."""
+    either of HIT and MISS (None); and the rest byte for byte want. A hit
+    is at most a few seconds older than aged, the age it arrived with."""
     if expect == HIT and (answer.kind != HIT or reached):
         came = answer.describe() + (" and the origin received the request"
                                     if reached else "")
@@ -270,17 +271,17 @@ def check(t: Context, answer: Answer, reached: int, expect: str | None,
         t.fail(hints.DIFFERS, f"{what}: expected the origin's answer "
                f"unmarked, but {answer.describe()}")
     t.expect_bytes(answer.raw, marked(want, answer.kind, answer.age), what)
-    if answer.kind == HIT and answer.age > t.limit + 1:
+    if answer.kind == HIT and answer.age > aged + t.limit + 1:
         t.fail(hints.DIFFERS, f"{what}: 'Age: {answer.age}', but the "
-               f"response was stored less than {t.limit:g} s ago: "
-               "cache_object_stored_at returns the stored_at that "
-               "cache_insert got")
+               f"response was stored less than {t.limit:g} s ago, "
+               f"{aged} s old: cache_object_stored_at returns the "
+               "stored_at that cache_insert got")
 
 
 def fetch(t: Context, proxy: procs.Program, origin: Origin, path: str,
           expect: str | None, what: str, want: bytes | None = None,
           headers: Sequence[tuple[str, str]] = (), method: str = "GET",
-          body: bytes = b"") -> Answer:
+          body: bytes = b"", aged: int = 0) -> Answer:
     """One client: send a request for path (GET unless method says
     otherwise), read the answer to its end, and check it as check()
     says. want is what the origin sends (its route's reply by default)."""
@@ -290,7 +291,7 @@ def fetch(t: Context, proxy: procs.Program, origin: Origin, path: str,
     sock.sendall(get(origin, path, headers, method, body))
     answer = receive_answer(t, sock, want, what)
     check(t, answer, requests(origin, path, method) - before, expect, want,
-          what)
+          what, aged)
     t.log(f"{what}: {answer.kind}")
     return answer
 
@@ -644,6 +645,44 @@ def expiry(t: Context) -> None:
                    f"over {EXPIRY_WAIT} s before came with 'Age: "
                    f"{answer.age}': cache_object_stored_at must return when "
                    "it was stored")
+
+
+AGE_HINT = "A response may arrive already old (RFC 9111 section 4.2.3): " \
+    "freshness_of sets age to the larger of received minus Date (if " \
+    "positive) and the first Age value plus received minus requested, " \
+    "and says storable only while that age is below the lifetime. The " \
+    "glue counts a hit's Age from it and sends that one Age in place of " \
+    "the origin's (section 5.1)."
+
+
+@test(5, "a response's age counts (RFC 9111 section 4.2.3): a max-age=600 "
+         "response with 'Age: 600', or with a Date an hour old, is never a "
+         "hit; one with 'Age: 30' is, carrying one Age, at least 30, in "
+         "place of the origin's",
+      hints={hints.DIFFERS: AGE_HINT})
+def origin_age(t: Context) -> None:
+    proxy, origin = setup(t)
+    path = fresh_path(t, "aged", ".txt")
+    aged = page(t, 2000, [("Cache-Control", "max-age=600"), ("Age", "30")])
+    origin.route(path, aged)
+    t.reproduce(by_hand_twice(["Cache-Control: max-age=600", "Age: 600"]))
+    fetch(t, proxy, origin, path, MISS, "the first fetch of a 'max-age=600' "
+          "response with 'Age: 30'")
+    answer = fetch(t, proxy, origin, path, HIT, "the second fetch of it (the "
+                   "origin's 'Age: 30' replaced by the cache's one Age)",
+                   aged.replace(b"\r\nAge: 30\r\n", b"\r\n", 1), aged=30)
+    if answer.age < 30:
+        t.fail(hints.DIFFERS, f"the hit on a response that arrived with "
+               f"'Age: 30' came with 'Age: {answer.age}': its Age is 30 "
+               "plus the time it has been stored")
+    stale = {"'Age: 600'": [("Age", "600")],
+             "a Date an hour old": [("Date", http_date(time.time() - 3600))]}
+    for label, headers in stale.items():
+        path = fresh_path(t, "aged", ".txt")
+        origin.route(path, page(t, 2000, [("Cache-Control", "max-age=600"),
+                                          *headers]))
+        never_stored(t, proxy, origin, path, f"a 'max-age=600' response "
+                     f"with {label} (stale when it arrives)")
 
 
 # The tests: what must come whole, and what makes a stored object old.

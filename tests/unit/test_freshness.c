@@ -65,9 +65,11 @@ static const struct http_request *request(const char *text)
 }
 
 /* freshness_at - freshness_of for head's first len bytes, passed in a
- * buffer of exactly len bytes. */
+ * buffer of exactly len bytes, the request sent at requested and the
+ * response received at received. */
 static struct freshness freshness_at(const struct http_request *req,
-                                     const char *head, size_t len, int64_t now,
+                                     const char *head, size_t len,
+                                     int64_t requested, int64_t received,
                                      int64_t heuristic_s)
 {
     char *copy = malloc(len > 0 ? len : 1);
@@ -78,7 +80,7 @@ static struct freshness freshness_at(const struct http_request *req,
         return (struct freshness){ .storable = false, .lifetime = -1 };
     }
     memcpy(copy, head, len);
-    fresh = freshness_of(req, copy, len, now, heuristic_s);
+    fresh = freshness_of(req, copy, len, requested, received, heuristic_s);
     free(copy);
     return fresh;
 }
@@ -87,7 +89,8 @@ static struct freshness freshness_at(const struct http_request *req,
 static struct freshness of(const struct http_request *req, const char *head,
                            int64_t now)
 {
-    return freshness_at(req, head, strlen(head), now, FRESHNESS_HEURISTIC_S);
+    return freshness_at(req, head, strlen(head), now, now,
+                        FRESHNESS_HEURISTIC_S);
 }
 
 /* hit - whether the request in text may be answered from the cache. */
@@ -381,10 +384,10 @@ static void test_freshness_heuristic_default(void)
     STORED(head, FRESHNESS_HEURISTIC_S);
     STORED(OK DATE_NOW "\r\n", FRESHNESS_HEURISTIC_S);
     STORED(OK "Cache-Control: public\r\n\r\n", FRESHNESS_HEURISTIC_S);
-    fresh = freshness_at(request(GET "\r\n"), head, strlen(head), NOW, 42);
+    fresh = freshness_at(request(GET "\r\n"), head, strlen(head), NOW, NOW, 42);
     ASSERT_EQ_INT(fresh.storable, true);
     ASSERT_EQ_INT(fresh.lifetime, 42);
-    fresh = freshness_at(request(GET "\r\n"), head, strlen(head), NOW, 0);
+    fresh = freshness_at(request(GET "\r\n"), head, strlen(head), NOW, NOW, 0);
     ASSERT_EQ_INT(fresh.storable, false);
     ASSERT_EQ_INT(fresh.lifetime, 0);
 }
@@ -397,6 +400,73 @@ static void test_freshness_heuristic_bad_last_modified(void)
 }
 
 /* ---- the request's part ---- */
+
+/* EXPECT_AGE - head, answering a GET sent at requested and received at
+ * received, is stored with lifetime and the age it arrived with. */
+#define EXPECT_AGE(head, requested, received, want_lifetime, want_age)    \
+    do {                                                                  \
+        struct freshness f_ =                                             \
+            freshness_at(request(GET "\r\n"), (head), strlen(head),       \
+                         (requested), (received), FRESHNESS_HEURISTIC_S); \
+        ASSERT_EQ_INT(f_.storable, (want_lifetime) > 0);                  \
+        ASSERT_EQ_INT(f_.lifetime, (want_lifetime));                      \
+        ASSERT_EQ_INT(f_.age, (want_age));                                \
+    } while (0)
+
+/* RFC 9111 section 4.2.3: the origin's Age, plus the time the answer took
+ * to come, is the age it arrives with. */
+static void test_freshness_age_from_origin(void)
+{
+    EXPECT_AGE(OK "Cache-Control: max-age=600\r\nAge: 30\r\n\r\n", NOW, NOW,
+               600, 30);
+    EXPECT_AGE(OK "Cache-Control: max-age=600\r\nAge: 30\r\n\r\n", NOW, NOW + 2,
+               600, 32);
+    EXPECT_AGE(OK "Cache-Control: max-age=600\r\n\r\n", NOW, NOW + 2, 600, 2);
+    EXPECT_AGE(OK "Cache-Control: max-age=600\r\n\r\n", NOW, NOW, 600, 0);
+}
+
+/* The apparent age, received minus Date, counts when it is larger. */
+static void test_freshness_age_apparent(void)
+{
+    EXPECT_AGE(OK "Date: Sun, 06 Nov 1994 08:39:37 GMT\r\n"
+                  "Cache-Control: max-age=3600\r\nAge: 30\r\n\r\n",
+               NOW, NOW, 3600, 600);
+    EXPECT_AGE(OK "Date: Sun, 06 Nov 1994 08:59:37 GMT\r\n"
+                  "Cache-Control: max-age=3600\r\n\r\n",
+               NOW, NOW, 3600, 0);
+}
+
+/* A response as old as its lifetime, or older, is stale on arrival. */
+static void test_freshness_age_stale_on_arrival(void)
+{
+    EXPECT_AGE(OK "Cache-Control: max-age=600\r\nAge: 600\r\n\r\n", NOW, NOW, 0,
+               0);
+    EXPECT_AGE(OK "Cache-Control: max-age=600\r\nAge: 2147483648\r\n\r\n", NOW,
+               NOW, 0, 0);
+    EXPECT_AGE(OK "Cache-Control: max-age=600\r\nAge: 99999999999999\r\n\r\n",
+               NOW, NOW, 0, 0);
+    EXPECT_AGE(OK "Date: Sun, 06 Nov 1994 07:49:37 GMT\r\n"
+                  "Cache-Control: max-age=600\r\n\r\n",
+               NOW, NOW, 0, 0);
+}
+
+/* RFC 9111 section 5.1: of a list, or of several Age lines, the first
+ * member counts; a value that is not a non-negative integer is ignored. */
+static void test_freshness_age_first_or_ignored(void)
+{
+    EXPECT_AGE(OK "Cache-Control: max-age=600\r\nAge: 30, 700\r\n\r\n", NOW,
+               NOW, 600, 30);
+    EXPECT_AGE(OK "Cache-Control: max-age=600\r\nAge: 30\r\nAge: 700\r\n\r\n",
+               NOW, NOW, 600, 30);
+    EXPECT_AGE(OK "Cache-Control: max-age=600\r\nAge: -700\r\n\r\n", NOW, NOW,
+               600, 0);
+    EXPECT_AGE(OK "Cache-Control: max-age=600\r\nAge: 700.5\r\n\r\n", NOW, NOW,
+               600, 0);
+    EXPECT_AGE(OK "Cache-Control: max-age=600\r\nAge: old\r\n\r\n", NOW, NOW,
+               600, 0);
+    EXPECT_AGE(OK "Cache-Control: max-age=600\r\nage:  45 \r\n\r\n", NOW, NOW,
+               600, 45);
+}
 
 static void test_freshness_authorization_blocks(void)
 {
@@ -469,13 +539,14 @@ static void test_freshness_never_reads_past_len(void)
     const char *text = OK "Cache-Control: max-age=60, no-store";
     size_t len = strlen(OK "Cache-Control: max-age=60");
     struct freshness fresh =
-        freshness_at(request(GET "\r\n"), text, len, NOW, 300);
+        freshness_at(request(GET "\r\n"), text, len, NOW, NOW, 300);
 
     ASSERT_EQ_INT(fresh.storable, true);
     ASSERT_EQ_INT(fresh.lifetime, 60);
-    fresh = freshness_at(request(GET "\r\n"), text, strlen(text), NOW, 300);
+    fresh =
+        freshness_at(request(GET "\r\n"), text, strlen(text), NOW, NOW, 300);
     ASSERT_EQ_INT(fresh.storable, false);
-    fresh = freshness_at(request(GET "\r\n"), text, 5, NOW, 300);
+    fresh = freshness_at(request(GET "\r\n"), text, 5, NOW, NOW, 300);
     ASSERT_EQ_INT(fresh.storable, false);
 }
 
@@ -580,6 +651,13 @@ static CU_TestInfo freshness_tests[] = {
     { "heuristic_s when nothing says", test_freshness_heuristic_default },
     { "invalid or later Last-Modified falls back to heuristic_s",
       test_freshness_heuristic_bad_last_modified },
+    { "the origin's Age and the delay make the age",
+      test_freshness_age_from_origin },
+    { "the apparent age counts when larger", test_freshness_age_apparent },
+    { "a response as old as its lifetime is not stored",
+      test_freshness_age_stale_on_arrival },
+    { "the first Age counts, an invalid one is ignored",
+      test_freshness_age_first_or_ignored },
     { "request Authorization prevents storing",
       test_freshness_authorization_blocks },
     { "public, s-maxage or must-revalidate allow Authorization",
