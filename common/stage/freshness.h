@@ -5,8 +5,11 @@
  * Pure functions on the request (http.h) and the response head's text, so
  * that unit tests can try every Cache-Control case with literal strings.
  * The kit's rules, stricter than the RFC where the RFC leaves a choice:
- *   - store only a complete 200 response to a GET, at most the cache's
- *     object size (the glue checks those two);
+ *   - store only a complete response to a GET, at most the cache's object
+ *     size (the glue checks those two), whose status is one a cache may
+ *     store without being told (RFC 9110 section 15.1, RFC 9111 section
+ *     4.2.2): 200, 203, 204, 300, 301, 308, 404, 405, 410, 414 or 501
+ *     (206 too, but the kit does not combine parts);
  *   - never store when the request had Authorization (unless the response
  *     says public, s-maxage or must-revalidate: section 3.5) or
  *     Cache-Control: no-store; nor when the response has Cache-Control
@@ -14,7 +17,7 @@
  *   - the lifetime is s-maxage, else max-age, else Expires minus Date
  *     (section 4.2.1); an Expires that is not a valid date means already
  *     expired (section 5.3); with none of them, 10% of Date minus
- *     Last-Modified, else heuristic_s (section 4.2.2);
+ *     Last-Modified (section 4.2.2), else heuristic_s;
  *   - a response is fresh while its current age, the age it arrived with
  *     plus the time it has been stored, is below its lifetime (section
  *     4.2), and a hit says that age in the one Age field it carries
@@ -37,7 +40,9 @@
 
 #include "http.h"
 
-#define FRESHNESS_HEURISTIC_S 300 /* lifetime when nothing says: 5 minutes */
+/* The default heuristic_s: a response that gives neither a lifetime nor
+ * Last-Modified is not reused (the CS:APP Proxy Lab keeps everything: -e). */
+#define FRESHNESS_HEURISTIC_S 0
 
 struct freshness {
     bool storable;    /* the response may be stored at all */
@@ -52,12 +57,12 @@ struct freshness {
  * stored, for how long, and how old it already was when it arrived.
  * requested is when req was sent, received when the response arrived
  * (seconds since 1970); heuristic_s the lifetime when the response gives
- * no clue. The age is the larger of the apparent age (received minus
- * Date, if positive) and the origin's Age (the first member of the first
- * Age field; one that is not delta-seconds is ignored) plus the time the
- * response took to come (RFC 9111 section 4.2.3).
- * Returns the decision; a response whose lifetime is not more than its
- * age is not storable, and one not storable has lifetime and age 0.
+ * no clue, neither a lifetime nor a usable Last-Modified (0: none). The age is
+ * the larger of the apparent age (received minus Date, if positive) and the
+ * origin's Age (the first member of the first Age field; one that is not
+ * delta-seconds is ignored) plus the time the response took to come (RFC 9111
+ * section 4.2.3). Returns the decision; a response whose lifetime is not more
+ * than its age is not storable, and one not storable has lifetime and age 0.
  */
 struct freshness freshness_of(const struct http_request *req, const char *head,
                               size_t len, int64_t requested, int64_t received,

@@ -51,7 +51,7 @@ struct proxy_cache {
 static struct cache_options options = {
     .bytes = 1048576, /* the CS:APP Proxy Lab's sizes */
     .object = 102400,
-    .heuristic_s = 300,
+    .heuristic_s = FRESHNESS_HEURISTIC_S,
 };
 
 /* A sink that passes a response on to the client, marked as a miss, and
@@ -85,7 +85,7 @@ static bool option(int letter, const char *arg)
         return true;
     case 'e':
         options.heuristic_s =
-            int_arg(arg, 1, PROXY_MAX_MS / 1000, "-e HEURISTIC_S");
+            int_arg(arg, 0, PROXY_MAX_MS / 1000, "-e HEURISTIC_S");
         return true;
     default:
         return false;
@@ -162,6 +162,13 @@ static int write_inserted(struct sink *out, const char *buf, size_t at,
     return 0;
 }
 
+/* status_of - the status code of the stored response data, for the log:
+ * its status line is "HTTP/1.1 NNN" (http_format_response wrote it). */
+static int status_of(const char *data, size_t len)
+{
+    return len > 12 ? (int)strtol(data + 9, NULL, 10) : 0;
+}
+
 /* serve_hit - send the stored response with "Age" and "X-Cache: HIT"
  * added after its status line (RFC 9111 section 5.1: a cache MUST send
  * Age). Returns 0, or -1 when the client is gone. */
@@ -181,7 +188,7 @@ static int serve_hit(struct rio *client, const struct cache_object *object,
     if (write_inserted(&to_client, data, first, len, added, (size_t)n) < 0) {
         return -1;
     }
-    *res = (struct forward_result){ .status = 200,
+    *res = (struct forward_result){ .status = status_of(data, len),
                                     .bytes = len + (uint64_t)n,
                                     .complete = true };
     return 0;
@@ -321,7 +328,7 @@ static void store(struct proxy_cache *pc, const char *key, struct tee *tee)
 }
 
 /* forward_and_store - a miss: forward req through a tee, then store a
- * complete 200 response that fits. */
+ * complete response that fits, if freshness_of allowed it. */
 static int forward_and_store(struct rio *client, const struct http_request *req,
                              struct proxy_cache *pc, const char *key,
                              struct forward_result *res)
@@ -338,8 +345,7 @@ static int forward_and_store(struct rio *client, const struct http_request *req,
     if (tee.marked) {
         res->bytes += strlen(MISS_MARK); /* what the client received */
     }
-    if (rc == 0 && res->complete && res->status == 200 && !tee.dropped &&
-        tee.head > 0) {
+    if (rc == 0 && res->complete && !tee.dropped && tee.head > 0) {
         store(pc, key, &tee);
     }
     free(tee.copy);
@@ -388,7 +394,8 @@ const struct stage_part proxy_cache_part = {
     .help = "  -m CACHE_BYTES   the cache's size (default 1048576)\n"
             "  -o OBJECT_BYTES  the largest response cached (default 102400)\n"
             "  -e HEURISTIC_S   how long a response that says nothing stays\n"
-            "                fresh (default 300)\n",
+            "                fresh (default 0: not reused; the CS:APP lab's\n"
+            "                cache keeps everything, as -e 300 does)\n",
     .option = option,
     .start = start,
     .stop = stop,

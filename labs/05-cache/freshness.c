@@ -23,11 +23,12 @@ struct freshness freshness_of(const struct http_request *req, const char *head,
                               size_t len, int64_t requested, int64_t received,
                               int64_t heuristic_s)
 {
-    /* TODO(lab5.1): store only a 200 answer to a GET that passes every
-     * rule of freshness.h; read each Cache-Control element (name in any
-     * case, max-age and s-maxage as "=digits") from request and response;
-     * take the lifetime from s-maxage, max-age, Expires - Date, else the
-     * heuristic. Never read past len; a lifetime of 0 is not storable. */
+    /* TODO(lab5.1): store only an answer to a GET, with a status of the
+     * list in freshness.h, that passes every rule there; read each
+     * Cache-Control element (name in any case, max-age and s-maxage as
+     * "=digits") from request and response; take the lifetime from s-maxage,
+     * max-age, Expires - Date, else the heuristic. Never read past len; a
+     * lifetime of 0 is not storable. */
     /* TODO(lab5.6): the age it arrived with (RFC 9111 section 4.2.3): the
      * larger of received - Date (if positive) and the first Age value
      * plus received - requested. Not storable unless lifetime > age. */

@@ -168,12 +168,37 @@ static int64_t field_date(struct span fields, const char *name)
     return httpdate_parse(text);
 }
 
-/* is_status_200 - whether line is "HTTP/1.x 200", then SP or the end. */
-static bool is_status_200(struct span line)
+/* status_code - the status of line "HTTP/1.x NNN", then SP or the end;
+ * 0 when line is not a status line. */
+static int status_code(struct span line)
 {
-    return line.len >= 12 && memcmp(line.p, "HTTP/1.", 7) == 0 &&
-           is_digit(line.p[7]) && memcmp(line.p + 8, " 200", 4) == 0 &&
-           (line.len == 12 || line.p[12] == ' ');
+    if (line.len < 12 || memcmp(line.p, "HTTP/1.", 7) != 0 ||
+        !is_digit(line.p[7]) || line.p[8] != ' ' || !is_digit(line.p[9]) ||
+        !is_digit(line.p[10]) || !is_digit(line.p[11]) ||
+        (line.len > 12 && line.p[12] != ' ')) {
+        return 0;
+    }
+    return (line.p[9] - '0') * 100 + (line.p[10] - '0') * 10 +
+           (line.p[11] - '0');
+}
+
+/* is_cacheable_status - whether line's status is one a cache may store
+ * without being told: "heuristically cacheable" (RFC 9110 section 15.1,
+ * RFC 9111 section 4.2.2). 206 is one too, but a part of a resource is
+ * only of use to a cache that combines parts (section 3.4); the kit's
+ * does not. */
+static bool is_cacheable_status(struct span line)
+{
+    static const int cacheable[] = { 200, 203, 204, 300, 301, 308,
+                                     404, 405, 410, 414, 501 };
+    int code = status_code(line);
+
+    for (size_t i = 0; i < sizeof(cacheable) / sizeof(cacheable[0]); i++) {
+        if (code == cacheable[i]) {
+            return true;
+        }
+    }
+    return false;
 }
 
 /* directives_init - d as for a message without Cache-Control. */
@@ -377,7 +402,8 @@ static int64_t expires_lifetime(struct span fields, int64_t now)
 
 /* heuristic_lifetime - RFC 9111 section 4.2.2: 10% of the time since
  * Last-Modified, when it is valid and earlier than Date; else
- * heuristic_s. */
+ * heuristic_s, 0 unless the proxy was told otherwise (-e): a response
+ * that gives no clue at all is not reused. */
 static int64_t heuristic_lifetime(struct span fields, int64_t now,
                                   int64_t heuristic_s)
 {
@@ -461,7 +487,7 @@ struct freshness freshness_of(const struct http_request *req, const char *head,
 
     /* The status line comes first; the fields follow it up to the blank
      * line (or the end of the len bytes). */
-    if (!next_line(&fields, &status) || !is_status_200(status) ||
+    if (!next_line(&fields, &status) || !is_cacheable_status(status) ||
         !request_allows_store(req)) {
         return f;
     }

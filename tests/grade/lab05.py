@@ -59,6 +59,12 @@ BURST = 50                   # clients of each wave of the concurrent test
 MIXED_ARGS = ["-m", "200000", "-o", "65536"]   # so that waves evict
 AUTHORIZATION = ("Authorization",
                  "Basic " + base64.b64encode(b"alice:secret").decode())
+# A Last-Modified long ago makes a response fresh for a tenth of its age
+# (RFC 9111 section 4.2.2): the responses of these tests carry it unless a
+# test says otherwise, since one that gives no clue at all is not reused.
+LONG_AGO = ("Last-Modified", "Sat, 01 Jan 2000 00:00:00 GMT")
+KEPT = (LONG_AGO,)
+CSAPP_ARGS = ["-e", "300"]   # the CS:APP lab's rule: keep what says nothing
 TINY_HEAD = "HTTP/1.0 200 OK\r\nServer: Tiny Web Server\r\nConnection: " \
     "close\r\nContent-length: {length}\r\nContent-type: {type}\r\n\r\n"
 
@@ -71,13 +77,13 @@ HAND_TWICE = f"{HAND_UP}for i in 1 2; do {CURL} -si " \
     f"http://{BY_HAND}/hello.txt; done"
 
 
-def hand_server(fields: Sequence[str], count: int = 2,
-                length: int = 6) -> str:
+def hand_server(fields: Sequence[str], count: int = 2, length: int = 6,
+                status: str = "200 OK") -> str:
     """The shell command that starts, in the background, an origin on
     port 8000 that answers up to count requests (for 10 s at most), each
-    with a 200 whose header lines are fields, then Content-Length (length)
-    and the body 'hello', for the by-hand lines."""
-    lines = ["HTTP/1.0 200 OK", *fields, f"Content-Length: {length}", "",
+    with status whose header lines are fields, then Content-Length
+    (length) and the body 'hello', for the by-hand lines."""
+    lines = [f"HTTP/1.0 {status}", *fields, f"Content-Length: {length}", "",
              "hello\\n"]
     reply = "\\r\\n".join(lines)
     return ("python3 -c \"import socket; s = socket.create_server(("
@@ -156,14 +162,14 @@ HINTS = {
 # Responses.
 
 def page(t: Context, size: int,
-         headers: Sequence[tuple[str, str]] = ()) -> bytes:
+         headers: Sequence[tuple[str, str]] = KEPT) -> bytes:
     """A 200 response with about size bytes of random text."""
     return response(200, text(t, size), [*TEXT, ("X-Token", token(t)),
                                          *headers])
 
 
 def sized(t: Context, size: int,
-          headers: Sequence[tuple[str, str]] = ()) -> bytes:
+          headers: Sequence[tuple[str, str]] = KEPT) -> bytes:
     """A 200 response with a random binary body that the proxy relays,
     and stores, as exactly size bytes, head included."""
     fields = [*BINARY, ("X-Token", token(t)), *headers]
@@ -303,7 +309,7 @@ def route_all(origin: Origin, replies: dict[str, bytes]) -> None:
 
 
 def hit_control(t: Context, proxy: procs.Program, origin: Origin,
-                headers: Sequence[tuple[str, str]] = (),
+                headers: Sequence[tuple[str, str]] = KEPT,
                 label: str = "a storable response") -> str:
     """Fetch a storable response twice: a miss, then a hit. Returns its
     path."""
@@ -341,7 +347,7 @@ def miss_then_hit(t: Context) -> None:
     files = {fresh_path(t, "docs", ".txt"): ("the text file",
                                              page(t, 20 * KIBIBYTE)),
              fresh_path(t, "img", ".bin"): ("the binary file", response(
-                 200, binary(t, 60 * KIBIBYTE), BINARY))}
+                 200, binary(t, 60 * KIBIBYTE), [*BINARY, LONG_AGO]))}
     t.reproduce(HAND_TWICE)
     for path, (label, reply) in files.items():
         origin.route(path, reply)
@@ -566,29 +572,78 @@ def request_no_cache(t: Context) -> None:
 
 # The tests: freshness.
 
-@test(4, "a response with no freshness information at all (as the CS:APP "
-         "Tiny server sends), or with only Date, or with a Last-Modified a "
-         "day old, is stored: the second fetch is a hit",
+@test(4, "a response with a Last-Modified a day old is stored (for a "
+         "tenth of a day): the second fetch is a hit; one with no freshness "
+         "information at all (as the CS:APP Tiny server sends), or with "
+         "only Date, is never reused, unless -e says for how long (with -e "
+         "300, the CS:APP lab's rule, it is a hit)",
       hints={hints.DIFFERS: "Without s-maxage, max-age or Expires, the "
-                            "lifetime is heuristic: 10% of Date minus "
-                            "Last-Modified when there is a Last-Modified, "
-                            "else heuristic_s (-e, 300 s by default). A "
-                            "missing Date means 'now'."})
+                            "lifetime is heuristic (RFC 9111 section "
+                            "4.2.2): 10% of Date minus Last-Modified when "
+                            "there is a valid Last-Modified before Date, "
+                            "else heuristic_s (-e; 0 by default, and a "
+                            "lifetime of 0 is not storable). A missing "
+                            "Date means 'now'."})
 def heuristic_freshness(t: Context) -> None:
     proxy, origin = setup(t)
+    keeping = t.start(CSAPP_ARGS)
     now = time.time()
-    cases = {"a Tiny-style response": tiny_file(text(t, 3000), "text/plain"),
-             "a response with only Date": page(t, 3000, [("Date",
-                                                           http_date(now))]),
-             "a response with a day-old Last-Modified": page(t, 3000, [
-                 ("Date", http_date(now)),
-                 ("Last-Modified", http_date(now - 86400))])}
+    path = fresh_path(t, "heuristic", ".txt")
+    origin.route(path, page(t, 3000, [("Date", http_date(now)),
+                                      ("Last-Modified",
+                                       http_date(now - 86400))]))
+    fetch(t, proxy, origin, path, MISS, "the first fetch of a response with "
+          "a day-old Last-Modified")
+    fetch(t, proxy, origin, path, HIT, "the second fetch of it")
+    clueless = {"a Tiny-style response": tiny_file(text(t, 3000),
+                                                   "text/plain"),
+                "a response with only Date": page(t, 3000, [
+                    ("Date", http_date(now))])}
     t.reproduce(by_hand_twice([]))
-    for label, reply in cases.items():
+    for label, reply in clueless.items():
         path = fresh_path(t, "heuristic", ".txt")
         origin.route(path, reply)
-        fetch(t, proxy, origin, path, MISS, f"the first fetch of {label}")
-        fetch(t, proxy, origin, path, HIT, f"the second fetch of {label}")
+        never_stored(t, proxy, origin, path, f"{label}, without -e")
+        fetch(t, keeping, origin, path, MISS, f"the first fetch of {label} "
+              "through a proxy started with -e 300")
+        fetch(t, keeping, origin, path, HIT, f"the second fetch of {label} "
+              "through the proxy started with -e 300")
+
+
+STATUS_HINT = "freshness_of stores the statuses a cache may store " \
+    "without being told (RFC 9110 section 15.1, RFC 9111 section 4.2.2): " \
+    "200, 203, 204, 300, 301, 308, 404, 405, 410, 414 and 501 (206 too, " \
+    "but the kit does not combine parts), and no other, whatever its " \
+    "Cache-Control says. Read the three digits after 'HTTP/1.x '."
+
+
+@test(4, "responses with status 404, 410 or 301 (with max-age=600 or an "
+         "old Last-Modified) are hits, each with its own status line, "
+         "while 302, 201 and 500 with max-age=600 are never stored",
+      hints={hints.DIFFERS: STATUS_HINT})
+def cacheable_statuses(t: Context) -> None:
+    proxy, origin = setup(t)
+    forever = ("Cache-Control", "max-age=600")
+    kept = {"404 Not Found": [forever], "410 Gone": [forever],
+            "301 Moved Permanently": [LONG_AGO, ("Location", "/moved")]}
+    never = ["302 Found", "201 Created", "500 Internal Server Error"]
+    t.reproduce(hand_server(["Cache-Control: max-age=600"],
+                            status="404 Not Found") + f"for i in 1 2; do "
+                f"{CURL} -si http://{BY_HAND}/ | head -3; done")
+    for status, headers in kept.items():
+        path = fresh_path(t, "status", ".txt")
+        origin.route(path, response(int(status[:3]), text(t, 500),
+                                    [*TEXT, *headers], reason=status[4:]))
+        fetch(t, proxy, origin, path, MISS, f"the first fetch of a "
+              f"'{status}'")
+        fetch(t, proxy, origin, path, HIT, f"the second fetch of the "
+              f"'{status}'")
+    for status in never:
+        path = fresh_path(t, "status", ".txt")
+        origin.route(path, response(int(status[:3]), text(t, 500),
+                                    [*TEXT, forever], reason=status[4:]))
+        never_stored(t, proxy, origin, path, f"a '{status}' with "
+                     "max-age=600")
 
 
 @test(6, f"with -e 1, responses fresh for 1 second (max-age=1, s-maxage=1 "
@@ -861,11 +916,11 @@ def wave(t: Context, proxy: procs.Program, fetchers: list[Fetcher],
 def many_clients(t: Context) -> None:
     proxy, origin = setup(t, MIXED_ARGS)
     now = http_date(time.time())
-    kinds = [("plain", [], True), ("max-age", [("Cache-Control",
+    kinds = [("plain", [LONG_AGO], True), ("max-age", [("Cache-Control",
                                                  "max-age=600")], True),
              ("tiny", None, True), ("dated", [("Date", now)], True),
              ("public", [("Cache-Control", "public, max-age=60")], True),
-             ("small", [], True),
+             ("small", [LONG_AGO], True),
              ("no-store", [("Cache-Control", "no-store")], False),
              ("cookie", [("Set-Cookie", f"id={token(t)}")], False),
              ("private", [("Cache-Control", "private")], False),
@@ -949,7 +1004,8 @@ def finish_slow_hit(t: Context, sock: socket.socket, start: Answer,
              hints.RESET: REFERENCE_HINT})
 def slow_reader(t: Context) -> None:
     big = send_buffer_max() + 2 * MEBIBYTE
-    versions = [response(200, t.rng.randbytes(big), BINARY) for _ in range(3)]
+    versions = [response(200, t.rng.randbytes(big), [*BINARY, LONG_AGO])
+                for _ in range(3)]
     stored = len(relayed(versions[0]))   # what the cache keeps of one
     proxy, origin = setup(t, ["-o", str(stored), "-m", str(stored + ROOM)])
     path = fresh_path(t, "large", ".bin")
@@ -987,7 +1043,8 @@ def slow_reader(t: Context) -> None:
                     "slow client's hit (its object was evicted meanwhile)")
 
 
-@test(6, "as the CS:APP driver checks: five files from a Tiny-style origin "
+@test(6, "as the CS:APP driver checks, with -e 300 (its cache keeps "
+         "responses that say nothing): five files from a Tiny-style origin "
          "come through equal to direct fetches; with a request held by an "
          "origin that never answers, another file is still served; then, "
          "with the origin stopped, all come from the cache",
@@ -996,7 +1053,7 @@ def slow_reader(t: Context) -> None:
                             "only (stage 03), and the cache's lock is "
                             "never held while waiting for an origin."})
 def csapp_driver(t: Context) -> None:
-    proxy, tiny = setup(t)
+    proxy, tiny = setup(t, CSAPP_ARGS)
     nop = t.use(Origin())
     stem = f"/{token(t, 6)}"
     files = {f"{stem}/home.html": tiny_file(text(t, 2 * KIBIBYTE),
