@@ -19,7 +19,7 @@
  *   struct cache, struct cache_object (both opaque)
  *   cache_new, cache_free, cache_lookup, cache_insert, cache_remove,
  *   cache_release, cache_object_data, cache_object_size,
- *   cache_object_stored_at, cache_bytes, cache_count
+ *   cache_object_stored_at, cache_object_expires, cache_bytes, cache_count
  *
  * Thread-safe: every function, from any thread.
  */
@@ -47,14 +47,14 @@ struct cache *cache_new(size_t max_bytes, size_t max_object);
 void cache_free(struct cache *cache);
 
 /*
- * cache_lookup - the object stored under key, if it is still fresh at now
- * (seconds since 1970), as a reference the caller must drop with
- * cache_release. A hit makes the object the most recently used. An object
- * found stale is removed, and the lookup is a miss.
- * Returns the object, or NULL on a miss.
+ * cache_lookup - the object stored under key, fresh or stale, as a
+ * reference the caller must drop with cache_release. Finding it makes it
+ * the most recently used. A stale object stays stored: the caller may
+ * revalidate it (RFC 9111 section 4.3), replace it, or remove it; it is
+ * fresh while now < cache_object_expires(object).
+ * Returns the object, or NULL when nothing is stored under key.
  */
-struct cache_object *cache_lookup(struct cache *cache, const char *key,
-                                  int64_t now);
+struct cache_object *cache_lookup(struct cache *cache, const char *key);
 
 /*
  * cache_insert - store a copy of the response (len bytes) under key, fresh
@@ -92,6 +92,10 @@ size_t cache_object_size(const struct cache_object *object);
 /* cache_object_stored_at - when the response's age was 0 (seconds since
  * 1970): now minus that is the Age a hit carries. */
 int64_t cache_object_stored_at(const struct cache_object *object);
+
+/* cache_object_expires - when the response stops being fresh (seconds
+ * since 1970), as cache_insert got it. */
+int64_t cache_object_expires(const struct cache_object *object);
 
 /* cache_bytes - the bytes of responses stored right now (keys and
  * bookkeeping not counted). */

@@ -13,7 +13,11 @@
  *   - never store when the request had Authorization (unless the response
  *     says public, s-maxage or must-revalidate: section 3.5) or
  *     Cache-Control: no-store; nor when the response has Cache-Control
- *     no-store, private or no-cache, a Vary header, or Set-Cookie;
+ *     no-store or private, a Vary header, or Set-Cookie;
+ *   - a response with a validator (ETag, or a valid Last-Modified) is
+ *     stored even when it is stale, or says no-cache (lifetime 0): the
+ *     glue revalidates it before reusing it (section 4.3); one without a
+ *     validator is stored only while it is fresh;
  *   - the lifetime is s-maxage, else max-age, else Expires minus Date
  *     (section 4.2.1); an Expires that is not a valid date means already
  *     expired (section 5.3); with none of them, 10% of Date minus
@@ -27,7 +31,7 @@
  *
  * Interface:
  *   struct freshness, FRESHNESS_HEURISTIC_S
- *   freshness_of, freshness_allows_hit
+ *   freshness_of, freshness_allows_hit, freshness_add_validators
  *
  * Thread-safe.
  */
@@ -62,7 +66,8 @@ struct freshness {
  * origin's Age (the first member of the first Age field; one that is not
  * delta-seconds is ignored) plus the time the response took to come (RFC 9111
  * section 4.2.3). Returns the decision; a response whose lifetime is not more
- * than its age is not storable, and one not storable has lifetime and age 0.
+ * than its age is storable only when it has a validator, and one not
+ * storable has lifetime and age 0.
  */
 struct freshness freshness_of(const struct http_request *req, const char *head,
                               size_t len, int64_t requested, int64_t received,
@@ -75,5 +80,18 @@ struct freshness freshness_of(const struct http_request *req, const char *head,
  * be meant for that user alone).
  */
 bool freshness_allows_hit(const struct http_request *req);
+
+/*
+ * freshness_add_validators - make cond, a copy of a GET whose stored
+ * response (its head: len bytes through the blank line) is stale, a
+ * conditional request that asks the origin whether that response is still
+ * current (RFC 9111 section 4.3.1): add "If-None-Match" with the value of
+ * the response's ETag, and "If-Modified-Since" with its Last-Modified
+ * when that is a valid date, each with http_parse_header.
+ * Returns 0 when at least one was added; -1 when the response has no
+ * validator (it can only be fetched again) or cond has no room.
+ */
+int freshness_add_validators(struct http_request *cond, const char *head,
+                             size_t len);
 
 #endif /* FRESHNESS_H */

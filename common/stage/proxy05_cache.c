@@ -3,7 +3,9 @@
  * proxy_cache.h.
  *
  * Reads as the exchange does: make the key, try a hit, otherwise forward
- * through a tee sink and store what came back if it may be stored. The
+ * through a tee sink and store what came back if it may be stored; a
+ * stale object is revalidated on the way, a probe sink in front of the
+ * tee catching the origin's 304 (RFC 9111 section 4.3). The
  * cache's lock is taken only inside cache.c and never across network I/O:
  * a hit is sent from a referenced object after cache_lookup has returned.
  */
@@ -162,24 +164,22 @@ static int write_inserted(struct sink *out, const char *buf, size_t at,
     return 0;
 }
 
-/* status_of - the status code of the stored response data, for the log:
- * its status line is "HTTP/1.1 NNN" (http_format_response wrote it). */
+/* status_of - the status code of the response data, for the log: its
+ * status line is "HTTP/1.1 NNN" (http_format_response wrote it). */
 static int status_of(const char *data, size_t len)
 {
     return len > 12 ? (int)strtol(data + 9, NULL, 10) : 0;
 }
 
-/* serve_hit - send the stored response with "Age" and "X-Cache: HIT"
- * added after its status line (RFC 9111 section 5.1: a cache MUST send
- * Age). Returns 0, or -1 when the client is gone. */
-static int serve_hit(struct rio *client, const struct cache_object *object,
-                     int64_t now, struct forward_result *res)
+/* serve_stored - send a stored response (len bytes of data) with
+ * "Age: age" and "X-Cache: HIT" added after its status line (RFC 9111
+ * section 5.1: a cache MUST send Age). Returns 0, or -1 when the client is
+ * gone. */
+static int serve_stored(struct rio *client, const char *data, size_t len,
+                        int64_t age, struct forward_result *res)
 {
-    const char *data = cache_object_data(object);
-    size_t len = cache_object_size(object);
     const char *eol = memchr(data, '\n', len);
     size_t first = eol != NULL ? (size_t)(eol - data) + 1 : len;
-    int64_t age = now - cache_object_stored_at(object);
     struct sink to_client = sink_to_rio(client);
     char added[64];
     int n = snprintf(added, sizeof(added),
@@ -194,6 +194,16 @@ static int serve_hit(struct rio *client, const struct cache_object *object,
     return 0;
 }
 
+/* serve_hit - send a fresh object; its age counts from when it was as old
+ * as 0 (cache_object_stored_at). */
+static int serve_hit(struct rio *client, const struct cache_object *object,
+                     int64_t now, struct forward_result *res)
+{
+    return serve_stored(client, cache_object_data(object),
+                        cache_object_size(object),
+                        now - cache_object_stored_at(object), res);
+}
+
 /* head_length - the length of the head at the start of response (through
  * its blank line), or 0 if the head does not end within len. */
 static size_t head_length(const char *response, size_t len)
@@ -206,6 +216,156 @@ static size_t head_length(const char *response, size_t len)
         }
     }
     return 0;
+}
+
+/* line_length - the length of the line text starts with, its '\n'
+ * included (len at most). */
+static size_t line_length(const char *text, size_t len)
+{
+    const char *lf = memchr(text, '\n', len);
+
+    return lf != NULL ? (size_t)(lf - text) + 1 : len;
+}
+
+/* is_field - whether line (n bytes) is a field called name (name_len
+ * bytes, any case). */
+static bool is_field(const char *line, size_t n, const char *name,
+                     size_t name_len)
+{
+    return n > name_len && line[name_len] == ':' &&
+           strncasecmp(line, name, name_len) == 0;
+}
+
+/* fields_of - where the header lines of head (len bytes, through its
+ * blank line) start and end: after the status line, before the blank
+ * line. */
+static void fields_of(const char *head, size_t len, size_t *start, size_t *end)
+{
+    *start = line_length(head, len);
+    *end = len - (len >= 2 && head[len - 2] == '\r' ? 2 : 1);
+}
+
+/* replaces - whether a 304 whose head is update (len bytes) replaces the
+ * stored fields called name (n bytes): it has such a field, and it is not
+ * Content-Length, which tells the length of the 304's own empty body (RFC
+ * 9111 section 3.2). */
+static bool replaces(const char *update, size_t len, const char *name, size_t n)
+{
+    size_t at;
+    size_t end;
+
+    if (n == 14 && strncasecmp(name, "Content-Length", 14) == 0) {
+        return false;
+    }
+    fields_of(update, len, &at, &end);
+    while (at < end) {
+        size_t line = line_length(update + at, end - at);
+
+        if (is_field(update + at, line, name, n)) {
+            return true;
+        }
+        at += line;
+    }
+    return false;
+}
+
+/* append_fields - append to out, at pos, the header lines of head (len
+ * bytes) for which replaces(update, ...) is want. Returns the new pos. */
+static size_t append_fields(char *out, size_t pos, const char *head, size_t len,
+                            const char *update, size_t update_len, bool want)
+{
+    size_t at;
+    size_t end;
+
+    fields_of(head, len, &at, &end);
+    while (at < end) {
+        size_t n = line_length(head + at, end - at);
+        const char *colon = memchr(head + at, ':', n);
+        size_t name = colon != NULL ? (size_t)(colon - (head + at)) : n;
+
+        if (replaces(update, update_len, head + at, name) == want) {
+            memcpy(out + pos, head + at, n);
+            pos += n;
+        }
+        at += n;
+    }
+    return pos;
+}
+
+/* A response the glue may store: its bytes, its head's length, and what
+ * freshness_of said of it when it arrived. */
+struct stored {
+    char *data;             /* the response */
+    size_t len;             /* bytes of data */
+    size_t head;            /* bytes of its head, blank line included */
+    int64_t received;       /* when it arrived */
+    struct freshness fresh; /* freshness_of's verdict */
+};
+
+/* merge_304 - the stale response old (len bytes) updated by a 304 whose
+ * head is update (update_len bytes), RFC 9111 section 4.3.4 and 3.2: the
+ * stored status line, the stored fields the 304 does not replace, the
+ * 304's own, then the stored body. False when there is no memory. */
+static bool merge_304(const char *old, size_t len, const char *update,
+                      size_t update_len, struct stored *merged)
+{
+    size_t old_head = head_length(old, len);
+    size_t pos = line_length(old, old_head);
+
+    merged->data = malloc(len + update_len);
+    if (merged->data == NULL) {
+        return false;
+    }
+    memcpy(merged->data, old, pos);
+    pos = append_fields(merged->data, pos, old, old_head, update, update_len,
+                        false);
+    pos = append_fields(merged->data, pos, update, update_len, update,
+                        update_len, true);
+    memcpy(merged->data + pos, "\r\n", 2);
+    merged->head = pos + 2;
+    memcpy(merged->data + merged->head, old + old_head, len - old_head);
+    merged->len = merged->head + len - old_head;
+    return true;
+}
+
+/* drop_age - take the Age lines out of a response's head: a hit carries
+ * the one Age the glue computes, never the origin's as well (RFC 9111
+ * section 5.1). */
+static void drop_age(struct stored *r)
+{
+    size_t at = line_length(r->data, r->head);
+
+    while (at < r->head) {
+        size_t n = line_length(r->data + at, r->head - at);
+
+        if (is_field(r->data + at, n, "Age", 3)) {
+            memmove(r->data + at, r->data + at + n, r->len - at - n);
+            r->len -= n;
+            r->head -= n;
+        } else {
+            at += n;
+        }
+    }
+}
+
+/* store - insert r under key, if freshness_of judged it storable. The
+ * cache counts its age from the moment it was as old as 0: when it
+ * arrived, less the age it arrived with (RFC 9111 section 4.2.3). Returns
+ * whether it was stored. */
+static bool store(struct proxy_cache *pc, const char *key, struct stored *r)
+{
+    int64_t born = r->received - r->fresh.age;
+
+    if (!r->fresh.storable) {
+        return false;
+    }
+    drop_age(r);
+    if (cache_insert(pc->cache, key, r->data, r->len, born,
+                     born + r->fresh.lifetime) < 0) {
+        log_info("cache: cannot store %s:", key);
+        return false;
+    }
+    return true;
 }
 
 /* drop - give the tee's copy up: the response will not be stored. */
@@ -290,48 +450,110 @@ static ssize_t write_to_tee(struct sink *sink, const void *buf, size_t n)
     return pass_on(tee, buf, n);
 }
 
-/* drop_age - take the Age lines out of the copy's head: a hit carries
- * the one Age the glue computes, never the origin's as well (RFC 9111
- * section 5.1). */
-static void drop_age(struct tee *tee)
+/* A sink in front of the tee while a stale response is revalidated: it
+ * holds the origin's head back until it is whole. A 304 stays here (the
+ * client gets the stored response instead); anything else goes on
+ * through the tee, as a miss. */
+struct probe {
+    struct sink *next;   /* the tee */
+    char held[JOIN_MAX]; /* the head so far */
+    size_t len;          /* bytes in held */
+    bool passed;         /* not a 304: everything goes on */
+};
+
+/* write_to_probe - the write callback of the probe sink. */
+static ssize_t write_to_probe(struct sink *sink, const void *buf, size_t n)
 {
-    char *end = tee->copy + tee->head;
-    char *line = (char *)memchr(tee->copy, '\n', tee->head) + 1;
+    struct probe *probe = sink->arg;
 
-    while (line < end) {
-        char *next = (char *)memchr(line, '\n', (size_t)(end - line)) + 1;
-        size_t n = (size_t)(next - line);
-
-        if (n > 4 && strncasecmp(line, "Age:", 4) == 0) {
-            memmove(line, next, (size_t)(tee->copy + tee->len - next));
-            tee->len -= n;
-            tee->head -= n;
-            end -= n;
-        } else {
-            line = next;
+    if (!probe->passed && n <= sizeof(probe->held) - probe->len) {
+        memcpy(probe->held + probe->len, buf, n);
+        probe->len += n;
+        if (head_length(probe->held, probe->len) == 0 ||
+            status_of(probe->held, probe->len) == 304) {
+            return (ssize_t)n;
+        }
+        probe->passed = true;
+        return sink_write(probe->next, probe->held, probe->len) < 0
+                   ? -1
+                   : (ssize_t)n;
+    }
+    if (!probe->passed) {
+        probe->passed = true; /* a head too long to hold is no 304 of use */
+        if (sink_write(probe->next, probe->held, probe->len) < 0) {
+            return -1;
         }
     }
+    return sink_write(probe->next, buf, n) < 0 ? -1 : (ssize_t)n;
 }
 
-/* store - insert the tee's copy under key: its head was judged storable.
- * The cache counts its age from the moment it was as old as 0: when it
- * arrived, less the age it arrived with (RFC 9111 section 4.2.3). */
-static void store(struct proxy_cache *pc, const char *key, struct tee *tee)
+/* conditional - a copy of req that asks the origin whether stale is still
+ * current (freshness_add_validators), or NULL when stale cannot be
+ * revalidated: there is none, it has no validator, or the client sent
+ * conditions of its own, which go to the origin as they are. */
+static struct http_request *conditional(const struct http_request *req,
+                                        const struct cache_object *stale)
 {
-    int64_t born = tee->received - tee->fresh.age;
+    static const char *const conditions[] = { "If-None-Match",
+                                              "If-Modified-Since", "If-Match",
+                                              "If-Unmodified-Since",
+                                              "If-Range" };
+    const char *data = stale != NULL ? cache_object_data(stale) : NULL;
+    struct http_request *cond;
 
-    drop_age(tee);
-    if (cache_insert(pc->cache, key, tee->copy, tee->len, born,
-                     born + tee->fresh.lifetime) < 0) {
-        log_info("cache: cannot store %s:", key);
+    for (size_t i = 0; i < sizeof(conditions) / sizeof(conditions[0]); i++) {
+        if (http_header_get(req, conditions[i]) != NULL) {
+            return NULL;
+        }
     }
+    cond = data != NULL ? malloc(sizeof(*cond)) : NULL;
+    if (cond == NULL) {
+        return NULL;
+    }
+    *cond = *req; /* its headers point into req, which outlives it */
+    if (freshness_add_validators(
+            cond, data, head_length(data, cache_object_size(stale))) < 0) {
+        free(cond);
+        return NULL;
+    }
+    return cond;
 }
 
-/* forward_and_store - a miss: forward req through a tee, then store a
- * complete response that fits, if freshness_of allowed it. */
+/* not_modified - the origin answered the revalidation of stale with a 304
+ * (the probe holds its head): update the stored response with it, store
+ * that, and send it to the client as a hit. */
+static int not_modified(struct rio *client, const struct tee *tee,
+                        struct proxy_cache *pc, const char *key,
+                        const struct cache_object *stale,
+                        const struct probe *probe, struct forward_result *res)
+{
+    struct stored merged = { .received = (int64_t)time(NULL) };
+    int rc;
+
+    if (!merge_304(cache_object_data(stale), cache_object_size(stale),
+                   probe->held, probe->len, &merged)) {
+        return 502;
+    }
+    merged.fresh =
+        freshness_of(tee->req, merged.data, merged.head, tee->requested,
+                     merged.received, tee->heuristic_s);
+    if (!store(pc, key, &merged)) {
+        cache_remove(pc->cache, key);
+        drop_age(&merged);
+    }
+    rc = serve_stored(client, merged.data, merged.len, merged.fresh.age, res);
+    free(merged.data);
+    return rc;
+}
+
+/* forward_and_store - a miss, or a stale object to revalidate: forward req
+ * (conditional on stale's validators, if it has any) through a tee,
+ * store what came back if it may be stored, and forget stale otherwise. A
+ * 304 is answered from the stored response instead. */
 static int forward_and_store(struct rio *client, const struct http_request *req,
                              struct proxy_cache *pc, const char *key,
-                             struct forward_result *res)
+                             const struct cache_object *stale,
+                             struct forward_result *res, struct outcome *out)
 {
     struct sink to_client = sink_to_rio(client);
     struct tee tee = { .out = &to_client,
@@ -339,29 +561,43 @@ static int forward_and_store(struct rio *client, const struct http_request *req,
                        .heuristic_s = pc->opt.heuristic_s,
                        .requested = (int64_t)time(NULL),
                        .max = pc->opt.object };
-    struct sink sink = { .write = write_to_tee, .arg = &tee };
-    int rc = forward_request(req, client, &sink, pc->forward, res);
+    struct sink tee_sink = { .write = write_to_tee, .arg = &tee };
+    struct http_request *cond = conditional(req, stale);
+    struct probe probe = { .next = &tee_sink, .passed = cond == NULL };
+    struct sink sink = { .write = write_to_probe, .arg = &probe };
+    int rc = forward_request(cond != NULL ? cond : req, client, &sink,
+                             pc->forward, res);
+    struct stored copy = { tee.copy, tee.len, tee.head, tee.received,
+                           tee.fresh };
 
     if (tee.marked) {
         res->bytes += strlen(MISS_MARK); /* what the client received */
     }
-    if (rc == 0 && res->complete && !tee.dropped && tee.head > 0) {
-        store(pc, key, &tee);
+    if (rc == 0 && !probe.passed) {
+        out->note = "HIT";
+        rc = not_modified(client, &tee, pc, key, stale, &probe, res);
+    } else if (!(rc == 0 && res->complete && !tee.dropped && tee.head > 0 &&
+                 store(pc, key, &copy)) &&
+               stale != NULL) {
+        cache_remove(pc->cache, key);
     }
     free(tee.copy);
+    free(cond);
     return rc;
 }
 
-/* exchange - answer req from the cache, or forward it and store the
- * response if it may be stored. Returns as forward_request does;
- * out->note becomes "HIT" or "MISS" when the cache was asked. */
+/* exchange - answer req from the cache, or forward it (made conditional
+ * when a stale response can be revalidated) and store the response if it
+ * may be stored. Returns as forward_request does; out->note becomes "HIT"
+ * or "MISS" when the cache was asked. */
 static int exchange(void *state, struct rio *client,
                     const struct http_request *req, struct forward_result *res,
                     struct outcome *out)
 {
     struct proxy_cache *pc = state;
     struct sink to_client = sink_to_rio(client);
-    struct cache_object *hit = NULL;
+    struct cache_object *found = NULL;
+    int64_t now = (int64_t)time(NULL);
     char key[KEY_MAX];
     int rc;
 
@@ -377,14 +613,16 @@ static int exchange(void *state, struct rio *client,
         return rc;
     }
     if (freshness_allows_hit(req)) {
-        hit = cache_lookup(pc->cache, key, (int64_t)time(NULL));
+        found = cache_lookup(pc->cache, key);
     }
-    out->note = hit != NULL ? "HIT" : "MISS";
-    if (hit == NULL) {
-        return forward_and_store(client, req, pc, key, res);
+    if (found != NULL && now < cache_object_expires(found)) {
+        out->note = "HIT";
+        rc = serve_hit(client, found, now, res);
+    } else {
+        out->note = "MISS";
+        rc = forward_and_store(client, req, pc, key, found, res, out);
     }
-    rc = serve_hit(client, hit, (int64_t)time(NULL), res);
-    cache_release(hit);
+    cache_release(found);
     return rc;
 }
 

@@ -12,8 +12,10 @@
  *
  * That is safe because objects are reference-counted. The cache holds one
  * reference to each object it stores and each lookup takes another, so an
- * object evicted (or replaced, removed, found stale) while a thread is
+ * object evicted (or replaced, removed) while a thread is
  * still sending it is only unlinked; the last cache_release frees it.
+ * A stale object stays until it is replaced, removed or evicted: the glue
+ * may revalidate it with the origin (RFC 9111 section 4.3).
  * The count is a C11 atomic, not a field under the lock, because
  * cache_release is given only the object.
  */
@@ -107,17 +109,14 @@ void cache_free(struct cache *cache)
     free(cache);
 }
 
-struct cache_object *cache_lookup(struct cache *cache, const char *key,
-                                  int64_t now)
+struct cache_object *cache_lookup(struct cache *cache, const char *key)
 {
     /* TODO(lab5.3): with cache->lock held, find key's object in its bucket
      * (hash with FNV-1a: from FNV_OFFSET, for each byte hash ^= byte, then
-     * hash *= FNV_PRIME). Stale (now >= expires): unlink it, a miss; drop
-     * the cache's reference after unlocking. Fresh: move it to the LRU
-     * head and add a reference for the caller (atomic_fetch_add). */
+     * hash *= FNV_PRIME). Found, fresh or stale: move it to the LRU head
+     * and add a reference for the caller (atomic_fetch_add). */
     (void)cache;
     (void)key;
-    (void)now;
     log_error("TODO(lab5.3): cache_lookup is not written yet");
     return NULL;
 }
@@ -172,6 +171,11 @@ size_t cache_object_size(const struct cache_object *object)
 int64_t cache_object_stored_at(const struct cache_object *object)
 {
     return object->stored_at;
+}
+
+int64_t cache_object_expires(const struct cache_object *object)
+{
+    return object->expires;
 }
 
 size_t cache_bytes(struct cache *cache)

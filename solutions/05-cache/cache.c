@@ -12,8 +12,10 @@
  *
  * That is safe because objects are reference-counted. The cache holds one
  * reference to each object it stores and each lookup takes another, so an
- * object evicted (or replaced, removed, found stale) while a thread is
+ * object evicted (or replaced, removed) while a thread is
  * still sending it is only unlinked; the last cache_release frees it.
+ * A stale object stays until it is replaced, removed or evicted: the glue
+ * may revalidate it with the origin (RFC 9111 section 4.3).
  * The count is a C11 atomic, not a field under the lock, because
  * cache_release is given only the object.
  */
@@ -213,19 +215,14 @@ static void release_list(struct cache_object *doomed)
     }
 }
 
-struct cache_object *cache_lookup(struct cache *cache, const char *key,
-                                  int64_t now)
+struct cache_object *cache_lookup(struct cache *cache, const char *key)
 {
     uint32_t hash = hash_key(key);
-    struct cache_object *doomed = NULL;
     struct cache_object *object;
 
     pthread_mutex_lock(&cache->lock);
     object = find(cache, key, hash);
-    if (object != NULL && now >= object->expires) {
-        unlink_object(cache, object, &doomed);
-        object = NULL;
-    } else if (object != NULL) {
+    if (object != NULL) {
         lru_take_out(cache, object);
         lru_push_head(cache, object);
         /* Relaxed: the cache's own reference, held under the lock, keeps
@@ -233,7 +230,6 @@ struct cache_object *cache_lookup(struct cache *cache, const char *key,
         atomic_fetch_add_explicit(&object->refs, 1, memory_order_relaxed);
     }
     pthread_mutex_unlock(&cache->lock);
-    release_list(doomed);
     return object;
 }
 
@@ -352,6 +348,11 @@ size_t cache_object_size(const struct cache_object *object)
 int64_t cache_object_stored_at(const struct cache_object *object)
 {
     return object->stored_at;
+}
+
+int64_t cache_object_expires(const struct cache_object *object)
+{
+    return object->expires;
 }
 
 size_t cache_bytes(struct cache *cache)

@@ -11,6 +11,7 @@
  */
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -353,17 +354,18 @@ static bool request_allows_store(const struct http_request *req)
 }
 
 /* response_allows_store - whether the response itself may be stored. RFC
- * 9111 section 3: not with no-store or private (a shared cache); no-cache
- * would need revalidation, which the kit does not do; a Vary response
- * would need its request headers matched (section 4.1), which the kit
- * declines; and a Set-Cookie belongs to one user (the kit's add-on). */
+ * 9111 section 3: not with no-store or private (a shared cache); a Vary
+ * response would need its request headers matched (section 4.1), which
+ * the kit declines; and a Set-Cookie belongs to one user (the kit's
+ * add-on). no-cache allows storing, as long as every reuse is revalidated
+ * (section 5.2.2.4): lifetime_of gives it 0. */
 static bool response_allows_store(struct span fields,
                                   const struct directives *cc)
 {
     struct span value;
 
     return !cc->malformed && !cc->no_store && !cc->is_private &&
-           !cc->no_cache && find_field(fields, "Vary", &value) == 0 &&
+           find_field(fields, "Vary", &value) == 0 &&
            find_field(fields, "Set-Cookie", &value) == 0;
 }
 
@@ -448,6 +450,16 @@ static int64_t initial_age(struct span fields, int64_t requested,
     return apparent > corrected ? apparent : corrected;
 }
 
+/* has_validator - whether the response can be revalidated (RFC 9111
+ * section 4.3.1): it has an ETag, or a Last-Modified that is a date. */
+static bool has_validator(struct span fields)
+{
+    struct span value;
+
+    return find_field(fields, "ETag", &value) > 0 ||
+           field_date(fields, "Last-Modified") >= 0;
+}
+
 /* lifetime_of - the freshness lifetime (RFC 9111 section 4.2.1): for a
  * shared cache s-maxage, else max-age (both make the cache ignore
  * Expires, section 5.3), else Expires minus Date, else the heuristic. */
@@ -457,6 +469,9 @@ static int64_t lifetime_of(struct span fields, const struct directives *cc,
     struct span value;
     size_t expires = find_field(fields, "Expires", &value);
 
+    if (cc->no_cache) {
+        return 0; /* section 5.2.2.4: revalidated before every reuse */
+    }
     if (cc->s_maxage >= 0) {
         return cc->s_maxage;
     }
@@ -498,9 +513,9 @@ struct freshness freshness_of(const struct http_request *req, const char *head,
     }
     lifetime = lifetime_of(fields, &cc, received, heuristic_s);
     age = initial_age(fields, requested, received);
-    /* Section 4.2: a response already stale when it arrives could not be
-     * reused. */
-    if (lifetime > age) {
+    /* Section 4.2: a response already stale when it arrives can be reused
+     * only once the origin has said it is still current (section 4.3). */
+    if (lifetime > age || has_validator(fields)) {
         f = (struct freshness){ .storable = true,
                                 .lifetime = lifetime,
                                 .age = age };
@@ -521,4 +536,43 @@ bool freshness_allows_hit(const struct http_request *req)
     request_directives(req, "Pragma", &pragma);
     return !cc.no_cache && !cc.no_store && !pragma.no_cache &&
            http_header_get(req, "Authorization") == NULL;
+}
+
+/* add_field - add "name: value" to req, as if it had come with it.
+ * Returns 0, or -1 when it does not fit. */
+static int add_field(struct http_request *req, const char *name,
+                     struct span value)
+{
+    char line[HTTP_MAXLINE];
+    int n = snprintf(line, sizeof(line), "%s: %.*s\r\n", name, (int)value.len,
+                     value.p);
+
+    if (n < 0 || (size_t)n >= sizeof(line)) {
+        return -1;
+    }
+    return http_parse_header(req, line, (size_t)n) == 0 ? 0 : -1;
+}
+
+int freshness_add_validators(struct http_request *cond, const char *head,
+                             size_t len)
+{
+    struct span fields = { head, len };
+    struct span status;
+    struct span etag;
+    struct span modified;
+    int added = 0;
+
+    /* RFC 9111 section 4.3.1: the entity tag MUST be sent when the stored
+     * response has one; Last-Modified SHOULD be, as If-Modified-Since. */
+    if (!next_line(&fields, &status)) {
+        return -1;
+    }
+    if (find_field(fields, "ETag", &etag) > 0) {
+        added += add_field(cond, "If-None-Match", etag) == 0;
+    }
+    if (field_date(fields, "Last-Modified") >= 0 &&
+        find_field(fields, "Last-Modified", &modified) > 0) {
+        added += add_field(cond, "If-Modified-Since", modified) == 0;
+    }
+    return added > 0 ? 0 : -1;
 }

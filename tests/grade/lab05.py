@@ -740,6 +740,130 @@ def origin_age(t: Context) -> None:
                      f"with {label} (stale when it arrives)")
 
 
+# The tests: revalidation.
+
+class Revalidating:
+    """A route that answers a request whose head has the line condition
+    with a 304 (its fields: Date, max-age=600, validator, a fresh X-Check),
+    and any other request with reply, or with replacement once given. The
+    last 304 it sent is kept in not_modified."""
+
+    def __init__(self, t: Context, reply: bytes, condition: str,
+                 validator: tuple[str, str]) -> None:
+        self.t, self.reply, self.validator = t, reply, validator
+        self.condition = condition.encode().lower() + b"\r\n"
+        self.replacement: bytes | None = None
+        self.not_modified = b""
+        self.conditional = 0
+
+    def __call__(self, exchange: Exchange) -> bytes:
+        if self.condition not in exchange.head.lower():
+            return self.reply
+        self.conditional += 1
+        if self.replacement is not None:
+            return self.replacement
+        self.not_modified = head(304, [
+            ("Date", http_date(time.time())),
+            ("Cache-Control", "max-age=600"), self.validator,
+            ("X-Check", token(self.t))])
+        return self.not_modified
+
+
+def fields_of(reply: bytes) -> tuple[bytes, list[bytes], bytes]:
+    """A relayed reply's status line, header lines (CRLF included) and
+    body."""
+    end = reply.index(b"\r\n\r\n") + 2
+    lines = reply[:end].splitlines(keepends=True)
+    return lines[0], lines[1:], reply[end + 2:]
+
+
+def updated(stored: bytes, not_modified: bytes) -> bytes:
+    """What the client gets of a stored response refreshed by a 304 (RFC
+    9111 section 3.2), both as relayed: the stored status line, the stored
+    fields the 304 does not replace, the 304's fields (Content-Length
+    aside), the stored body."""
+    status, old, body = fields_of(stored)
+    _, new, _ = fields_of(not_modified)
+
+    def name(line: bytes) -> bytes:
+        return line.split(b":", 1)[0].lower()
+    replaced = {name(f) for f in new} - {b"content-length"}
+    kept = [f for f in old if name(f) not in replaced]
+    fresh = [f for f in new if name(f) != b"content-length"]
+    return status + b"".join(kept + fresh) + b"\r\n" + body
+
+
+REVALIDATE_HINT = "A response past its lifetime that has a validator (an " \
+    "ETag, or a Last-Modified that is a date) is still stored " \
+    "(freshness_of: storable, lifetime 0 for no-cache) and cache_lookup " \
+    "returns it stale or fresh (the glue compares cache_object_expires " \
+    "with now). To reuse it, the glue asks the origin with the request " \
+    "freshness_add_validators makes: If-None-Match with the ETag's value, " \
+    "If-Modified-Since with the Last-Modified (RFC 9111 section 4.3.1), " \
+    "each added with http_parse_header. A 304 then updates the stored " \
+    "head and the client gets the stored body; a 200 replaces it."
+
+
+@test(8, "a stale response with an ETag or a Last-Modified is revalidated "
+         "(RFC 9111 section 4.3): the origin gets If-None-Match or "
+         "If-Modified-Since; after its 304 the client gets the stored body "
+         "under the updated head, as a hit, and the next fetch is a hit "
+         "without the origin; a 200 instead replaces what was stored",
+      hints={hints.DIFFERS: REVALIDATE_HINT})
+def revalidation(t: Context) -> None:
+    proxy, origin = setup(t)
+    t.reproduce(f"printf 'new\\n' > /tmp/new.txt; {HAND_ORIGIN} sleep 1; "
+                f"for i in 1 2; do {CURL} -si http://{BY_HAND}/new.txt | "
+                "grep X-Cache; done")
+    for label, validator, condition in (
+            ("an ETag", ("ETag", f'"{token(t)}"'), "If-None-Match"),
+            ("a Last-Modified", LONG_AGO, "If-Modified-Since")):
+        path = fresh_path(t, "stale", ".txt")
+        stored = page(t, 2000, [("Date", http_date(time.time())),
+                                ("Cache-Control", "no-cache"), validator])
+        route = Revalidating(t, stored, f"{condition}: {validator[1]}",
+                             validator)
+        origin.route(path, route)
+        what = f"a 'no-cache' response with {label}"
+        fetch(t, proxy, origin, path, MISS, f"the first fetch of {what}",
+              stored)
+        sock = t.connect(proxy.port)
+        sock.sendall(get(origin, path))
+        answer = receive_answer(t, sock, stored, f"the second fetch of {what}")
+        if not route.conditional:
+            t.fail(hints.DIFFERS, f"the second fetch of {what}: the origin "
+                   f"never received '{condition}: {validator[1]}', so it "
+                   "could not answer 304 (RFC 9111 section 4.3.1)")
+        want = updated(relayed(stored), relayed(route.not_modified))
+        if answer.kind != HIT:
+            t.fail(hints.DIFFERS, f"the second fetch of {what}: after the "
+                   "origin's 304, expected the stored response as a hit, "
+                   f"but {answer.describe()}")
+        t.expect_bytes(answer.bare, want, f"the second fetch of {what}, "
+                       "refreshed by the origin's 304")
+        sock = t.connect(proxy.port)
+        sock.sendall(get(origin, path))
+        again = receive_answer(t, sock, stored, f"the third fetch of {what}")
+        if again.kind != HIT or route.conditional != 1:
+            t.fail(hints.DIFFERS, f"the third fetch of {what}: the 304 made "
+                   "it fresh for 600 s, so expected a hit without the "
+                   f"origin, but {again.describe()}")
+        t.expect_bytes(again.bare, want, f"the third fetch of {what}")
+    path = fresh_path(t, "stale", ".txt")
+    etag = ("ETag", f'"{token(t)}"')
+    route = Revalidating(t, page(t, 2000, [("Cache-Control", "no-cache"),
+                                           etag]),
+                         f"If-None-Match: {etag[1]}", etag)
+    route.replacement = page(t, 2000, [("Cache-Control", "max-age=600")])
+    origin.route(path, route)
+    fetch(t, proxy, origin, path, MISS, "the first fetch of another "
+          "'no-cache' response with an ETag", route.reply)
+    fetch(t, proxy, origin, path, MISS, "its revalidation, which the "
+          "origin answers with a new 200", route.replacement)
+    fetch(t, proxy, origin, path, HIT, "the fetch after it (the new 200 "
+          "replaced the stored response)", route.replacement)
+
+
 # The tests: what must come whole, and what makes a stored object old.
 
 @test(6, "a response cut short (Content-Length 10000, the origin closes or "

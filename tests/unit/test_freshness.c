@@ -40,6 +40,9 @@
               (want_lifetime))
 #define STORED(head, want_lifetime) EXPECT((head), true, (want_lifetime))
 #define NOT_STORED(head)            EXPECT((head), false, 0)
+/* STORED_STALE - head is stored although stale: it has a validator, and
+ * is revalidated before each reuse (RFC 9111 section 4.3). */
+#define STORED_STALE(head) EXPECT((head), true, 0)
 
 /* The request the tests build; they run one at a time. */
 static struct http_request scratch;
@@ -188,6 +191,13 @@ static void test_freshness_response_no_cache(void)
     NOT_STORED(OK "Cache-Control: no-cache\r\n\r\n");
     NOT_STORED(OK "Cache-Control: no-cache, max-age=60\r\n\r\n");
     NOT_STORED(OK "Cache-Control: no-cache=\"Set-Cookie\"\r\n\r\n");
+    /* Section 5.2.2.4: with a validator it is stored, and revalidated
+     * before every reuse. */
+    STORED_STALE(OK
+                 "Cache-Control: no-cache, max-age=60\r\nETag: \"a\"\r\n\r\n");
+    STORED_STALE(OK DATE_NOW
+                 "Cache-Control: no-cache\r\n"
+                 "Last-Modified: Sun, 06 Nov 1994 08:00:00 GMT\r\n\r\n");
 }
 
 static void test_freshness_vary(void)
@@ -367,8 +377,8 @@ static void test_freshness_expires_invalid(void)
     NOT_STORED(OK DATE_NOW "Expires: Sun, 06 Nov 1994 8:59:37 GMT\r\n\r\n");
     NOT_STORED(OK DATE_NOW "Expires: Sun, 06 Nov 1994 08:59:37 GMT\r\n"
                            "Expires: Sun, 06 Nov 1994 08:59:37 GMT\r\n\r\n");
-    NOT_STORED(OK DATE_NOW "Last-Modified: Thu, 27 Oct 1994 08:49:37 GMT\r\n"
-                           "Expires: 0\r\n\r\n");
+    STORED_STALE(OK DATE_NOW "Last-Modified: Thu, 27 Oct 1994 08:49:37 GMT\r\n"
+                             "Expires: 0\r\n\r\n");
 }
 
 static void test_freshness_expires_in_the_past(void)
@@ -393,8 +403,8 @@ static void test_freshness_heuristic_last_modified(void)
 
 static void test_freshness_heuristic_last_modified_too_recent(void)
 {
-    NOT_STORED(OK DATE_NOW
-               "Last-Modified: Sun, 06 Nov 1994 08:49:30 GMT\r\n\r\n");
+    STORED_STALE(OK DATE_NOW
+                 "Last-Modified: Sun, 06 Nov 1994 08:49:30 GMT\r\n\r\n");
 }
 
 /* EXPECT_GUESS - with heuristic_s, head is storable for lifetime, or not
@@ -417,7 +427,7 @@ static void test_freshness_heuristic_default(void)
     NOT_STORED(head);
     NOT_STORED(OK DATE_NOW "\r\n");
     NOT_STORED(OK "Cache-Control: public\r\n\r\n");
-    NOT_STORED(OK "ETag: \"v1\"\r\n\r\n");
+    STORED_STALE(OK "ETag: \"v1\"\r\n\r\n");
     EXPECT_GUESS(head, 42, 42);
     EXPECT_GUESS(OK "Cache-Control: public\r\n\r\n", 42, 42);
     EXPECT_GUESS("HTTP/1.1 404 Not Found\r\n\r\n", 42, 42);
@@ -427,12 +437,73 @@ static void test_freshness_heuristic_default(void)
 static void test_freshness_heuristic_bad_last_modified(void)
 {
     NOT_STORED(OK DATE_NOW "Last-Modified: 0\r\n\r\n");
-    NOT_STORED(OK DATE_NOW
-               "Last-Modified: Mon, 07 Nov 1994 08:49:37 GMT\r\n\r\n");
+    STORED_STALE(OK DATE_NOW
+                 "Last-Modified: Mon, 07 Nov 1994 08:49:37 GMT\r\n\r\n");
     EXPECT_GUESS(OK DATE_NOW "Last-Modified: 0\r\n\r\n", 42, 42);
     EXPECT_GUESS(OK DATE_NOW
                  "Last-Modified: Mon, 07 Nov 1994 08:49:37 GMT\r\n\r\n",
                  42, 42);
+}
+
+/* ---- revalidation: the conditional request ---- */
+
+/* validators - freshness_add_validators on a copy of a plain GET for
+ * head; returns what it returned, and the copy in scratch. */
+static int validators(const char *head)
+{
+    const struct http_request *req = request(GET "Accept: */*\r\n\r\n");
+
+    (void)req; /* request() parsed it into scratch */
+    return freshness_add_validators(&scratch, head, strlen(head));
+}
+
+/* expect_header - scratch's header called name is want (NULL: none). */
+static void expect_header(const char *name, const char *want)
+{
+    const char *got = http_header_get(&scratch, name);
+
+    if (want == NULL) {
+        UNIT_CHECK(got == NULL, "%s: got %s, want none", name, got);
+    } else {
+        UNIT_CHECK(got != NULL && strcmp(got, want) == 0, "%s: got %s, want %s",
+                   name, got ? got : "none", want);
+    }
+}
+
+/* RFC 9111 section 4.3.1: the ETag goes back as If-None-Match, the
+ * Last-Modified as If-Modified-Since. */
+static void test_freshness_validators_both(void)
+{
+    ASSERT_EQ_INT(validators(OK "ETag: \"v1\"\r\nLast-Modified: Sun, 06 Nov "
+                                "1994 08:00:00 GMT\r\n\r\nbody"),
+                  0);
+    expect_header("If-None-Match", "\"v1\"");
+    expect_header("If-Modified-Since", "Sun, 06 Nov 1994 08:00:00 GMT");
+    expect_header("Accept", "*/*");
+}
+
+static void test_freshness_validators_one(void)
+{
+    ASSERT_EQ_INT(validators(OK "etag:  W/\"x y\" \r\n\r\n"), 0);
+    expect_header("If-None-Match", "W/\"x y\"");
+    expect_header("If-Modified-Since", NULL);
+    ASSERT_EQ_INT(validators(OK "Last-Modified: Sun, 06 Nov 1994 08:00:00 "
+                                "GMT\r\n\r\n"),
+                  0);
+    expect_header("If-None-Match", NULL);
+    expect_header("If-Modified-Since", "Sun, 06 Nov 1994 08:00:00 GMT");
+}
+
+/* Without a validator, or with a Last-Modified that is no date, there is
+ * nothing to ask: -1, and the request is unchanged. */
+static void test_freshness_validators_none(void)
+{
+    ASSERT_EQ_INT(validators(OK "Cache-Control: max-age=60\r\n\r\n"), -1);
+    expect_header("If-Modified-Since", NULL);
+    ASSERT_EQ_INT(validators(OK "Last-Modified: yesterday\r\n\r\n"), -1);
+    expect_header("If-Modified-Since", NULL);
+    ASSERT_EQ_INT(validators(OK "\r\nETag: \"in the body\"\r\n"), -1);
+    expect_header("If-None-Match", NULL);
 }
 
 /* ---- the request's part ---- */
@@ -696,6 +767,10 @@ static CU_TestInfo freshness_tests[] = {
       test_freshness_age_stale_on_arrival },
     { "the first Age counts, an invalid one is ignored",
       test_freshness_age_first_or_ignored },
+    { "ETag and Last-Modified become If-None-Match and If-Modified-Since",
+      test_freshness_validators_both },
+    { "either validator alone is sent", test_freshness_validators_one },
+    { "no validator: -1, nothing added", test_freshness_validators_none },
     { "request Authorization prevents storing",
       test_freshness_authorization_blocks },
     { "public, s-maxage or must-revalidate allow Authorization",
