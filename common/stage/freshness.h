@@ -31,7 +31,8 @@
  *
  * Interface:
  *   struct freshness, FRESHNESS_HEURISTIC_S
- *   freshness_of, freshness_allows_hit, freshness_add_validators
+ *   freshness_of, freshness_allows_hit, freshness_add_validators,
+ *   freshness_not_modified
  *
  * Thread-safe.
  */
@@ -93,5 +94,19 @@ bool freshness_allows_hit(const struct http_request *req);
  */
 int freshness_add_validators(struct http_request *cond, const char *head,
                              size_t len);
+
+/*
+ * freshness_not_modified - whether the client's own conditions in req say
+ * it already has the fresh stored response whose head is head (len
+ * bytes), so that the cache answers 304 Not Modified (RFC 9111 section
+ * 4.3.2). If-None-Match, when present, decides alone (RFC 9110 section
+ * 13.2.2): true when it is "*" or lists an entity tag that matches the
+ * response's ETag, W/ prefixes aside (weak comparison, section 8.8.3.2).
+ * Otherwise If-Modified-Since decides: true when it is a valid date not
+ * earlier than the response's Last-Modified (or its Date, when it has
+ * none).
+ */
+bool freshness_not_modified(const struct http_request *req, const char *head,
+                            size_t len);
 
 #endif /* FRESHNESS_H */

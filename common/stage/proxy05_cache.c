@@ -292,6 +292,74 @@ static size_t append_fields(char *out, size_t pos, const char *head, size_t len,
     return pos;
 }
 
+/* end_head - end the head being written into out, at pos, with its blank
+ * line. Returns the head's length. */
+static size_t end_head(char *out, size_t pos)
+{
+    out[pos] = '\r';
+    out[pos + 1] = '\n';
+    return pos + 2;
+}
+
+/* serve_not_modified - answer the client's own conditional GET, which
+ * object satisfies, with 304 Not Modified as a hit (RFC 9111 section
+ * 4.3.2): the stored fields a 304 carries (RFC 9110 section 15.4.5) and
+ * the proxy's own Via and Connection, no body. */
+static int serve_not_modified(struct rio *client,
+                              const struct cache_object *object, int64_t now,
+                              struct forward_result *res)
+{
+    static const char *const kept[] = { "Date",    "ETag",
+                                        "Vary",    "Cache-Control",
+                                        "Expires", "Content-Location",
+                                        "Via",     "Connection" };
+    static const char status[] = "HTTP/1.1 304 Not Modified\r\n";
+    const char *data = cache_object_data(object);
+    size_t head = head_length(data, cache_object_size(object));
+    char *out = malloc(sizeof(status) + head);
+    size_t pos = sizeof(status) - 1;
+    size_t at;
+    size_t end;
+    int rc;
+
+    if (out == NULL) {
+        return 502;
+    }
+    memcpy(out, status, pos);
+    fields_of(data, head, &at, &end);
+    while (at < end) {
+        size_t n = line_length(data + at, end - at);
+
+        for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++) {
+            if (is_field(data + at, n, kept[i], strlen(kept[i]))) {
+                memcpy(out + pos, data + at, n);
+                pos += n;
+            }
+        }
+        at += n;
+    }
+    rc = serve_stored(client, out, end_head(out, pos),
+                      now - cache_object_stored_at(object), res);
+    free(out);
+    return rc;
+}
+
+/* serve_fresh - answer req from a fresh object: with 304 when the
+ * client's own conditions say it has that response already, else with
+ * the object itself. */
+static int serve_fresh(struct rio *client, const struct http_request *req,
+                       const struct cache_object *object, int64_t now,
+                       struct forward_result *res)
+{
+    const char *data = cache_object_data(object);
+    size_t head = head_length(data, cache_object_size(object));
+
+    if (freshness_not_modified(req, data, head)) {
+        return serve_not_modified(client, object, now, res);
+    }
+    return serve_hit(client, object, now, res);
+}
+
 /* A response the glue may store: its bytes, its head's length, and what
  * freshness_of said of it when it arrived. */
 struct stored {
@@ -321,8 +389,7 @@ static bool merge_304(const char *old, size_t len, const char *update,
                         false);
     pos = append_fields(merged->data, pos, update, update_len, update,
                         update_len, true);
-    memcpy(merged->data + pos, "\r\n", 2);
-    merged->head = pos + 2;
+    merged->head = end_head(merged->data, pos);
     memcpy(merged->data + merged->head, old + old_head, len - old_head);
     merged->len = merged->head + len - old_head;
     return true;
@@ -519,13 +586,13 @@ static struct http_request *conditional(const struct http_request *req,
     return cond;
 }
 
-/* not_modified - the origin answered the revalidation of stale with a 304
+/* use_304 - the origin answered the revalidation of stale with a 304
  * (the probe holds its head): update the stored response with it, store
  * that, and send it to the client as a hit. */
-static int not_modified(struct rio *client, const struct tee *tee,
-                        struct proxy_cache *pc, const char *key,
-                        const struct cache_object *stale,
-                        const struct probe *probe, struct forward_result *res)
+static int use_304(struct rio *client, const struct tee *tee,
+                   struct proxy_cache *pc, const char *key,
+                   const struct cache_object *stale, const struct probe *probe,
+                   struct forward_result *res)
 {
     struct stored merged = { .received = (int64_t)time(NULL) };
     int rc;
@@ -575,7 +642,7 @@ static int forward_and_store(struct rio *client, const struct http_request *req,
     }
     if (rc == 0 && !probe.passed) {
         out->note = "HIT";
-        rc = not_modified(client, &tee, pc, key, stale, &probe, res);
+        rc = use_304(client, &tee, pc, key, stale, &probe, res);
     } else if (!(rc == 0 && res->complete && !tee.dropped && tee.head > 0 &&
                  store(pc, key, &copy)) &&
                stale != NULL) {
@@ -617,7 +684,7 @@ static int exchange(void *state, struct rio *client,
     }
     if (found != NULL && now < cache_object_expires(found)) {
         out->note = "HIT";
-        rc = serve_hit(client, found, now, res);
+        rc = serve_fresh(client, req, found, now, res);
     } else {
         out->note = "MISS";
         rc = forward_and_store(client, req, pc, key, found, res, out);

@@ -576,3 +576,62 @@ int freshness_add_validators(struct http_request *cond, const char *head,
     }
     return added > 0 ? 0 : -1;
 }
+
+/* opaque_tag - an entity tag without its W/ prefix: what the weak
+ * comparison compares (RFC 9110 section 8.8.3.2). */
+static struct span opaque_tag(struct span tag)
+{
+    if (tag.len >= 2 && memcmp(tag.p, "W/", 2) == 0) {
+        tag.p += 2;
+        tag.len -= 2;
+    }
+    return tag;
+}
+
+/* tag_listed - whether the If-None-Match list names etag (weakly), or is
+ * "*": any current response matches that (RFC 9110 section 13.1.2). */
+static bool tag_listed(struct span list, struct span etag)
+{
+    struct span mine = opaque_tag(etag);
+
+    for (;;) {
+        size_t n = item_length(list);
+        struct span tag = opaque_tag(trim_ows((struct span){ list.p, n }));
+
+        if (span_is(tag, "*") ||
+            (tag.len >= 2 && tag.p[0] == '"' && tag.len == mine.len &&
+             memcmp(tag.p, mine.p, tag.len) == 0)) {
+            return true;
+        }
+        if (n == list.len) {
+            return false;
+        }
+        list.p += n + 1;
+        list.len -= n + 1;
+    }
+}
+
+bool freshness_not_modified(const struct http_request *req, const char *head,
+                            size_t len)
+{
+    const char *none_match = http_header_get(req, "If-None-Match");
+    const char *since = http_header_get(req, "If-Modified-Since");
+    struct span fields = { head, len };
+    struct span status;
+    struct span etag = { "", 0 };
+    int64_t modified;
+
+    if (!next_line(&fields, &status)) {
+        return false;
+    }
+    if (none_match != NULL) {
+        find_field(fields, "ETag", &etag);
+        return tag_listed((struct span){ none_match, strlen(none_match) },
+                          etag);
+    }
+    modified = field_date(fields, "Last-Modified");
+    if (modified < 0) {
+        modified = field_date(fields, "Date");
+    }
+    return since != NULL && modified >= 0 && httpdate_parse(since) >= modified;
+}

@@ -777,6 +777,11 @@ def fields_of(reply: bytes) -> tuple[bytes, list[bytes], bytes]:
     return lines[0], lines[1:], reply[end + 2:]
 
 
+def field_name(line: bytes) -> bytes:
+    """The name of a header line, in lower case."""
+    return line.split(b":", 1)[0].lower()
+
+
 def updated(stored: bytes, not_modified: bytes) -> bytes:
     """What the client gets of a stored response refreshed by a 304 (RFC
     9111 section 3.2), both as relayed: the stored status line, the stored
@@ -784,12 +789,9 @@ def updated(stored: bytes, not_modified: bytes) -> bytes:
     aside), the stored body."""
     status, old, body = fields_of(stored)
     _, new, _ = fields_of(not_modified)
-
-    def name(line: bytes) -> bytes:
-        return line.split(b":", 1)[0].lower()
-    replaced = {name(f) for f in new} - {b"content-length"}
-    kept = [f for f in old if name(f) not in replaced]
-    fresh = [f for f in new if name(f) != b"content-length"]
+    replaced = {field_name(f) for f in new} - {b"content-length"}
+    kept = [f for f in old if field_name(f) not in replaced]
+    fresh = [f for f in new if field_name(f) != b"content-length"]
     return status + b"".join(kept + fresh) + b"\r\n" + body
 
 
@@ -862,6 +864,66 @@ def revalidation(t: Context) -> None:
           "origin answers with a new 200", route.replacement)
     fetch(t, proxy, origin, path, HIT, "the fetch after it (the new 200 "
           "replaced the stored response)", route.replacement)
+
+
+# The fields of a stored response that a 304 carries (RFC 9110 section
+# 15.4.5), and the proxy's own Via and Connection.
+NOT_MODIFIED_FIELDS = {b"date", b"etag", b"vary", b"cache-control",
+                       b"expires", b"content-location", b"via",
+                       b"connection"}
+CONDITIONAL_HINT = "A client that sends its own If-None-Match or " \
+    "If-Modified-Since with a fresh hit gets 304 Not Modified when its " \
+    "copy is current (RFC 9111 section 4.3.2): freshness_not_modified is " \
+    "true when If-None-Match is * or lists the stored ETag, W/ prefixes " \
+    "aside (weak comparison, RFC 9110 section 8.8.3.2), and, only when " \
+    "there is no If-None-Match, when If-Modified-Since is a valid date " \
+    "not earlier than the stored Last-Modified (else Date)."
+
+
+@test(5, "a client's own conditions on a fresh hit (RFC 9111 section "
+         "4.3.2): If-None-Match with the stored ETag (weakly compared) or "
+         "an If-Modified-Since not earlier than Last-Modified get 304 Not "
+         "Modified from the cache; another tag, an earlier date, or a "
+         "non-matching If-None-Match with a matching date get the stored "
+         "response",
+      hints={hints.DIFFERS: CONDITIONAL_HINT})
+def client_conditionals(t: Context) -> None:
+    proxy, origin = setup(t)
+    path = fresh_path(t, "conditional", ".txt")
+    etag = f'"{token(t)}"'
+    stored = page(t, 2000, [("Date", http_date(time.time())), ("ETag", etag),
+                            LONG_AGO, ("Cache-Control", "max-age=600")])
+    origin.route(path, stored)
+    _, fields, _ = fields_of(relayed(stored))
+    not_modified = b"HTTP/1.1 304 Not Modified\r\n" + b"".join(
+        f for f in fields if field_name(f) in NOT_MODIFIED_FIELDS) + b"\r\n"
+    t.reproduce(f"{HAND_UP}{CURL} -s http://{BY_HAND}/hello.txt >/dev/null; "
+                f"{CURL} -si -H \"If-Modified-Since: $(date -uR)\" "
+                f"http://{BY_HAND}/hello.txt")
+    fetch(t, proxy, origin, path, MISS, "the first fetch")
+    long_ago = LONG_AGO[1]
+    cases = [([("If-None-Match", etag)], True),
+             ([("If-None-Match", f'"x", W/{etag}')], True),
+             ([("If-Modified-Since", long_ago)], True),
+             ([("If-None-Match", '"other"')], False),
+             ([("If-Modified-Since", "Fri, 31 Dec 1999 00:00:00 GMT")],
+              False),
+             ([("If-None-Match", '"other"'), ("If-Modified-Since", long_ago)],
+              False)]
+    for headers, current in cases:
+        what = "a fetch with " + " and ".join(f"'{n}: {v}'"
+                                              for n, v in headers)
+        before = requests(origin, path)
+        sock = t.connect(proxy.port)
+        sock.sendall(get(origin, path, headers))
+        answer = receive_answer(t, sock, stored, what)
+        if answer.kind != HIT or requests(origin, path) != before:
+            t.fail(hints.DIFFERS, f"{what}: expected an answer from the "
+                   f"fresh stored response, but {answer.describe()}")
+        want = not_modified if current else relayed(stored)
+        t.expect_bytes(answer.bare, want, what + (
+            ": the client's copy is current, so 304 Not Modified" if current
+            else ": the stored response, which the client does not have"))
 
 
 # The tests: what must come whole, and what makes a stored object old.

@@ -506,6 +506,66 @@ static void test_freshness_validators_none(void)
     expect_header("If-None-Match", NULL);
 }
 
+/* ---- the client's own conditions on a fresh hit ---- */
+
+#define TAGGED                                                     \
+    OK DATE_NOW "ETag: W/\"v1\"\r\n"                               \
+                "Last-Modified: Sun, 06 Nov 1994 08:00:00 GMT\r\n" \
+                "Cache-Control: max-age=600\r\n\r\n"
+
+/* not_modified - freshness_not_modified for a GET with the header lines
+ * conditions (each ending in CRLF) and the stored head. */
+static bool not_modified(const char *conditions, const char *head)
+{
+    char text[512];
+
+    snprintf(text, sizeof(text), GET "%s\r\n", conditions);
+    return freshness_not_modified(request(text), head, strlen(head));
+}
+
+/* RFC 9110 section 13.1.2 and 8.8.3.2: If-None-Match compares weakly. */
+static void test_freshness_none_match(void)
+{
+    CU_ASSERT_TRUE(not_modified("If-None-Match: W/\"v1\"\r\n", TAGGED));
+    CU_ASSERT_TRUE(not_modified("If-None-Match: \"v1\"\r\n", TAGGED));
+    CU_ASSERT_TRUE(
+        not_modified("If-None-Match: \"a\", \"b,c\" , \"v1\"\r\n", TAGGED));
+    CU_ASSERT_TRUE(not_modified("If-None-Match: *\r\n", TAGGED));
+    CU_ASSERT_FALSE(not_modified("If-None-Match: \"v2\"\r\n", TAGGED));
+    CU_ASSERT_FALSE(not_modified("If-None-Match: \"V1\"\r\n", TAGGED));
+    CU_ASSERT_FALSE(not_modified("If-None-Match: v1\r\n", TAGGED));
+    CU_ASSERT_FALSE(not_modified("If-None-Match: \"v1\"\r\n",
+                                 OK "Cache-Control: max-age=60\r\n\r\n"));
+}
+
+/* Section 13.2.2: with If-None-Match, If-Modified-Since is not looked at. */
+static void test_freshness_none_match_first(void)
+{
+    CU_ASSERT_FALSE(
+        not_modified("If-None-Match: \"v2\"\r\n"
+                     "If-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\n",
+                     TAGGED));
+}
+
+/* Section 13.1.3: not modified since a date not earlier than
+ * Last-Modified, or than Date when there is none. */
+static void test_freshness_modified_since(void)
+{
+    CU_ASSERT_TRUE(not_modified(
+        "If-Modified-Since: Sun, 06 Nov 1994 08:00:00 GMT\r\n", TAGGED));
+    CU_ASSERT_TRUE(not_modified(
+        "If-Modified-Since: Sun, 06 Nov 1994 09:00:00 GMT\r\n", TAGGED));
+    CU_ASSERT_FALSE(not_modified(
+        "If-Modified-Since: Sun, 06 Nov 1994 07:59:59 GMT\r\n", TAGGED));
+    CU_ASSERT_FALSE(not_modified("If-Modified-Since: yesterday\r\n", TAGGED));
+    CU_ASSERT_TRUE(
+        not_modified("If-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\n",
+                     OK DATE_NOW "\r\n"));
+    CU_ASSERT_FALSE(not_modified(
+        "If-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\n", OK "\r\n"));
+    CU_ASSERT_FALSE(not_modified("", TAGGED));
+}
+
 /* ---- the request's part ---- */
 
 /* EXPECT_AGE - head, answering a GET sent at requested and received at
@@ -771,6 +831,12 @@ static CU_TestInfo freshness_tests[] = {
       test_freshness_validators_both },
     { "either validator alone is sent", test_freshness_validators_one },
     { "no validator: -1, nothing added", test_freshness_validators_none },
+    { "If-None-Match matches the ETag weakly, or *",
+      test_freshness_none_match },
+    { "If-None-Match decides before If-Modified-Since",
+      test_freshness_none_match_first },
+    { "If-Modified-Since compares with Last-Modified, else Date",
+      test_freshness_modified_since },
     { "request Authorization prevents storing",
       test_freshness_authorization_blocks },
     { "public, s-maxage or must-revalidate allow Authorization",
