@@ -13,7 +13,8 @@
  *   - never store when the request had Authorization (unless the response
  *     says public, s-maxage or must-revalidate: section 3.5) or
  *     Cache-Control: no-store; nor when the response has Cache-Control
- *     no-store or private, a Vary header, or Set-Cookie;
+ *     no-store or private, "Vary: *" (it never matches: section 4.1), or
+ *     Set-Cookie;
  *   - a response with a validator (ETag, or a valid Last-Modified) is
  *     stored even when it is stale, or says no-cache (lifetime 0): the
  *     glue revalidates it before reusing it (section 4.3); one without a
@@ -32,7 +33,7 @@
  * Interface:
  *   struct freshness, FRESHNESS_HEURISTIC_S
  *   freshness_of, freshness_allows_hit, freshness_add_validators,
- *   freshness_not_modified
+ *   freshness_not_modified, freshness_variant
  *
  * Thread-safe.
  */
@@ -108,5 +109,19 @@ int freshness_add_validators(struct http_request *cond, const char *head,
  */
 bool freshness_not_modified(const struct http_request *req, const char *head,
                             size_t len);
+
+/*
+ * freshness_variant - the secondary key of req for the response whose
+ * head is head (len bytes), RFC 9111 section 4.1: a stored response is
+ * reused only for a request whose fields named in its Vary are those of
+ * the request it answered. Writes into out (size bytes, NUL-terminated),
+ * for each name of every Vary field of the head, in order, the name in
+ * lower case, ':', the values of req's fields of that name joined by ", "
+ * (nothing when it has none) and '\n'; "" when the head has no Vary.
+ * Returns the key's length, or -1 when the head has "Vary: *" (no request
+ * matches) or the key does not fit.
+ */
+int freshness_variant(const struct http_request *req, const char *head,
+                      size_t len, char *out, size_t size);
 
 #endif /* FRESHNESS_H */

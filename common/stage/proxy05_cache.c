@@ -32,9 +32,10 @@
 #include "stage.h"
 
 /* A key at most: "http://host:port" and the path. */
-#define KEY_MAX   (HTTP_MAXLINE + HTTP_MAXHOST + 16)
-#define MISS_MARK "X-Cache: MISS\r\n"
-#define JOIN_MAX  16384 /* a chunk this small goes out marked in one write */
+#define KEY_MAX     (HTTP_MAXLINE + HTTP_MAXHOST + 16)
+#define MISS_MARK   "X-Cache: MISS\r\n"
+#define JOIN_MAX    16384 /* a chunk this small goes out marked in one write */
+#define VARIANT_MAX 4096  /* the longest secondary key (Vary) stored */
 
 /* The options of stage 05 (-m, -o, -e). */
 struct cache_options {
@@ -415,19 +416,23 @@ static void drop_age(struct stored *r)
     }
 }
 
-/* store - insert r under key, if freshness_of judged it storable. The
- * cache counts its age from the moment it was as old as 0: when it
- * arrived, less the age it arrived with (RFC 9111 section 4.2.3). Returns
- * whether it was stored. */
-static bool store(struct proxy_cache *pc, const char *key, struct stored *r)
+/* store - insert r, the answer to req, under key, if freshness_of judged
+ * it storable, with req's secondary key (RFC 9111 section 4.1). The cache
+ * counts its age from the moment it was as old as 0: when it arrived,
+ * less the age it arrived with (section 4.2.3). Returns whether it was
+ * stored. */
+static bool store(struct proxy_cache *pc, const char *key,
+                  const struct http_request *req, struct stored *r)
 {
     int64_t born = r->received - r->fresh.age;
+    char variant[VARIANT_MAX];
 
-    if (!r->fresh.storable) {
+    if (!r->fresh.storable || freshness_variant(req, r->data, r->head, variant,
+                                                sizeof(variant)) < 0) {
         return false;
     }
     drop_age(r);
-    if (cache_insert(pc->cache, key, r->data, r->len, born,
+    if (cache_insert(pc->cache, key, variant, r->data, r->len, born,
                      born + r->fresh.lifetime) < 0) {
         log_info("cache: cannot store %s:", key);
         return false;
@@ -604,7 +609,7 @@ static int use_304(struct rio *client, const struct tee *tee,
     merged.fresh =
         freshness_of(tee->req, merged.data, merged.head, tee->requested,
                      merged.received, tee->heuristic_s);
-    if (!store(pc, key, &merged)) {
+    if (!store(pc, key, tee->req, &merged)) {
         cache_remove(pc->cache, key);
         drop_age(&merged);
     }
@@ -644,13 +649,34 @@ static int forward_and_store(struct rio *client, const struct http_request *req,
         out->note = "HIT";
         rc = use_304(client, &tee, pc, key, stale, &probe, res);
     } else if (!(rc == 0 && res->complete && !tee.dropped && tee.head > 0 &&
-                 store(pc, key, &copy)) &&
+                 store(pc, key, req, &copy)) &&
                stale != NULL) {
         cache_remove(pc->cache, key);
     }
     free(tee.copy);
     free(cond);
     return rc;
+}
+
+/* lookup - the object stored under key, if it answered a request whose
+ * fields named in its Vary are req's (RFC 9111 section 4.1); NULL when
+ * there is none, or it was selected for other requests. */
+static struct cache_object *lookup(struct proxy_cache *pc, const char *key,
+                                   const struct http_request *req)
+{
+    struct cache_object *found = cache_lookup(pc->cache, key);
+    const char *data = found != NULL ? cache_object_data(found) : NULL;
+    char variant[VARIANT_MAX];
+
+    if (found != NULL &&
+        (freshness_variant(req, data,
+                           head_length(data, cache_object_size(found)), variant,
+                           sizeof(variant)) < 0 ||
+         strcmp(variant, cache_object_variant(found)) != 0)) {
+        cache_release(found);
+        return NULL;
+    }
+    return found;
 }
 
 /* exchange - answer req from the cache, or forward it (made conditional
@@ -680,7 +706,7 @@ static int exchange(void *state, struct rio *client,
         return rc;
     }
     if (freshness_allows_hit(req)) {
-        found = cache_lookup(pc->cache, key);
+        found = lookup(pc, key, req);
     }
     if (found != NULL && now < cache_object_expires(found)) {
         out->note = "HIT";

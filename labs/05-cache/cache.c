@@ -36,8 +36,9 @@
 
 /*
  * A stored response. One allocation holds this struct, then the response
- * (size bytes), then the key and its NUL. Everything but the links and
- * refs is written once, before the object is stored, and only read after.
+ * (size bytes), the key and its NUL, then the variant and its NUL.
+ * Everything but the links and refs is written once, before the object is
+ * stored, and only read after.
  */
 struct cache_object {
     atomic_size_t refs;         /* 1 while stored, +1 per lookup not released */
@@ -51,7 +52,8 @@ struct cache_object {
     int64_t stored_at;          /* when its age was 0 (seconds) */
     int64_t expires;            /* fresh while now < expires (seconds) */
     const char *key;            /* in this allocation, after the response */
-    char bytes[];               /* the response, then the key */
+    const char *variant;        /* in this allocation, after the key */
+    char bytes[];               /* the response, the key, the variant */
 };
 
 struct cache {
@@ -121,16 +123,18 @@ struct cache_object *cache_lookup(struct cache *cache, const char *key)
     return NULL;
 }
 
-int cache_insert(struct cache *cache, const char *key, const void *response,
-                 size_t len, int64_t stored_at, int64_t expires)
+int cache_insert(struct cache *cache, const char *key, const char *variant,
+                 const void *response, size_t len, int64_t stored_at,
+                 int64_t expires)
 {
-    /* TODO(lab5.4): EFBIG if len > max_object. Before locking, copy key
-     * and response into one new object (refs 1: the cache's). Locked:
+    /* TODO(lab5.4): EFBIG if len > max_object. Before locking, copy key,
+     * variant and response into one new object (refs 1: the cache's). Locked:
      * unlink any object stored under key, evict from the LRU tail until
      * bytes + len <= max_bytes, link the new one at the head. Drop the
      * unlinked objects' references only after unlocking. */
     (void)cache;
     (void)key;
+    (void)variant;
     (void)response;
     (void)len;
     (void)stored_at;
@@ -176,6 +180,11 @@ int64_t cache_object_stored_at(const struct cache_object *object)
 int64_t cache_object_expires(const struct cache_object *object)
 {
     return object->expires;
+}
+
+const char *cache_object_variant(const struct cache_object *object)
+{
+    return object->variant;
 }
 
 size_t cache_bytes(struct cache *cache)

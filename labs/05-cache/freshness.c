@@ -9,6 +9,7 @@
  * response not stored only costs a trip to the origin, while one stored
  * wrongly is served to everybody.
  */
+#include <ctype.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -79,4 +80,19 @@ bool freshness_not_modified(const struct http_request *req, const char *head,
     (void)len;
     log_error("TODO(lab5.8): freshness_not_modified is not written yet");
     return false;
+}
+
+int freshness_variant(const struct http_request *req, const char *head,
+                      size_t len, char *out, size_t size)
+{
+    /* TODO(lab5.9): for each name listed by the head's Vary fields, add
+     * "name:values\n" to out (name in lower case, req's values of that
+     * field joined by ", "); -1 for "Vary: *" or when out is too small. */
+    (void)req;
+    (void)head;
+    (void)len;
+    (void)out;
+    (void)size;
+    log_error("TODO(lab5.9): freshness_variant is not written yet");
+    return -1;
 }

@@ -36,8 +36,9 @@
 
 /*
  * A stored response. One allocation holds this struct, then the response
- * (size bytes), then the key and its NUL. Everything but the links and
- * refs is written once, before the object is stored, and only read after.
+ * (size bytes), the key and its NUL, then the variant and its NUL.
+ * Everything but the links and refs is written once, before the object is
+ * stored, and only read after.
  */
 struct cache_object {
     atomic_size_t refs;         /* 1 while stored, +1 per lookup not released */
@@ -51,7 +52,8 @@ struct cache_object {
     int64_t stored_at;          /* when its age was 0 (seconds) */
     int64_t expires;            /* fresh while now < expires (seconds) */
     const char *key;            /* in this allocation, after the response */
-    char bytes[];               /* the response, then the key */
+    const char *variant;        /* in this allocation, after the key */
+    char bytes[];               /* the response, the key, the variant */
 };
 
 struct cache {
@@ -235,19 +237,20 @@ struct cache_object *cache_lookup(struct cache *cache, const char *key)
 
 /* object_new - a copy of the response and key in one allocation, with one
  * reference (to become the cache's), or NULL with errno set (ENOMEM). */
-static struct cache_object *object_new(const char *key, const void *response,
-                                       size_t len, int64_t stored_at,
-                                       int64_t expires)
+static struct cache_object *object_new(const char *key, const char *variant,
+                                       const void *response, size_t len,
+                                       int64_t stored_at, int64_t expires)
 {
     size_t key_size = strlen(key) + 1;
+    size_t variant_size = strlen(variant) + 1;
     struct cache_object *object;
     char *key_copy;
 
-    if (len > SIZE_MAX - sizeof(*object) - key_size) {
+    if (len > SIZE_MAX - sizeof(*object) - key_size - variant_size) {
         errno = ENOMEM;
         return NULL;
     }
-    object = malloc(sizeof(*object) + len + key_size);
+    object = malloc(sizeof(*object) + len + key_size + variant_size);
     if (object == NULL) {
         return NULL;
     }
@@ -256,6 +259,8 @@ static struct cache_object *object_new(const char *key, const void *response,
     }
     key_copy = object->bytes + len;
     memcpy(key_copy, key, key_size);
+    memcpy(key_copy + key_size, variant, variant_size);
+    object->variant = key_copy + key_size;
     atomic_init(&object->refs, 1);
     object->next = object->newer = object->older = NULL;
     object->hash = hash_key(key);
@@ -278,8 +283,9 @@ static void make_room(struct cache *cache, size_t len,
     }
 }
 
-int cache_insert(struct cache *cache, const char *key, const void *response,
-                 size_t len, int64_t stored_at, int64_t expires)
+int cache_insert(struct cache *cache, const char *key, const char *variant,
+                 const void *response, size_t len, int64_t stored_at,
+                 int64_t expires)
 {
     struct cache_object *doomed = NULL;
     struct cache_object *object;
@@ -290,7 +296,7 @@ int cache_insert(struct cache *cache, const char *key, const void *response,
         return -1;
     }
     /* Copy before locking: other threads wait only for pointer moves. */
-    object = object_new(key, response, len, stored_at, expires);
+    object = object_new(key, variant, response, len, stored_at, expires);
     if (object == NULL) {
         return -1;
     }
@@ -353,6 +359,11 @@ int64_t cache_object_stored_at(const struct cache_object *object)
 int64_t cache_object_expires(const struct cache_object *object)
 {
     return object->expires;
+}
+
+const char *cache_object_variant(const struct cache_object *object)
+{
+    return object->variant;
 }
 
 size_t cache_bytes(struct cache *cache)

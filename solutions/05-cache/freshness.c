@@ -9,6 +9,7 @@
  * response not stored only costs a trip to the origin, while one stored
  * wrongly is served to everybody.
  */
+#include <ctype.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -229,6 +230,27 @@ static size_t item_length(struct span list)
     return i < list.len ? i : list.len;
 }
 
+/* next_item - cut the next element, without OWS, off the comma-separated
+ * *list (RFC 9110 section 5.6.1); false once the list is used up. An
+ * empty list holds one empty element. */
+static bool next_item(struct span *list, struct span *item)
+{
+    size_t n;
+
+    if (list->p == NULL) {
+        return false;
+    }
+    n = item_length(*list);
+    *item = trim_ows((struct span){ list->p, n });
+    if (n == list->len) {
+        *list = (struct span){ NULL, 0 };
+    } else {
+        list->p += n + 1;
+        list->len -= n + 1;
+    }
+    return true;
+}
+
 /* parse_delta - delta-seconds (RFC 9111 section 1.2.2): one or more
  * digits, nothing else; a value past DELTA_SECONDS_MAX counts as that. */
 static bool parse_delta(struct span s, int64_t *seconds)
@@ -300,15 +322,10 @@ static void note_directive(struct directives *d, struct span item)
 /* read_directives - add the elements of one Cache-Control value to d. */
 static void read_directives(struct directives *d, struct span list)
 {
-    for (;;) {
-        size_t n = item_length(list);
+    struct span item;
 
-        note_directive(d, trim_ows((struct span){ list.p, n }));
-        if (n == list.len) {
-            return;
-        }
-        list.p += n + 1;
-        list.len -= n + 1;
+    while (next_item(&list, &item)) {
+        note_directive(d, item);
     }
 }
 
@@ -353,19 +370,37 @@ static bool request_allows_store(const struct http_request *req)
     return strcmp(req->method, "GET") == 0 && !cc.no_store;
 }
 
+/* varies_always - whether a Vary field of fields lists "*": no request
+ * can be known to match then (RFC 9111 section 4.1). */
+static bool varies_always(struct span fields)
+{
+    struct span name;
+    struct span list;
+    struct span item;
+
+    while (next_field(&fields, &name, &list)) {
+        while (span_is(name, "Vary") && next_item(&list, &item)) {
+            if (span_is(item, "*")) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
 /* response_allows_store - whether the response itself may be stored. RFC
- * 9111 section 3: not with no-store or private (a shared cache); a Vary
- * response would need its request headers matched (section 4.1), which
- * the kit declines; and a Set-Cookie belongs to one user (the kit's
- * add-on). no-cache allows storing, as long as every reuse is revalidated
- * (section 5.2.2.4): lifetime_of gives it 0. */
+ * 9111 section 3: not with no-store or private (a shared cache); not with
+ * "Vary: *", which no request matches (section 4.1); and a Set-Cookie
+ * belongs to one user (the kit's add-on). no-cache allows storing, as
+ * long as every reuse is revalidated (section 5.2.2.4): lifetime_of gives
+ * it 0. */
 static bool response_allows_store(struct span fields,
                                   const struct directives *cc)
 {
     struct span value;
 
     return !cc->malformed && !cc->no_store && !cc->is_private &&
-           find_field(fields, "Vary", &value) == 0 &&
+           !varies_always(fields) &&
            find_field(fields, "Set-Cookie", &value) == 0;
 }
 
@@ -593,22 +628,18 @@ static struct span opaque_tag(struct span tag)
 static bool tag_listed(struct span list, struct span etag)
 {
     struct span mine = opaque_tag(etag);
+    struct span item;
 
-    for (;;) {
-        size_t n = item_length(list);
-        struct span tag = opaque_tag(trim_ows((struct span){ list.p, n }));
+    while (next_item(&list, &item)) {
+        struct span tag = opaque_tag(item);
 
         if (span_is(tag, "*") ||
             (tag.len >= 2 && tag.p[0] == '"' && tag.len == mine.len &&
              memcmp(tag.p, mine.p, tag.len) == 0)) {
             return true;
         }
-        if (n == list.len) {
-            return false;
-        }
-        list.p += n + 1;
-        list.len -= n + 1;
     }
+    return false;
 }
 
 bool freshness_not_modified(const struct http_request *req, const char *head,
@@ -634,4 +665,72 @@ bool freshness_not_modified(const struct http_request *req, const char *head,
         modified = field_date(fields, "Date");
     }
     return since != NULL && modified >= 0 && httpdate_parse(since) >= modified;
+}
+
+/* append - add n bytes of text to the key in out (size bytes, used of them
+ * in use), keeping it NUL-terminated; false when it does not fit. */
+static bool append(char *out, size_t size, size_t *used, const char *text,
+                   size_t n)
+{
+    if (n >= size - *used) {
+        return false;
+    }
+    memcpy(out + *used, text, n);
+    *used += n;
+    out[*used] = '\0';
+    return true;
+}
+
+/* append_field - add to the key "name:values\n": name in lower case, then
+ * the values of req's fields called name, joined by ", ". */
+static bool append_field(char *out, size_t size, size_t *used,
+                         const struct http_request *req, struct span name)
+{
+    const char *sep = "";
+
+    for (size_t i = 0; i < name.len; i++) {
+        char c = (char)tolower((unsigned char)name.p[i]);
+
+        if (!append(out, size, used, &c, 1)) {
+            return false;
+        }
+    }
+    if (!append(out, size, used, ":", 1)) {
+        return false;
+    }
+    for (size_t i = 0; i < req->nheaders; i++) {
+        const char *value = req->headers[i].value;
+
+        if (span_is(name, req->headers[i].name)) {
+            if (!append(out, size, used, sep, strlen(sep)) ||
+                !append(out, size, used, value, strlen(value))) {
+                return false;
+            }
+            sep = ", ";
+        }
+    }
+    return append(out, size, used, "\n", 1);
+}
+
+int freshness_variant(const struct http_request *req, const char *head,
+                      size_t len, char *out, size_t size)
+{
+    struct span fields = { head, len };
+    struct span name;
+    struct span list;
+    struct span item;
+    size_t used = 0;
+
+    if (size == 0 || !next_line(&fields, &name) || varies_always(fields)) {
+        return -1;
+    }
+    out[0] = '\0';
+    while (next_field(&fields, &name, &list)) {
+        while (span_is(name, "Vary") && next_item(&list, &item)) {
+            if (item.len > 0 && !append_field(out, size, &used, req, item)) {
+                return -1;
+            }
+        }
+    }
+    return (int)used;
 }

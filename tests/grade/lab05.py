@@ -118,7 +118,7 @@ LRU_HINT = "LRU order: every hit makes its object the most recently used " \
     "removed; 'fits' means bytes + len <= max_bytes."
 STORE_HINT = "freshness_of decides what may be stored (freshness.h): never " \
     "with Cache-Control no-store, private or no-cache (any case, anywhere " \
-    "in the list), a Vary or a Set-Cookie header, nor when the lifetime " \
+    "in the list), 'Vary: *' or a Set-Cookie header, nor when the lifetime " \
     "is 0 (max-age=0, an Expires that is not a valid date or not later " \
     "than Date)."
 
@@ -480,15 +480,16 @@ def never_stored_responses(t: Context) -> None:
         never_stored(t, proxy, origin, path, f"a '{label}' response")
 
 
-@test(4, "responses with a Vary or a Set-Cookie header are never hits, "
+@test(4, "responses with 'Vary: *' or a Set-Cookie header are never hits, "
          "while a plain one is",
       hints={hints.DIFFERS: STORE_HINT})
 def vary_and_cookies(t: Context) -> None:
     proxy, origin = setup(t)
-    t.reproduce(by_hand_twice(["Vary: Accept-Encoding"]))
+    t.reproduce(by_hand_twice(["Vary: *", "Cache-Control: max-age=600"]))
     hit_control(t, proxy, origin)
-    cases = {"Vary: Accept-Encoding": [("Vary", "Accept-Encoding")],
-             "Vary: *": [("Vary", "*")],
+    cases = {"Vary: *": [("Cache-Control", "max-age=600"), ("Vary", "*")],
+             "Vary: Accept, *": [("Cache-Control", "max-age=600"),
+                                 ("Vary", "Accept, *")],
              "Set-Cookie": [("Cache-Control", "max-age=600"),
                             ("Set-Cookie", f"id={token(t)}; Path=/")],
              "set-cookie (lower case)": [("set-cookie", f"id={token(t)}")]}
@@ -568,6 +569,58 @@ def request_no_cache(t: Context) -> None:
     fetch(t, proxy, origin, fresh, MISS, "the plain fetch after it (a "
           "no-store request's response must not be stored)")
     fetch(t, proxy, origin, fresh, HIT, "the plain fetch after that")
+
+
+VARY_HINT = "A response with Vary is reused only for a request whose " \
+    "fields named in it are those of the request it answered (RFC 9111 " \
+    "section 4.1): freshness_variant writes, for each name Vary lists, " \
+    "the name in lower case, ':', the request's values of that field " \
+    "joined by ', ' and a newline; the glue stores that key with the " \
+    "response (cache_insert's variant) and compares it on each lookup " \
+    "(cache_object_variant). Copy the variant into the object as you " \
+    "copy the key."
+
+
+class ByLanguage:
+    """A route whose reply depends on the request's Accept-Language:
+    replies[value], replies[""] without one."""
+
+    def __init__(self, replies: dict[str, bytes]) -> None:
+        self.replies = replies
+
+    def __call__(self, exchange: Exchange) -> bytes:
+        for line in exchange.head.split(b"\r\n"):
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"accept-language":
+                return self.replies[value.strip().decode()]
+        return self.replies[""]
+
+
+@test(6, "a response with 'Vary: Accept-Language' is reused only for the "
+         "same Accept-Language (RFC 9111 section 4.1), whatever the case of "
+         "the field's name: en, en (a hit), fr (the origin; its answer "
+         "replaces the stored one), fr (a hit), en (the origin), none (the "
+         "origin), none (a hit)",
+      hints={hints.DIFFERS: VARY_HINT})
+def vary_selects(t: Context) -> None:
+    proxy, origin = setup(t)
+    path = fresh_path(t, "vary", ".txt")
+    replies = {lang: page(t, 2000, [("Cache-Control", "max-age=600"),
+                                    ("Vary", "Accept-Language"),
+                                    ("Content-Language", lang or "en")])
+               for lang in ("en", "fr", "")}
+    origin.route(path, ByLanguage(replies))
+    t.reproduce(f"{HAND_UP}for l in en en fr; do {CURL} -si -H "
+                f"\"Accept-Language: $l\" http://{BY_HAND}/hello.txt | "
+                "grep X-Cache; done")
+    steps = [("en", "Accept-Language", MISS), ("en", "accept-language", HIT),
+             ("fr", "Accept-Language", MISS), ("fr", "ACCEPT-LANGUAGE", HIT),
+             ("en", "Accept-Language", MISS), ("", "", MISS), ("", "", HIT)]
+    for i, (lang, name, expect) in enumerate(steps, 1):
+        headers = [(name, lang)] if lang else []
+        said = f"'{name}: {lang}'" if lang else "no Accept-Language"
+        fetch(t, proxy, origin, path, expect, f"fetch {i}, with {said}",
+              replies[lang], headers=headers)
 
 
 # The tests: freshness.

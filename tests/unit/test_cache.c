@@ -97,7 +97,7 @@ static int put_until(struct cache *cache, const char *key, size_t len,
         return -2;
     }
     fill(body, len, seed);
-    return cache_insert(cache, key, body, len, STORED, expires);
+    return cache_insert(cache, key, "", body, len, STORED, expires);
 }
 
 /* put - put_until LATER. */
@@ -235,9 +235,9 @@ static void test_cache_insert_then_lookup_binary(void)
     struct cache_object *object;
 
     CU_ASSERT_FATAL(cache != NULL);
-    ASSERT_EQ_INT(
-        cache_insert(cache, key, response, sizeof(response) - 1, STORED, LATER),
-        0);
+    ASSERT_EQ_INT(cache_insert(cache, key, "", response, sizeof(response) - 1,
+                               STORED, LATER),
+                  0);
     object = cache_lookup(cache, key);
     CU_ASSERT_PTR_NOT_NULL(object);
     if (object != NULL) {
@@ -256,17 +256,27 @@ static void test_cache_insert_copies_the_response(void)
 {
     unsigned char body[64];
     char key[] = "http://example.test/copy";
+    char variant[] = "accept-language:en\n";
     struct cache *cache = cache_new(MAX_BYTES, MAX_OBJECT);
+    struct cache_object *object;
 
     /* The caller's buffers are its own again once insert returns. */
     CU_ASSERT_FATAL(cache != NULL);
     fill(body, sizeof(body), 5);
-    ASSERT_EQ_INT(cache_insert(cache, key, body, sizeof(body), STORED, LATER),
-                  0);
+    ASSERT_EQ_INT(
+        cache_insert(cache, key, variant, body, sizeof(body), STORED, LATER),
+        0);
     memset(body, 0, sizeof(body));
     key[strlen(key) - 1] = 'X';
+    variant[0] = 'X';
     expect_hit(cache, "http://example.test/copy", sizeof(body), 5);
     expect_miss(cache, key);
+    object = cache_lookup(cache, "http://example.test/copy");
+    if (object != NULL) {
+        CU_ASSERT_STRING_EQUAL(cache_object_variant(object),
+                               "accept-language:en\n");
+    }
+    cache_release(object);
     cache_free(cache);
 }
 
@@ -721,7 +731,8 @@ static void stress_insert(struct worker *w, unsigned k)
 
     stress_key(key, sizeof(key), k);
     fill(body, len, k);
-    if (cache_insert(w->stress->cache, key, body, len, NOW - k, expires) < 0) {
+    if (cache_insert(w->stress->cache, key, "", body, len, NOW - k, expires) <
+        0) {
         w->failed++;
         return;
     }
@@ -791,7 +802,7 @@ static bool stress_works(struct cache *cache)
     unsigned char body[8];
 
     fill(body, sizeof(body), 1);
-    if (cache_insert(cache, "http://stress.test/probe", body, sizeof(body),
+    if (cache_insert(cache, "http://stress.test/probe", "", body, sizeof(body),
                      STORED, LATER) < 0) {
         return false;
     }
@@ -932,7 +943,7 @@ static CU_TestInfo cache_tests[] = {
     { "cache_release(NULL) does nothing", test_cache_release_null_is_harmless },
     { "lookup returns the inserted bytes, NULs and all",
       test_cache_insert_then_lookup_binary },
-    { "insert copies the key and the response",
+    { "insert copies the key, the variant and the response",
       test_cache_insert_copies_the_response },
     { "lookup of a key not stored is a miss", test_cache_lookup_miss },
     { "insert over max_object fails with EFBIG and changes nothing",

@@ -200,11 +200,66 @@ static void test_freshness_response_no_cache(void)
                  "Last-Modified: Sun, 06 Nov 1994 08:00:00 GMT\r\n\r\n");
 }
 
+/* RFC 9111 section 4.1: a Vary response is stored (its secondary key
+ * decides its reuse), except with "*", which no request matches. */
 static void test_freshness_vary(void)
 {
-    NOT_STORED(OK "Cache-Control: max-age=60\r\nVary: Accept-Encoding\r\n\r\n");
+    STORED(OK "Cache-Control: max-age=60\r\nVary: Accept-Encoding\r\n\r\n", 60);
+    STORED(OK "Cache-Control: max-age=60\r\nVary:\r\n\r\n", 60);
     NOT_STORED(OK "Vary: *\r\nCache-Control: max-age=60\r\n\r\n");
-    NOT_STORED(OK "Cache-Control: max-age=60\r\nVary:\r\n\r\n");
+    NOT_STORED(OK "Vary: Accept, *\r\nCache-Control: max-age=60\r\n\r\n");
+    NOT_STORED(OK
+               "Vary: Accept\r\nvary: *\r\nCache-Control: max-age=60\r\n\r\n");
+}
+
+/* variant - freshness_variant for a GET with the header lines fields
+ * (each ending in CRLF) and head, into out. */
+static int variant(const char *fields, const char *head, char *out, size_t size)
+{
+    char text[512];
+
+    snprintf(text, sizeof(text), GET "%s\r\n", fields);
+    return freshness_variant(request(text), head, strlen(head), out, size);
+}
+
+/* The secondary key: each name Vary lists, in lower case, and the
+ * request's values of that field, joined by ", ". */
+static void test_freshness_variant_key(void)
+{
+    char out[256];
+    const char *head = OK "Vary: Accept-Language, x-mode\r\n"
+                          "vary: Accept-Encoding\r\n\r\n";
+
+    ASSERT_EQ_INT(variant("Accept-Language: en\r\nX-Mode: a\r\n"
+                          "accept-language: fr\r\n",
+                          head, out, sizeof(out)),
+                  (int)strlen(out));
+    CU_ASSERT_STRING_EQUAL(out, "accept-language:en, fr\nx-mode:a\n"
+                                "accept-encoding:\n");
+    ASSERT_EQ_INT(
+        variant("", OK "Cache-Control: max-age=60\r\n\r\n", out, sizeof(out)),
+        0);
+    CU_ASSERT_STRING_EQUAL(out, "");
+    ASSERT_EQ_INT(variant("", OK "Vary: ,\r\n\r\n", out, sizeof(out)), 0);
+}
+
+/* Vary: * never matches, and a key that does not fit is refused. */
+static void test_freshness_variant_refused(void)
+{
+    char out[16];
+
+    ASSERT_EQ_INT(variant("Accept: a\r\n", OK "Vary: Accept, *\r\n\r\n", out,
+                          sizeof(out)),
+                  -1);
+    ASSERT_EQ_INT(variant("Accept: a-long-value\r\n", OK "Vary: Accept\r\n\r\n",
+                          out, sizeof(out)),
+                  -1);
+    ASSERT_EQ_INT(variant("Accept: abcdefg\r\n", OK "Vary: Accept\r\n\r\n", out,
+                          sizeof(out)),
+                  15);
+    ASSERT_EQ_INT(variant("Accept: abcdefgh\r\n", OK "Vary: Accept\r\n\r\n",
+                          out, sizeof(out)),
+                  -1);
 }
 
 static void test_freshness_set_cookie(void)
@@ -218,7 +273,7 @@ static void test_freshness_header_names_any_case(void)
     STORED(OK "cache-control: max-age=60\r\n\r\n", 60);
     STORED(OK "CACHE-CONTROL: max-age=60\r\n\r\n", 60);
     NOT_STORED(OK "cache-CONTROL: no-store\r\n\r\n");
-    NOT_STORED(OK "Cache-Control: max-age=60\r\nVARY: Accept\r\n\r\n");
+    NOT_STORED(OK "Cache-Control: max-age=60\r\nVARY: *\r\n\r\n");
     NOT_STORED(OK "Cache-Control: max-age=60\r\nset-cookie: id=1\r\n\r\n");
     STORED(OK "date: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
               "EXPIRES: Sun, 06 Nov 1994 08:59:37 GMT\r\n\r\n",
@@ -698,7 +753,7 @@ static void test_freshness_head_without_blank_line(void)
     STORED(OK "Cache-Control: max-age=60\r\n", 60);
     STORED(OK "Cache-Control: max-age=60", 60);
     EXPECT_GUESS("HTTP/1.1 200 OK", 42, 42);
-    NOT_STORED(OK "Cache-Control: max-age=60\r\nVary: Accept");
+    NOT_STORED(OK "Cache-Control: max-age=60\r\nVary: *");
 }
 
 static void test_freshness_never_reads_past_len(void)
@@ -780,7 +835,10 @@ static CU_TestInfo freshness_tests[] = {
     { "response no-store is not stored", test_freshness_response_no_store },
     { "response private is not stored", test_freshness_response_private },
     { "response no-cache is not stored", test_freshness_response_no_cache },
-    { "a Vary header prevents storing", test_freshness_vary },
+    { "Vary is stored, Vary: * is not", test_freshness_vary },
+    { "the secondary key holds the fields Vary names",
+      test_freshness_variant_key },
+    { "Vary: * or a key too long is -1", test_freshness_variant_refused },
     { "a Set-Cookie header prevents storing", test_freshness_set_cookie },
     { "header names match in any case", test_freshness_header_names_any_case },
     { "directive names match in any case",
