@@ -23,7 +23,10 @@ Steps (see docs/ARCHITECTURE.md, "What make test runs"):
      sample submissions (full marks, 0, a build that fails);
   8. the house format (clang-format) and clang-tidy's checks;
   9. the slides: every deck renders with Marp, with no broken image and
-     no empty slide (tests/check_slides.py, after its own tests).
+     no empty slide (tests/check_slides.py, after its own tests);
+ 10. the HTTP working group's cache tests through the stage 05 reference
+     (make cache-tests STRICT=1): no required failure outside the listed
+     exclusions, and none passes once the program is stopped.
 Each step's own `N passed, N failed` line is added into the totals; a step
 without one (a build, the format check) counts as one check. Every step
 runs even after a failure, so one report shows everything that is wrong.
@@ -89,6 +92,8 @@ def steps() -> list[tuple[str, list[str]]]:
     plan.append(("clang-tidy", make("tidy")))
     plan.append(("slides: render, check each deck",
                  make("slides-check")))
+    plan.append(("HTTP WG cache tests, stage 05 reference",
+                 make("SOL=1", "LAB=5", "STRICT=1", "cache-tests")))
     return plan
 
 

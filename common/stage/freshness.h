@@ -65,8 +65,8 @@ struct freshness {
  * (seconds since 1970); heuristic_s the lifetime when the response gives
  * no clue, neither a lifetime nor a usable Last-Modified (0: none). The age is
  * the larger of the apparent age (received minus Date, if positive) and the
- * origin's Age (the first member of the first Age field; one that is not
- * delta-seconds is ignored) plus the time the response took to come (RFC 9111
+ * origin's Age (an Age that is not exactly one delta-seconds value counts
+ * as 2^31) plus the time the response took to come (RFC 9111
  * section 4.2.3). Returns the decision; a response whose lifetime is not more
  * than its age is storable only when it has a validator, and one not
  * storable has lifetime and age 0.

@@ -248,15 +248,21 @@ static void fields_of(const char *head, size_t len, size_t *start, size_t *end)
 
 /* replaces - whether a 304 whose head is update (len bytes) replaces the
  * stored fields called name (n bytes): it has such a field, and it is not
- * Content-Length, which tells the length of the 304's own empty body (RFC
- * 9111 section 3.2). */
+ * one that describes the stored body itself, which the 304 did not send
+ * (RFC 9111 section 3.2): its length, coding, digest, range and entity
+ * tag. */
 static bool replaces(const char *update, size_t len, const char *name, size_t n)
 {
+    static const char *const kept[] = { "Content-Length", "Content-Encoding",
+                                        "Content-MD5", "Content-Range",
+                                        "ETag" };
     size_t at;
     size_t end;
 
-    if (n == 14 && strncasecmp(name, "Content-Length", 14) == 0) {
-        return false;
+    for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++) {
+        if (n == strlen(kept[i]) && strncasecmp(name, kept[i], n) == 0) {
+            return false;
+        }
     }
     fields_of(update, len, &at, &end);
     while (at < end) {
@@ -658,6 +664,103 @@ static int forward_and_store(struct rio *client, const struct http_request *req,
     return rc;
 }
 
+/* A sink that passes a response on untouched and keeps its head (what
+ * fits in JOIN_MAX bytes): an unsafe method's answer may name other URIs
+ * whose stored responses are out of date. */
+struct watch {
+    struct sink *out;    /* the client */
+    char head[JOIN_MAX]; /* the response's first bytes */
+    size_t len;          /* bytes in head */
+};
+
+/* write_to_watch - the write callback of the watch sink. */
+static ssize_t write_to_watch(struct sink *sink, const void *buf, size_t n)
+{
+    struct watch *watch = sink->arg;
+    size_t room = sizeof(watch->head) - watch->len;
+
+    memcpy(watch->head + watch->len, buf, n < room ? n : room);
+    watch->len += n < room ? n : room;
+    return sink_write(watch->out, buf, n) < 0 ? -1 : (ssize_t)n;
+}
+
+/* same_origin - into uri (KEY_MAX bytes), the URI that value (n bytes)
+ * names, if it is on key's origin (the first origin bytes of key): a path,
+ * or an absolute URI that starts as key does. */
+static bool same_origin(const char *key, size_t origin, const char *value,
+                        size_t n, char *uri)
+{
+    int len;
+
+    if (n > 0 && value[0] == '/') {
+        len =
+            snprintf(uri, KEY_MAX, "%.*s%.*s", (int)origin, key, (int)n, value);
+    } else if (n > origin && memcmp(value, key, origin) == 0 &&
+               value[origin] == '/') {
+        len = snprintf(uri, KEY_MAX, "%.*s", (int)n, value);
+    } else {
+        return false;
+    }
+    return len > 0 && len < KEY_MAX;
+}
+
+/* remove_named - remove what is stored for the URI that the fields called
+ * name of head (len bytes) give, when it is on key's origin: RFC 9111
+ * section 4.4, for Location and Content-Location after an unsafe method. */
+static void remove_named(struct proxy_cache *pc, const char *key,
+                         const char *head, size_t len, const char *name)
+{
+    size_t origin = (size_t)(strchr(key + strlen("http://"), '/') - key);
+    size_t name_len = strlen(name);
+    char uri[KEY_MAX];
+    size_t at;
+    size_t end;
+
+    fields_of(head, len, &at, &end);
+    while (at < end) {
+        size_t n = line_length(head + at, end - at);
+        const char *value = head + at + name_len + 1;
+        size_t v = n > name_len + 1 ? n - name_len - 1 : 0;
+
+        while (v > 0 && (value[0] == ' ' || value[0] == '\t')) {
+            value++;
+            v--;
+        }
+        while (v > 0 && (value[v - 1] == '\n' || value[v - 1] == '\r')) {
+            v--;
+        }
+        if (is_field(head + at, n, name, name_len) &&
+            same_origin(key, origin, value, v, uri)) {
+            cache_remove(pc->cache, uri);
+        }
+        at += n;
+    }
+}
+
+/* forward_unsafe - forward req, whose method changes what its URI names
+ * (RFC 9111 section 4.4): after a 2xx or 3xx, remove what is stored for
+ * the URI, and for those its Location and Content-Location name. */
+static int forward_unsafe(struct rio *client, const struct http_request *req,
+                          struct proxy_cache *pc, const char *key,
+                          struct forward_result *res)
+{
+    struct sink to_client = sink_to_rio(client);
+    struct watch watch = { .out = &to_client };
+    struct sink sink = { .write = write_to_watch, .arg = &watch };
+    int rc = forward_request(req, client, &sink, pc->forward, res);
+    size_t head = head_length(watch.head, watch.len);
+
+    if (rc != 0 || res->status < 200 || res->status >= 400) {
+        return rc;
+    }
+    cache_remove(pc->cache, key);
+    if (head > 0) {
+        remove_named(pc, key, watch.head, head, "Location");
+        remove_named(pc, key, watch.head, head, "Content-Location");
+    }
+    return rc;
+}
+
 /* lookup - the object stored under key, if it answered a request whose
  * fields named in its Vary are req's (RFC 9111 section 4.1); NULL when
  * there is none, or it was selected for other requests. */
@@ -698,12 +801,7 @@ static int exchange(void *state, struct rio *client,
         return forward_request(req, client, &to_client, pc->forward, res);
     }
     if (strcmp(req->method, "GET") != 0) {
-        /* An unsafe method changes what the URI names: RFC 9111 4.4. */
-        rc = forward_request(req, client, &to_client, pc->forward, res);
-        if (rc == 0 && res->status >= 200 && res->status < 400) {
-            cache_remove(pc->cache, key);
-        }
-        return rc;
+        return forward_unsafe(client, req, pc, key, res);
     }
     if (freshness_allows_hit(req)) {
         found = lookup(pc, key, req);

@@ -32,7 +32,8 @@ struct freshness freshness_of(const struct http_request *req, const char *head,
      * max-age, Expires - Date, else the heuristic. Never read past len; a
      * lifetime of 0 is not storable. */
     /* TODO(lab5.6): the age it arrived with (RFC 9111 section 4.2.3): the
-     * larger of received - Date (if positive) and the first Age value
+     * larger of received - Date (if positive) and the Age value (2^31
+     * unless it is exactly one non-negative integer)
      * plus received - requested. Not storable unless lifetime > age. */
     (void)req;
     (void)head;

@@ -453,20 +453,21 @@ static int64_t heuristic_lifetime(struct span fields, int64_t now,
     return heuristic_s > 0 ? heuristic_s : 0;
 }
 
-/* age_value - the origin's Age (RFC 9111 section 5.1): the first member
- * of the first Age field as delta-seconds (so at most 2^31); 0 when there
- * is none, or when it is not a non-negative integer: the cache then
- * ignores it. */
+/* age_value - the origin's Age (RFC 9111 section 5.1): its one value, as
+ * delta-seconds (so at most 2^31); 0 when there is none. An Age that is
+ * not exactly one non-negative integer (-1, 1.5, "0, 0", two Age lines,
+ * a parameter) cannot be trusted: the response counts as as old as can
+ * be, so it is not reused without revalidation. */
 static int64_t age_value(struct span fields)
 {
     struct span value;
+    size_t count = find_field(fields, "Age", &value);
     int64_t age = 0;
 
-    if (find_field(fields, "Age", &value) == 0) {
+    if (count == 0) {
         return 0;
     }
-    value = trim_ows((struct span){ value.p, item_length(value) });
-    return parse_delta(value, &age) ? age : 0;
+    return count == 1 && parse_delta(value, &age) ? age : DELTA_SECONDS_MAX;
 }
 
 /* initial_age - the age the response had when it arrived, RFC 9111

@@ -757,15 +757,16 @@ def expiry(t: Context) -> None:
 
 AGE_HINT = "A response may arrive already old (RFC 9111 section 4.2.3): " \
     "freshness_of sets age to the larger of received minus Date (if " \
-    "positive) and the first Age value plus received minus requested, " \
+    "positive) and the Age value (2^31 unless it is exactly one " \
+    "non-negative integer) plus received minus requested, " \
     "and says storable only while that age is below the lifetime. The " \
     "glue counts a hit's Age from it and sends that one Age in place of " \
     "the origin's (section 5.1)."
 
 
 @test(5, "a response's age counts (RFC 9111 section 4.2.3): a max-age=600 "
-         "response with 'Age: 600', or with a Date an hour old, is never a "
-         "hit; one with 'Age: 30' is, carrying one Age, at least 30, in "
+         "response with 'Age: 600', 'Age: 0, 0' or a Date an hour old is "
+         "never a hit; one with 'Age: 30' is, carrying one Age, at least 30, in "
          "place of the origin's",
       hints={hints.DIFFERS: AGE_HINT})
 def origin_age(t: Context) -> None:
@@ -784,6 +785,7 @@ def origin_age(t: Context) -> None:
                f"'Age: 30' came with 'Age: {answer.age}': its Age is 30 "
                "plus the time it has been stored")
     stale = {"'Age: 600'": [("Age", "600")],
+             "'Age: 0, 0' (not one integer)": [("Age", "0, 0")],
              "a Date an hour old": [("Date", http_date(time.time() - 3600))]}
     for label, headers in stale.items():
         path = fresh_path(t, "aged", ".txt")
@@ -830,6 +832,12 @@ def fields_of(reply: bytes) -> tuple[bytes, list[bytes], bytes]:
     return lines[0], lines[1:], reply[end + 2:]
 
 
+# The fields a 304 does not update: they describe the stored body, which
+# it did not send (RFC 9111 section 3.2).
+BODY_FIELDS = {b"content-length", b"content-encoding", b"content-md5",
+               b"content-range", b"etag"}
+
+
 def field_name(line: bytes) -> bytes:
     """The name of a header line, in lower case."""
     return line.split(b":", 1)[0].lower()
@@ -838,13 +846,13 @@ def field_name(line: bytes) -> bytes:
 def updated(stored: bytes, not_modified: bytes) -> bytes:
     """What the client gets of a stored response refreshed by a 304 (RFC
     9111 section 3.2), both as relayed: the stored status line, the stored
-    fields the 304 does not replace, the 304's fields (Content-Length
-    aside), the stored body."""
+    fields the 304 does not replace, the 304's fields (those describing
+    the stored body aside), the stored body."""
     status, old, body = fields_of(stored)
     _, new, _ = fields_of(not_modified)
-    replaced = {field_name(f) for f in new} - {b"content-length"}
+    replaced = {field_name(f) for f in new} - BODY_FIELDS
     kept = [f for f in old if field_name(f) not in replaced]
-    fresh = [f for f in new if field_name(f) != b"content-length"]
+    fresh = [f for f in new if field_name(f) not in BODY_FIELDS]
     return status + b"".join(kept + fresh) + b"\r\n" + body
 
 
@@ -1019,20 +1027,24 @@ def incomplete_never_stored(t: Context) -> None:
 
 
 @test(5, "a POST or a DELETE to a stored URI that gets a 2xx answer "
-         "removes it: the next GET reaches the origin (and is stored "
-         "again), while other URIs stay hits",
+         "removes it, and the URI its Location names: the next GET reaches "
+         "the origin (and is stored again), while other URIs stay hits",
       hints={hints.DIFFERS: "The glue calls cache_remove(key) after a "
                             "POST, PUT, DELETE or PATCH answered 2xx or "
-                            "3xx: unlink that key's object (from its chain "
-                            "and the LRU list, bytes and count too), and "
-                            "only that one."})
+                            "3xx, for its URI and for those its Location "
+                            "and Content-Location name on the same origin: "
+                            "unlink that key's object (from its chain and "
+                            "the LRU list, bytes and count too), and only "
+                            "that one."})
 def unsafe_methods_invalidate(t: Context) -> None:
     proxy, origin = setup(t)
-    posted, deleted, other = (fresh_path(t, stem, ".txt")
-                              for stem in ("posted", "deleted", "other"))
+    posted, deleted, other, named = (
+        fresh_path(t, stem, ".txt")
+        for stem in ("posted", "deleted", "other", "named"))
     answers = {posted: page(t, 2000), deleted: page(t, 2000),
-               other: page(t, 2000)}
-    created = response(201, b"created\n", TEXT)
+               other: page(t, 2000), named: page(t, 2000)}
+    created = response(201, b"created\n", [*TEXT, ("Location", named)])
+    origin.route(named, answers[named])
     origin.route(posted, by_method({"GET": answers[posted],
                                     "POST": created}))
     origin.route(deleted, by_method({"GET": answers[deleted],
@@ -1053,6 +1065,8 @@ def unsafe_methods_invalidate(t: Context) -> None:
           answers[posted])
     fetch(t, proxy, origin, posted, HIT, "the second GET after the POST "
           "(stored again)", answers[posted])
+    fetch(t, proxy, origin, named, MISS, "a GET of the URI the POST's "
+          "answer named in Location (RFC 9111 section 4.4)", answers[named])
     fetch(t, proxy, origin, other, HIT, "a GET of another URI after the "
           "POST", answers[other])
     fetch(t, proxy, origin, deleted, PLAIN, "the answer to a DELETE",

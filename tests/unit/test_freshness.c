@@ -672,22 +672,29 @@ static void test_freshness_age_stale_on_arrival(void)
                NOW, NOW, 0, 0);
 }
 
-/* RFC 9111 section 5.1: of a list, or of several Age lines, the first
- * member counts; a value that is not a non-negative integer is ignored. */
-static void test_freshness_age_first_or_ignored(void)
+/* RFC 9111 section 5.1: Age is one non-negative integer. Anything else
+ * (a list, two lines, a sign, a fraction, a parameter) cannot be trusted,
+ * and the response counts as stale; OWS around the value is fine. */
+static void test_freshness_age_invalid_is_stale(void)
 {
-    EXPECT_AGE(OK "Cache-Control: max-age=600\r\nAge: 30, 700\r\n\r\n", NOW,
-               NOW, 600, 30);
-    EXPECT_AGE(OK "Cache-Control: max-age=600\r\nAge: 30\r\nAge: 700\r\n\r\n",
-               NOW, NOW, 600, 30);
+    EXPECT_AGE(OK "Cache-Control: max-age=600\r\nAge: 30, 30\r\n\r\n", NOW, NOW,
+               0, 0);
+    EXPECT_AGE(OK "Cache-Control: max-age=600\r\nAge: 0\r\nAge: 0\r\n\r\n", NOW,
+               NOW, 0, 0);
     EXPECT_AGE(OK "Cache-Control: max-age=600\r\nAge: -700\r\n\r\n", NOW, NOW,
-               600, 0);
+               0, 0);
     EXPECT_AGE(OK "Cache-Control: max-age=600\r\nAge: 700.5\r\n\r\n", NOW, NOW,
-               600, 0);
-    EXPECT_AGE(OK "Cache-Control: max-age=600\r\nAge: old\r\n\r\n", NOW, NOW,
-               600, 0);
+               0, 0);
+    EXPECT_AGE(OK "Cache-Control: max-age=600\r\nAge: old\r\n\r\n", NOW, NOW, 0,
+               0);
+    EXPECT_AGE(OK "Cache-Control: max-age=600\r\nAge: 30;a=1\r\n\r\n", NOW, NOW,
+               0, 0);
     EXPECT_AGE(OK "Cache-Control: max-age=600\r\nage:  45 \r\n\r\n", NOW, NOW,
                600, 45);
+    /* With a validator it is stored, as old as can be: revalidated. */
+    EXPECT_AT(request(GET "\r\n"),
+              OK "Cache-Control: max-age=600\r\nETag: \"a\"\r\nAge: -1\r\n\r\n",
+              NOW, true, 600);
 }
 
 static void test_freshness_authorization_blocks(void)
@@ -883,8 +890,8 @@ static CU_TestInfo freshness_tests[] = {
     { "the apparent age counts when larger", test_freshness_age_apparent },
     { "a response as old as its lifetime is not stored",
       test_freshness_age_stale_on_arrival },
-    { "the first Age counts, an invalid one is ignored",
-      test_freshness_age_first_or_ignored },
+    { "an Age that is not one integer makes it stale",
+      test_freshness_age_invalid_is_stale },
     { "ETag and Last-Modified become If-None-Match and If-Modified-Since",
       test_freshness_validators_both },
     { "either validator alone is sent", test_freshness_validators_one },
