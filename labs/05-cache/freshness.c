@@ -29,12 +29,13 @@ struct freshness freshness_of(const struct http_request *req, const char *head,
      * list in freshness.h, that passes every rule there; read each
      * Cache-Control element (name in any case, max-age and s-maxage as
      * "=digits") from request and response; take the lifetime from s-maxage,
-     * max-age, Expires - Date, else the heuristic. Never read past len; a
-     * lifetime of 0 is not storable. */
+     * max-age, Expires - Date, else the heuristic (no-cache: 0). Never
+     * read past len. */
     /* TODO(lab5.6): the age it arrived with (RFC 9111 section 4.2.3): the
      * larger of received - Date (if positive) and the Age value (2^31
-     * unless it is exactly one non-negative integer)
-     * plus received - requested. Not storable unless lifetime > age. */
+     * unless it is exactly one non-negative integer) plus received -
+     * requested. Storable while lifetime > age, or when it has a validator
+     * (ETag, a valid Last-Modified) for the glue to revalidate it. */
     (void)req;
     (void)head;
     (void)len;

@@ -117,10 +117,14 @@ LRU_HINT = "LRU order: every hit makes its object the most recently used " \
     "it when it is linked, subtract it when it is evicted, replaced or " \
     "removed; 'fits' means bytes + len <= max_bytes."
 STORE_HINT = "freshness_of decides what may be stored (freshness.h): never " \
-    "with Cache-Control no-store, private or no-cache (any case, anywhere " \
-    "in the list), 'Vary: *' or a Set-Cookie header, nor when the lifetime " \
-    "is 0 (max-age=0, an Expires that is not a valid date or not later " \
-    "than Date)."
+    "with Cache-Control no-store or private (any case, anywhere in the " \
+    "list), 'Vary: *' or a Set-Cookie header, nor, unless the response " \
+    "has a validator (ETag, Last-Modified) to be revalidated with, when " \
+    "the lifetime is 0 (no-cache, max-age=0, an Expires that is not a " \
+    "valid date or not later than Date). A date is valid only in one of " \
+    "the three exact forms of RFC 9110 section 5.6.7 (httpdate_parse, " \
+    "common/httpdate.c): 'Thu, 01 Jan 2037 1:00:00 GMT' is none, so as " \
+    "Expires it means already expired (RFC 9111 section 5.3)."
 
 HINTS = {
     hints.DIFFERS: "A miss is the origin's response with 'X-Cache: MISS' "
