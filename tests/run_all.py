@@ -30,7 +30,10 @@ Steps (see docs/ARCHITECTURE.md, "What make test runs"):
   9. the slides: every deck renders with Marp, with no broken image and
      no empty slide (tests/check_slides.py, after its own tests); a
      graded test's TRACE=1 timeline renders in headless Chromium
-     (tests/check_trace.py).
+     (tests/check_trace.py);
+ 10. the HTTP working group's cache tests through the stage 05 reference
+     (make cache-tests STRICT=1): no required failure outside the listed
+     exclusions, and none passes once the program is stopped.
 Each step's own `N passed, N failed` line is added into the totals; a step
 without one (a build, the format check) counts as one check. Every step
 runs even after a failure, so one report shows everything that is wrong.
@@ -103,6 +106,8 @@ def steps() -> list[tuple[str, list[str]]]:
                  make("slides-check")))
     plan.append(("a test's timeline, rendered in Chromium",
                  make("check-trace")))
+    plan.append(("HTTP WG cache tests, stage 05 reference",
+                 make("SOL=1", "LAB=5", "STRICT=1", "cache-tests")))
     return plan
 
 

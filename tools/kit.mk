@@ -118,6 +118,16 @@ slowloris: $(REFERENCE) ## a client is served while 500 slow clients hold connec
 
 BENCH_NEEDED = @test -f bench/bench.py || { echo "make bench: bench/ is in \
 	the instructor's copy of the kit only"; exit 1; }
+
+# The HTTP working group's cache tests (http-cache-tests, pinned in
+# tools/cache-tests/package-lock.json, installed into build/cache-tests/
+# by npm ci) run through stage LAB's program as a forward proxy; SOL=1:
+# the reference; STRICT=1: fail on a required failure outside the
+# exclusions tools/cache_tests.py lists.
+cache-tests: lab ## the HTTP WG's cache tests through stage LAB's program (LAB 5 or later)
+	@test '$(LAB)' -ge 5 2>/dev/null || { echo "make cache-tests: LAB=5 or later: the cache comes in stage 05"; exit 2; }
+	$(PYTHON) tools/cache_tests.py $(BIN)/$(LAB_NAME) $(if $(STRICT),--strict)
+
 bench-deps: ## install what make bench uses: wrk, nginx, tinyproxy, squid
 	$(BENCH_NEEDED)
 	@PYTHON=$(PYTHON) sh tools/deps.sh bench

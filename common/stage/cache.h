@@ -3,7 +3,9 @@
  * of labs/05-cache/cache.c.
  *
  * The cache maps a key (the request's absolute URI) to a stored response:
- * status line, headers and body, byte for byte. Its total size and the
+ * status line, headers and body, byte for byte, and the secondary key of
+ * the request it answered (RFC 9111 section 4.1: the values of the
+ * request fields its Vary names). Its total size and the
  * size of each object are bounded; when an insert would overflow the
  * total, the least recently used objects are evicted first.
  *
@@ -19,7 +21,8 @@
  *   struct cache, struct cache_object (both opaque)
  *   cache_new, cache_free, cache_lookup, cache_insert, cache_remove,
  *   cache_release, cache_object_data, cache_object_size,
- *   cache_object_stored_at, cache_bytes, cache_count
+ *   cache_object_stored_at, cache_object_expires, cache_object_variant,
+ *   cache_bytes, cache_count
  *
  * Thread-safe: every function, from any thread.
  */
@@ -47,25 +50,28 @@ struct cache *cache_new(size_t max_bytes, size_t max_object);
 void cache_free(struct cache *cache);
 
 /*
- * cache_lookup - the object stored under key, if it is still fresh at now
- * (seconds since 1970), as a reference the caller must drop with
- * cache_release. A hit makes the object the most recently used. An object
- * found stale is removed, and the lookup is a miss.
- * Returns the object, or NULL on a miss.
+ * cache_lookup - the object stored under key, fresh or stale, as a
+ * reference the caller must drop with cache_release. Finding it makes it
+ * the most recently used. A stale object stays stored: the caller may
+ * revalidate it (RFC 9111 section 4.3), replace it, or remove it; it is
+ * fresh while now < cache_object_expires(object).
+ * Returns the object, or NULL when nothing is stored under key.
  */
-struct cache_object *cache_lookup(struct cache *cache, const char *key,
-                                  int64_t now);
+struct cache_object *cache_lookup(struct cache *cache, const char *key);
 
 /*
- * cache_insert - store a copy of the response (len bytes) under key, fresh
- * until expires (seconds since 1970); stored_at is when it was received.
+ * cache_insert - store a copy of the response (len bytes) under key, with
+ * a copy of variant, its secondary key ("" when it has no Vary), fresh
+ * until expires (seconds since 1970); stored_at is when its age was 0:
+ * when it was received, less the age it had then (RFC 9111 section 4.2.3).
  * An object already stored under key is replaced. Least recently used
  * objects are evicted until the total fits in max_bytes.
  * Returns 0, or -1 with errno set: EFBIG when len is over max_object (the
  * cache is unchanged), ENOMEM.
  */
-int cache_insert(struct cache *cache, const char *key, const void *response,
-                 size_t len, int64_t stored_at, int64_t expires);
+int cache_insert(struct cache *cache, const char *key, const char *variant,
+                 const void *response, size_t len, int64_t stored_at,
+                 int64_t expires);
 
 /*
  * cache_remove - remove the object stored under key, if any (a POST or
@@ -88,9 +94,16 @@ const void *cache_object_data(const struct cache_object *object);
 /* cache_object_size - the stored response's length in bytes. */
 size_t cache_object_size(const struct cache_object *object);
 
-/* cache_object_stored_at - when the response was received (seconds since
- * 1970), for its Age header. */
+/* cache_object_stored_at - when the response's age was 0 (seconds since
+ * 1970): now minus that is the Age a hit carries. */
 int64_t cache_object_stored_at(const struct cache_object *object);
+
+/* cache_object_expires - when the response stops being fresh (seconds
+ * since 1970), as cache_insert got it. */
+int64_t cache_object_expires(const struct cache_object *object);
+
+/* cache_object_variant - the secondary key cache_insert got with it. */
+const char *cache_object_variant(const struct cache_object *object);
 
 /* cache_bytes - the bytes of responses stored right now (keys and
  * bookkeeping not counted). */

@@ -7,8 +7,11 @@
  * Age and an "X-Cache: HIT" header, a miss goes to forward_request
  * through a sink that passes the response on (marked "X-Cache: MISS") and
  * keeps a copy. If the copy is complete, small enough and storable
- * (freshness.h), it is inserted into the cache (cache.h). The part takes
- * over the core's exchange step (stage.h).
+ * (freshness.h), it is inserted into the cache (cache.h). A stale object
+ * with a validator is revalidated: the request goes out conditional, and
+ * a 304 refreshes the stored head, whose body the client then gets as a
+ * hit (RFC 9111 section 4.3). The part takes over the core's exchange
+ * step (stage.h).
  *
  * Thread-safe: the cache has its own lock; everything else is per call.
  */

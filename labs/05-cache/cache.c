@@ -12,8 +12,10 @@
  *
  * That is safe because objects are reference-counted. The cache holds one
  * reference to each object it stores and each lookup takes another, so an
- * object evicted (or replaced, removed, found stale) while a thread is
+ * object evicted (or replaced, removed) while a thread is
  * still sending it is only unlinked; the last cache_release frees it.
+ * A stale object stays until it is replaced, removed or evicted: the glue
+ * may revalidate it with the origin (RFC 9111 section 4.3).
  * The count is a C11 atomic, not a field under the lock, because
  * cache_release is given only the object.
  */
@@ -34,8 +36,9 @@
 
 /*
  * A stored response. One allocation holds this struct, then the response
- * (size bytes), then the key and its NUL. Everything but the links and
- * refs is written once, before the object is stored, and only read after.
+ * (size bytes), the key and its NUL, then the variant and its NUL.
+ * Everything but the links and refs is written once, before the object is
+ * stored, and only read after.
  */
 struct cache_object {
     atomic_size_t refs;         /* 1 while stored, +1 per lookup not released */
@@ -46,10 +49,11 @@ struct cache_object {
     struct cache_object *older; /* LRU neighbor toward the tail (lock) */
     uint32_t hash;              /* the key's FNV-1a hash */
     size_t size;                /* bytes of the response */
-    int64_t stored_at;          /* when it was received (seconds) */
+    int64_t stored_at;          /* when its age was 0 (seconds) */
     int64_t expires;            /* fresh while now < expires (seconds) */
     const char *key;            /* in this allocation, after the response */
-    char bytes[];               /* the response, then the key */
+    const char *variant;        /* in this allocation, after the key */
+    char bytes[];               /* the response, the key, the variant */
 };
 
 struct cache {
@@ -107,31 +111,30 @@ void cache_free(struct cache *cache)
     free(cache);
 }
 
-struct cache_object *cache_lookup(struct cache *cache, const char *key,
-                                  int64_t now)
+struct cache_object *cache_lookup(struct cache *cache, const char *key)
 {
     /* TODO(lab5.3): with cache->lock held, find key's object in its bucket
      * (hash with FNV-1a: from FNV_OFFSET, for each byte hash ^= byte, then
-     * hash *= FNV_PRIME). Stale (now >= expires): unlink it, a miss; drop
-     * the cache's reference after unlocking. Fresh: move it to the LRU
-     * head and add a reference for the caller (atomic_fetch_add). */
+     * hash *= FNV_PRIME). Found, fresh or stale: move it to the LRU head
+     * and add a reference for the caller (atomic_fetch_add). */
     (void)cache;
     (void)key;
-    (void)now;
     log_error("TODO(lab5.3): cache_lookup is not written yet");
     return NULL;
 }
 
-int cache_insert(struct cache *cache, const char *key, const void *response,
-                 size_t len, int64_t stored_at, int64_t expires)
+int cache_insert(struct cache *cache, const char *key, const char *variant,
+                 const void *response, size_t len, int64_t stored_at,
+                 int64_t expires)
 {
-    /* TODO(lab5.4): EFBIG if len > max_object. Before locking, copy key
-     * and response into one new object (refs 1: the cache's). Locked:
+    /* TODO(lab5.4): EFBIG if len > max_object. Before locking, copy key,
+     * variant and response into one new object (refs 1: the cache's). Locked:
      * unlink any object stored under key, evict from the LRU tail until
      * bytes + len <= max_bytes, link the new one at the head. Drop the
      * unlinked objects' references only after unlocking. */
     (void)cache;
     (void)key;
+    (void)variant;
     (void)response;
     (void)len;
     (void)stored_at;
@@ -172,6 +175,16 @@ size_t cache_object_size(const struct cache_object *object)
 int64_t cache_object_stored_at(const struct cache_object *object)
 {
     return object->stored_at;
+}
+
+int64_t cache_object_expires(const struct cache_object *object)
+{
+    return object->expires;
+}
+
+const char *cache_object_variant(const struct cache_object *object)
+{
+    return object->variant;
 }
 
 size_t cache_bytes(struct cache *cache)

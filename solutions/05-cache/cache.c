@@ -12,8 +12,10 @@
  *
  * That is safe because objects are reference-counted. The cache holds one
  * reference to each object it stores and each lookup takes another, so an
- * object evicted (or replaced, removed, found stale) while a thread is
+ * object evicted (or replaced, removed) while a thread is
  * still sending it is only unlinked; the last cache_release frees it.
+ * A stale object stays until it is replaced, removed or evicted: the glue
+ * may revalidate it with the origin (RFC 9111 section 4.3).
  * The count is a C11 atomic, not a field under the lock, because
  * cache_release is given only the object.
  */
@@ -34,8 +36,9 @@
 
 /*
  * A stored response. One allocation holds this struct, then the response
- * (size bytes), then the key and its NUL. Everything but the links and
- * refs is written once, before the object is stored, and only read after.
+ * (size bytes), the key and its NUL, then the variant and its NUL.
+ * Everything but the links and refs is written once, before the object is
+ * stored, and only read after.
  */
 struct cache_object {
     atomic_size_t refs;         /* 1 while stored, +1 per lookup not released */
@@ -46,10 +49,11 @@ struct cache_object {
     struct cache_object *older; /* LRU neighbor toward the tail (lock) */
     uint32_t hash;              /* the key's FNV-1a hash */
     size_t size;                /* bytes of the response */
-    int64_t stored_at;          /* when it was received (seconds) */
+    int64_t stored_at;          /* when its age was 0 (seconds) */
     int64_t expires;            /* fresh while now < expires (seconds) */
     const char *key;            /* in this allocation, after the response */
-    char bytes[];               /* the response, then the key */
+    const char *variant;        /* in this allocation, after the key */
+    char bytes[];               /* the response, the key, the variant */
 };
 
 struct cache {
@@ -213,19 +217,14 @@ static void release_list(struct cache_object *doomed)
     }
 }
 
-struct cache_object *cache_lookup(struct cache *cache, const char *key,
-                                  int64_t now)
+struct cache_object *cache_lookup(struct cache *cache, const char *key)
 {
     uint32_t hash = hash_key(key);
-    struct cache_object *doomed = NULL;
     struct cache_object *object;
 
     pthread_mutex_lock(&cache->lock);
     object = find(cache, key, hash);
-    if (object != NULL && now >= object->expires) {
-        unlink_object(cache, object, &doomed);
-        object = NULL;
-    } else if (object != NULL) {
+    if (object != NULL) {
         lru_take_out(cache, object);
         lru_push_head(cache, object);
         /* Relaxed: the cache's own reference, held under the lock, keeps
@@ -233,25 +232,25 @@ struct cache_object *cache_lookup(struct cache *cache, const char *key,
         atomic_fetch_add_explicit(&object->refs, 1, memory_order_relaxed);
     }
     pthread_mutex_unlock(&cache->lock);
-    release_list(doomed);
     return object;
 }
 
 /* object_new - a copy of the response and key in one allocation, with one
  * reference (to become the cache's), or NULL with errno set (ENOMEM). */
-static struct cache_object *object_new(const char *key, const void *response,
-                                       size_t len, int64_t stored_at,
-                                       int64_t expires)
+static struct cache_object *object_new(const char *key, const char *variant,
+                                       const void *response, size_t len,
+                                       int64_t stored_at, int64_t expires)
 {
     size_t key_size = strlen(key) + 1;
+    size_t variant_size = strlen(variant) + 1;
     struct cache_object *object;
     char *key_copy;
 
-    if (len > SIZE_MAX - sizeof(*object) - key_size) {
+    if (len > SIZE_MAX - sizeof(*object) - key_size - variant_size) {
         errno = ENOMEM;
         return NULL;
     }
-    object = malloc(sizeof(*object) + len + key_size);
+    object = malloc(sizeof(*object) + len + key_size + variant_size);
     if (object == NULL) {
         return NULL;
     }
@@ -260,6 +259,8 @@ static struct cache_object *object_new(const char *key, const void *response,
     }
     key_copy = object->bytes + len;
     memcpy(key_copy, key, key_size);
+    memcpy(key_copy + key_size, variant, variant_size);
+    object->variant = key_copy + key_size;
     atomic_init(&object->refs, 1);
     object->next = object->newer = object->older = NULL;
     object->hash = hash_key(key);
@@ -282,8 +283,9 @@ static void make_room(struct cache *cache, size_t len,
     }
 }
 
-int cache_insert(struct cache *cache, const char *key, const void *response,
-                 size_t len, int64_t stored_at, int64_t expires)
+int cache_insert(struct cache *cache, const char *key, const char *variant,
+                 const void *response, size_t len, int64_t stored_at,
+                 int64_t expires)
 {
     struct cache_object *doomed = NULL;
     struct cache_object *object;
@@ -294,7 +296,7 @@ int cache_insert(struct cache *cache, const char *key, const void *response,
         return -1;
     }
     /* Copy before locking: other threads wait only for pointer moves. */
-    object = object_new(key, response, len, stored_at, expires);
+    object = object_new(key, variant, response, len, stored_at, expires);
     if (object == NULL) {
         return -1;
     }
@@ -352,6 +354,16 @@ size_t cache_object_size(const struct cache_object *object)
 int64_t cache_object_stored_at(const struct cache_object *object)
 {
     return object->stored_at;
+}
+
+int64_t cache_object_expires(const struct cache_object *object)
+{
+    return object->expires;
+}
+
+const char *cache_object_variant(const struct cache_object *object)
+{
+    return object->variant;
 }
 
 size_t cache_bytes(struct cache *cache)

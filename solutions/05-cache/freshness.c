@@ -9,8 +9,10 @@
  * response not stored only costs a trip to the origin, while one stored
  * wrongly is served to everybody.
  */
+#include <ctype.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -168,12 +170,37 @@ static int64_t field_date(struct span fields, const char *name)
     return httpdate_parse(text);
 }
 
-/* is_status_200 - whether line is "HTTP/1.x 200", then SP or the end. */
-static bool is_status_200(struct span line)
+/* status_code - the status of line "HTTP/1.x NNN", then SP or the end;
+ * 0 when line is not a status line. */
+static int status_code(struct span line)
 {
-    return line.len >= 12 && memcmp(line.p, "HTTP/1.", 7) == 0 &&
-           is_digit(line.p[7]) && memcmp(line.p + 8, " 200", 4) == 0 &&
-           (line.len == 12 || line.p[12] == ' ');
+    if (line.len < 12 || memcmp(line.p, "HTTP/1.", 7) != 0 ||
+        !is_digit(line.p[7]) || line.p[8] != ' ' || !is_digit(line.p[9]) ||
+        !is_digit(line.p[10]) || !is_digit(line.p[11]) ||
+        (line.len > 12 && line.p[12] != ' ')) {
+        return 0;
+    }
+    return (line.p[9] - '0') * 100 + (line.p[10] - '0') * 10 +
+           (line.p[11] - '0');
+}
+
+/* is_cacheable_status - whether line's status is one a cache may store
+ * without being told: "heuristically cacheable" (RFC 9110 section 15.1,
+ * RFC 9111 section 4.2.2). 206 is one too, but a part of a resource is
+ * only of use to a cache that combines parts (section 3.4); the kit's
+ * does not. */
+static bool is_cacheable_status(struct span line)
+{
+    static const int cacheable[] = { 200, 203, 204, 300, 301, 308,
+                                     404, 405, 410, 414, 501 };
+    int code = status_code(line);
+
+    for (size_t i = 0; i < sizeof(cacheable) / sizeof(cacheable[0]); i++) {
+        if (code == cacheable[i]) {
+            return true;
+        }
+    }
+    return false;
 }
 
 /* directives_init - d as for a message without Cache-Control. */
@@ -201,6 +228,27 @@ static size_t item_length(struct span list)
         i++;
     }
     return i < list.len ? i : list.len;
+}
+
+/* next_item - cut the next element, without OWS, off the comma-separated
+ * *list (RFC 9110 section 5.6.1); false once the list is used up. An
+ * empty list holds one empty element. */
+static bool next_item(struct span *list, struct span *item)
+{
+    size_t n;
+
+    if (list->p == NULL) {
+        return false;
+    }
+    n = item_length(*list);
+    *item = trim_ows((struct span){ list->p, n });
+    if (n == list->len) {
+        *list = (struct span){ NULL, 0 };
+    } else {
+        list->p += n + 1;
+        list->len -= n + 1;
+    }
+    return true;
 }
 
 /* parse_delta - delta-seconds (RFC 9111 section 1.2.2): one or more
@@ -274,15 +322,10 @@ static void note_directive(struct directives *d, struct span item)
 /* read_directives - add the elements of one Cache-Control value to d. */
 static void read_directives(struct directives *d, struct span list)
 {
-    for (;;) {
-        size_t n = item_length(list);
+    struct span item;
 
-        note_directive(d, trim_ows((struct span){ list.p, n }));
-        if (n == list.len) {
-            return;
-        }
-        list.p += n + 1;
-        list.len -= n + 1;
+    while (next_item(&list, &item)) {
+        note_directive(d, item);
     }
 }
 
@@ -327,18 +370,37 @@ static bool request_allows_store(const struct http_request *req)
     return strcmp(req->method, "GET") == 0 && !cc.no_store;
 }
 
+/* varies_always - whether a Vary field of fields lists "*": no request
+ * can be known to match then (RFC 9111 section 4.1). */
+static bool varies_always(struct span fields)
+{
+    struct span name;
+    struct span list;
+    struct span item;
+
+    while (next_field(&fields, &name, &list)) {
+        while (span_is(name, "Vary") && next_item(&list, &item)) {
+            if (span_is(item, "*")) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
 /* response_allows_store - whether the response itself may be stored. RFC
- * 9111 section 3: not with no-store or private (a shared cache); no-cache
- * would need revalidation, which the kit does not do; a Vary response
- * would need its request headers matched (section 4.1), which the kit
- * declines; and a Set-Cookie belongs to one user (the kit's add-on). */
+ * 9111 section 3: not with no-store or private (a shared cache); not with
+ * "Vary: *", which no request matches (section 4.1); and a Set-Cookie
+ * belongs to one user (the kit's add-on). no-cache allows storing, as
+ * long as every reuse is revalidated (section 5.2.2.4): lifetime_of gives
+ * it 0. */
 static bool response_allows_store(struct span fields,
                                   const struct directives *cc)
 {
     struct span value;
 
     return !cc->malformed && !cc->no_store && !cc->is_private &&
-           !cc->no_cache && find_field(fields, "Vary", &value) == 0 &&
+           !varies_always(fields) &&
            find_field(fields, "Set-Cookie", &value) == 0;
 }
 
@@ -377,7 +439,8 @@ static int64_t expires_lifetime(struct span fields, int64_t now)
 
 /* heuristic_lifetime - RFC 9111 section 4.2.2: 10% of the time since
  * Last-Modified, when it is valid and earlier than Date; else
- * heuristic_s. */
+ * heuristic_s, 0 unless the proxy was told otherwise (-e): a response
+ * that gives no clue at all is not reused. */
 static int64_t heuristic_lifetime(struct span fields, int64_t now,
                                   int64_t heuristic_s)
 {
@@ -390,6 +453,49 @@ static int64_t heuristic_lifetime(struct span fields, int64_t now,
     return heuristic_s > 0 ? heuristic_s : 0;
 }
 
+/* age_value - the origin's Age (RFC 9111 section 5.1): its one value, as
+ * delta-seconds (so at most 2^31); 0 when there is none. An Age that is
+ * not exactly one non-negative integer (-1, 1.5, "0, 0", two Age lines,
+ * a parameter) cannot be trusted: the response counts as as old as can
+ * be, so it is not reused without revalidation. */
+static int64_t age_value(struct span fields)
+{
+    struct span value;
+    size_t count = find_field(fields, "Age", &value);
+    int64_t age = 0;
+
+    if (count == 0) {
+        return 0;
+    }
+    return count == 1 && parse_delta(value, &age) ? age : DELTA_SECONDS_MAX;
+}
+
+/* initial_age - the age the response had when it arrived, RFC 9111
+ * section 4.2.3's corrected_initial_age: the larger of its apparent age
+ * (how long ago its Date was) and the Age the origin or an earlier cache
+ * gave it, plus the time the answer took to come. */
+static int64_t initial_age(struct span fields, int64_t requested,
+                           int64_t received)
+{
+    int64_t apparent = received - response_date(fields, received);
+    int64_t corrected = age_value(fields) + (received - requested);
+
+    if (apparent < 0) {
+        apparent = 0;
+    }
+    return apparent > corrected ? apparent : corrected;
+}
+
+/* has_validator - whether the response can be revalidated (RFC 9111
+ * section 4.3.1): it has an ETag, or a Last-Modified that is a date. */
+static bool has_validator(struct span fields)
+{
+    struct span value;
+
+    return find_field(fields, "ETag", &value) > 0 ||
+           field_date(fields, "Last-Modified") >= 0;
+}
+
 /* lifetime_of - the freshness lifetime (RFC 9111 section 4.2.1): for a
  * shared cache s-maxage, else max-age (both make the cache ignore
  * Expires, section 5.3), else Expires minus Date, else the heuristic. */
@@ -399,6 +505,9 @@ static int64_t lifetime_of(struct span fields, const struct directives *cc,
     struct span value;
     size_t expires = find_field(fields, "Expires", &value);
 
+    if (cc->no_cache) {
+        return 0; /* section 5.2.2.4: revalidated before every reuse */
+    }
     if (cc->s_maxage >= 0) {
         return cc->s_maxage;
     }
@@ -417,16 +526,19 @@ static int64_t lifetime_of(struct span fields, const struct directives *cc,
 }
 
 struct freshness freshness_of(const struct http_request *req, const char *head,
-                              size_t len, int64_t now, int64_t heuristic_s)
+                              size_t len, int64_t requested, int64_t received,
+                              int64_t heuristic_s)
 {
-    struct freshness f = { .storable = false, .lifetime = 0 };
+    struct freshness f = { .storable = false, .lifetime = 0, .age = 0 };
     struct span fields = { head, len };
     struct span status;
     struct directives cc;
+    int64_t lifetime;
+    int64_t age;
 
     /* The status line comes first; the fields follow it up to the blank
      * line (or the end of the len bytes). */
-    if (!next_line(&fields, &status) || !is_status_200(status) ||
+    if (!next_line(&fields, &status) || !is_cacheable_status(status) ||
         !request_allows_store(req)) {
         return f;
     }
@@ -435,8 +547,15 @@ struct freshness freshness_of(const struct http_request *req, const char *head,
         !authorization_allows_store(req, &cc)) {
         return f;
     }
-    f.lifetime = lifetime_of(fields, &cc, now, heuristic_s);
-    f.storable = f.lifetime > 0;
+    lifetime = lifetime_of(fields, &cc, received, heuristic_s);
+    age = initial_age(fields, requested, received);
+    /* Section 4.2: a response already stale when it arrives can be reused
+     * only once the origin has said it is still current (section 4.3). */
+    if (lifetime > age || has_validator(fields)) {
+        f = (struct freshness){ .storable = true,
+                                .lifetime = lifetime,
+                                .age = age };
+    }
     return f;
 }
 
@@ -453,4 +572,166 @@ bool freshness_allows_hit(const struct http_request *req)
     request_directives(req, "Pragma", &pragma);
     return !cc.no_cache && !cc.no_store && !pragma.no_cache &&
            http_header_get(req, "Authorization") == NULL;
+}
+
+/* add_field - add "name: value" to req, as if it had come with it.
+ * Returns 0, or -1 when it does not fit. */
+static int add_field(struct http_request *req, const char *name,
+                     struct span value)
+{
+    char line[HTTP_MAXLINE];
+    int n = snprintf(line, sizeof(line), "%s: %.*s\r\n", name, (int)value.len,
+                     value.p);
+
+    if (n < 0 || (size_t)n >= sizeof(line)) {
+        return -1;
+    }
+    return http_parse_header(req, line, (size_t)n) == 0 ? 0 : -1;
+}
+
+int freshness_add_validators(struct http_request *cond, const char *head,
+                             size_t len)
+{
+    struct span fields = { head, len };
+    struct span status;
+    struct span etag;
+    struct span modified;
+    int added = 0;
+
+    /* RFC 9111 section 4.3.1: the entity tag MUST be sent when the stored
+     * response has one; Last-Modified SHOULD be, as If-Modified-Since. */
+    if (!next_line(&fields, &status)) {
+        return -1;
+    }
+    if (find_field(fields, "ETag", &etag) > 0) {
+        added += add_field(cond, "If-None-Match", etag) == 0;
+    }
+    if (field_date(fields, "Last-Modified") >= 0 &&
+        find_field(fields, "Last-Modified", &modified) > 0) {
+        added += add_field(cond, "If-Modified-Since", modified) == 0;
+    }
+    return added > 0 ? 0 : -1;
+}
+
+/* opaque_tag - an entity tag without its W/ prefix: what the weak
+ * comparison compares (RFC 9110 section 8.8.3.2). */
+static struct span opaque_tag(struct span tag)
+{
+    if (tag.len >= 2 && memcmp(tag.p, "W/", 2) == 0) {
+        tag.p += 2;
+        tag.len -= 2;
+    }
+    return tag;
+}
+
+/* tag_listed - whether the If-None-Match list names etag (weakly), or is
+ * "*": any current response matches that (RFC 9110 section 13.1.2). */
+static bool tag_listed(struct span list, struct span etag)
+{
+    struct span mine = opaque_tag(etag);
+    struct span item;
+
+    while (next_item(&list, &item)) {
+        struct span tag = opaque_tag(item);
+
+        if (span_is(tag, "*") ||
+            (tag.len >= 2 && tag.p[0] == '"' && tag.len == mine.len &&
+             memcmp(tag.p, mine.p, tag.len) == 0)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool freshness_not_modified(const struct http_request *req, const char *head,
+                            size_t len)
+{
+    const char *none_match = http_header_get(req, "If-None-Match");
+    const char *since = http_header_get(req, "If-Modified-Since");
+    struct span fields = { head, len };
+    struct span status;
+    struct span etag = { "", 0 };
+    int64_t modified;
+
+    if (!next_line(&fields, &status)) {
+        return false;
+    }
+    if (none_match != NULL) {
+        find_field(fields, "ETag", &etag);
+        return tag_listed((struct span){ none_match, strlen(none_match) },
+                          etag);
+    }
+    modified = field_date(fields, "Last-Modified");
+    if (modified < 0) {
+        modified = field_date(fields, "Date");
+    }
+    return since != NULL && modified >= 0 && httpdate_parse(since) >= modified;
+}
+
+/* append - add n bytes of text to the key in out (size bytes, used of them
+ * in use), keeping it NUL-terminated; false when it does not fit. */
+static bool append(char *out, size_t size, size_t *used, const char *text,
+                   size_t n)
+{
+    if (n >= size - *used) {
+        return false;
+    }
+    memcpy(out + *used, text, n);
+    *used += n;
+    out[*used] = '\0';
+    return true;
+}
+
+/* append_field - add to the key "name:values\n": name in lower case, then
+ * the values of req's fields called name, joined by ", ". */
+static bool append_field(char *out, size_t size, size_t *used,
+                         const struct http_request *req, struct span name)
+{
+    const char *sep = "";
+
+    for (size_t i = 0; i < name.len; i++) {
+        char c = (char)tolower((unsigned char)name.p[i]);
+
+        if (!append(out, size, used, &c, 1)) {
+            return false;
+        }
+    }
+    if (!append(out, size, used, ":", 1)) {
+        return false;
+    }
+    for (size_t i = 0; i < req->nheaders; i++) {
+        const char *value = req->headers[i].value;
+
+        if (span_is(name, req->headers[i].name)) {
+            if (!append(out, size, used, sep, strlen(sep)) ||
+                !append(out, size, used, value, strlen(value))) {
+                return false;
+            }
+            sep = ", ";
+        }
+    }
+    return append(out, size, used, "\n", 1);
+}
+
+int freshness_variant(const struct http_request *req, const char *head,
+                      size_t len, char *out, size_t size)
+{
+    struct span fields = { head, len };
+    struct span name;
+    struct span list;
+    struct span item;
+    size_t used = 0;
+
+    if (size == 0 || !next_line(&fields, &name) || varies_always(fields)) {
+        return -1;
+    }
+    out[0] = '\0';
+    while (next_field(&fields, &name, &list)) {
+        while (span_is(name, "Vary") && next_item(&list, &item)) {
+            if (item.len > 0 && !append_field(out, size, &used, req, item)) {
+                return -1;
+            }
+        }
+    }
+    return (int)used;
 }

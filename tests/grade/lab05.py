@@ -60,6 +60,12 @@ BURST = 50                   # clients of each wave of the concurrent test
 MIXED_ARGS = ["-m", "200000", "-o", "65536"]   # so that waves evict
 AUTHORIZATION = ("Authorization",
                  "Basic " + base64.b64encode(b"alice:secret").decode())
+# A Last-Modified long ago makes a response fresh for a tenth of its age
+# (RFC 9111 section 4.2.2): the responses of these tests carry it unless a
+# test says otherwise, since one that gives no clue at all is not reused.
+LONG_AGO = ("Last-Modified", "Sat, 01 Jan 2000 00:00:00 GMT")
+KEPT = (LONG_AGO,)
+CSAPP_ARGS = ["-e", "300"]   # the CS:APP lab's rule: keep what says nothing
 TINY_HEAD = "HTTP/1.0 200 OK\r\nServer: Tiny Web Server\r\nConnection: " \
     "close\r\nContent-length: {length}\r\nContent-type: {type}\r\n\r\n"
 
@@ -72,13 +78,13 @@ HAND_TWICE = f"{HAND_UP}for i in 1 2; do {CURL} -si " \
     f"http://{BY_HAND}/hello.txt; done"
 
 
-def hand_server(fields: Sequence[str], count: int = 2,
-                length: int = 6) -> str:
+def hand_server(fields: Sequence[str], count: int = 2, length: int = 6,
+                status: str = "200 OK") -> str:
     """The shell command that starts, in the background, an origin on
     port 8000 that answers up to count requests (for 10 s at most), each
-    with a 200 whose header lines are fields, then Content-Length (length)
-    and the body 'hello', for the by-hand lines."""
-    lines = ["HTTP/1.0 200 OK", *fields, f"Content-Length: {length}", "",
+    with status whose header lines are fields, then Content-Length
+    (length) and the body 'hello', for the by-hand lines."""
+    lines = [f"HTTP/1.0 {status}", *fields, f"Content-Length: {length}", "",
              "hello\\n"]
     reply = "\\r\\n".join(lines)
     return ("python3 -c \"import socket; s = socket.create_server(("
@@ -112,10 +118,14 @@ LRU_HINT = "LRU order: every hit makes its object the most recently used " \
     "it when it is linked, subtract it when it is evicted, replaced or " \
     "removed; 'fits' means bytes + len <= max_bytes."
 STORE_HINT = "freshness_of decides what may be stored (freshness.h): never " \
-    "with Cache-Control no-store, private or no-cache (any case, anywhere " \
-    "in the list), a Vary or a Set-Cookie header, nor when the lifetime " \
-    "is 0 (max-age=0, an Expires that is not a valid date or not later " \
-    "than Date)."
+    "with Cache-Control no-store or private (any case, anywhere in the " \
+    "list), 'Vary: *' or a Set-Cookie header, nor, unless the response " \
+    "has a validator (ETag, Last-Modified) to be revalidated with, when " \
+    "the lifetime is 0 (no-cache, max-age=0, an Expires that is not a " \
+    "valid date or not later than Date). A date is valid only in one of " \
+    "the three exact forms of RFC 9110 section 5.6.7 (httpdate_parse, " \
+    "common/httpdate.c): 'Thu, 01 Jan 2037 1:00:00 GMT' is none, so as " \
+    "Expires it means already expired (RFC 9111 section 5.3)."
 
 HINTS = {
     hints.DIFFERS: "A miss is the origin's response with 'X-Cache: MISS' "
@@ -157,14 +167,14 @@ HINTS = {
 # Responses.
 
 def page(t: Context, size: int,
-         headers: Sequence[tuple[str, str]] = ()) -> bytes:
+         headers: Sequence[tuple[str, str]] = KEPT) -> bytes:
     """A 200 response with about size bytes of random text."""
     return response(200, text(t, size), [*TEXT, ("X-Token", token(t)),
                                          *headers])
 
 
 def sized(t: Context, size: int,
-          headers: Sequence[tuple[str, str]] = ()) -> bytes:
+          headers: Sequence[tuple[str, str]] = KEPT) -> bytes:
     """A 200 response with a random binary body that the proxy relays,
     and stores, as exactly size bytes, head included."""
     fields = [*BINARY, ("X-Token", token(t)), *headers]
@@ -252,10 +262,11 @@ def receive_answer(t: Context, sock: socket.socket, want: bytes,
 
 
 def check(t: Context, answer: Answer, reached: int, expect: str | None,
-          want: bytes, what: str) -> None:
+          want: bytes, what: str, aged: int = 0) -> None:
     """Fail unless the answer is what was expected: a HIT (the origin not
     reached), a MISS (the origin reached once), PLAIN (unmarked), or
-    either of HIT and MISS (None); and the rest byte for byte want."""
+    either of HIT and MISS (None); and the rest byte for byte want. A hit
+    is at most a few seconds older than aged, the age it arrived with."""
     if expect == HIT and (answer.kind != HIT or reached):
         came = answer.describe() + (" and the origin received the request"
                                     if reached else "")
@@ -271,17 +282,17 @@ def check(t: Context, answer: Answer, reached: int, expect: str | None,
         t.fail(hints.DIFFERS, f"{what}: expected the origin's answer "
                f"unmarked, but {answer.describe()}")
     t.expect_bytes(answer.raw, marked(want, answer.kind, answer.age), what)
-    if answer.kind == HIT and answer.age > t.limit + 1:
+    if answer.kind == HIT and answer.age > aged + t.limit + 1:
         t.fail(hints.DIFFERS, f"{what}: 'Age: {answer.age}', but the "
-               f"response was stored less than {t.limit:g} s ago: "
-               "cache_object_stored_at returns the stored_at that "
-               "cache_insert got")
+               f"response was stored less than {t.limit:g} s ago, "
+               f"{aged} s old: cache_object_stored_at returns the "
+               "stored_at that cache_insert got")
 
 
 def fetch(t: Context, proxy: procs.Program, origin: Origin, path: str,
           expect: str | None, what: str, want: bytes | None = None,
           headers: Sequence[tuple[str, str]] = (), method: str = "GET",
-          body: bytes = b"") -> Answer:
+          body: bytes = b"", aged: int = 0) -> Answer:
     """One client: send a request for path (GET unless method says
     otherwise), read the answer to its end, and check it as check()
     says. want is what the origin sends (its route's reply by default)."""
@@ -291,7 +302,7 @@ def fetch(t: Context, proxy: procs.Program, origin: Origin, path: str,
     sock.sendall(get(origin, path, headers, method, body))
     answer = receive_answer(t, sock, want, what)
     check(t, answer, requests(origin, path, method) - before, expect, want,
-          what)
+          what, aged)
     t.log(f"{what}: {answer.kind}")
     return answer
 
@@ -303,7 +314,7 @@ def route_all(origin: Origin, replies: dict[str, bytes]) -> None:
 
 
 def hit_control(t: Context, proxy: procs.Program, origin: Origin,
-                headers: Sequence[tuple[str, str]] = (),
+                headers: Sequence[tuple[str, str]] = KEPT,
                 label: str = "a storable response") -> str:
     """Fetch a storable response twice: a miss, then a hit. Returns its
     path."""
@@ -342,7 +353,7 @@ def miss_then_hit(t: Context) -> None:
     files = {fresh_path(t, "docs", ".txt"): ("the text file",
                                              page(t, 20 * KIBIBYTE)),
              fresh_path(t, "img", ".bin"): ("the binary file", response(
-                 200, binary(t, 60 * KIBIBYTE), BINARY))}
+                 200, binary(t, 60 * KIBIBYTE), [*BINARY, LONG_AGO]))}
     t.reproduce(HAND_TWICE)
     for path, (label, reply) in files.items():
         origin.route(path, reply)
@@ -449,8 +460,9 @@ def lru_order(t: Context) -> None:
 # The tests: what is never stored, and what is never answered from it.
 
 @test(6, "responses with Cache-Control no-store, private or no-cache (in "
-         "any case), max-age=0, 'Expires: 0' or an Expires not later than "
-         "Date are never hits, while a public max-age response is",
+         "any case), max-age=0, 'Expires: 0', an Expires that is almost a "
+         "date (a one-digit hour, two spaces) or one not later than Date "
+         "are never hits, while a public max-age response is",
       hints={hints.DIFFERS: STORE_HINT},
       rules=("5.1.a",))
 def never_stored_responses(t: Context) -> None:
@@ -466,6 +478,10 @@ def never_stored_responses(t: Context) -> None:
              "no-cache": [("Cache-Control", "no-cache")],
              "max-age=0": [("Cache-Control", "max-age=0")],
              "Expires: 0": [("Expires", "0")],
+             "Expires: Thu, 01 Jan 2037 1:00:00 GMT": [
+                 ("Expires", "Thu, 01 Jan 2037 1:00:00 GMT")],
+             "Expires: Thu, 01 Jan 2037  01:00:00 GMT": [
+                 ("Expires", "Thu, 01 Jan 2037  01:00:00 GMT")],
              "Expires equal to Date": [("Date", now), ("Expires", now)]}
     t.reproduce(by_hand_twice(["Cache-Control: no-store"]))
     for label, headers in cases.items():
@@ -474,16 +490,17 @@ def never_stored_responses(t: Context) -> None:
         never_stored(t, proxy, origin, path, f"a '{label}' response")
 
 
-@test(4, "responses with a Vary or a Set-Cookie header are never hits, "
+@test(4, "responses with 'Vary: *' or a Set-Cookie header are never hits, "
          "while a plain one is",
       hints={hints.DIFFERS: STORE_HINT},
       rules=("5.1.b",))
 def vary_and_cookies(t: Context) -> None:
     proxy, origin = setup(t)
-    t.reproduce(by_hand_twice(["Vary: Accept-Encoding"]))
+    t.reproduce(by_hand_twice(["Vary: *", "Cache-Control: max-age=600"]))
     hit_control(t, proxy, origin)
-    cases = {"Vary: Accept-Encoding": [("Vary", "Accept-Encoding")],
-             "Vary: *": [("Vary", "*")],
+    cases = {"Vary: *": [("Cache-Control", "max-age=600"), ("Vary", "*")],
+             "Vary: Accept, *": [("Cache-Control", "max-age=600"),
+                                 ("Vary", "Accept, *")],
              "Set-Cookie": [("Cache-Control", "max-age=600"),
                             ("Set-Cookie", f"id={token(t)}; Path=/")],
              "set-cookie (lower case)": [("set-cookie", f"id={token(t)}")]}
@@ -567,32 +584,135 @@ def request_no_cache(t: Context) -> None:
     fetch(t, proxy, origin, fresh, HIT, "the plain fetch after that")
 
 
+VARY_HINT = "A response with Vary is reused only for a request whose " \
+    "fields named in it are those of the request it answered (RFC 9111 " \
+    "section 4.1): freshness_variant writes, for each name Vary lists, " \
+    "the name in lower case, ':', the request's values of that field " \
+    "joined by ', ' and a newline; the glue stores that key with the " \
+    "response (cache_insert's variant) and compares it on each lookup " \
+    "(cache_object_variant). Copy the variant into the object as you " \
+    "copy the key."
+
+
+class ByLanguage:
+    """A route whose reply depends on the request's Accept-Language:
+    replies[value], replies[""] without one."""
+
+    def __init__(self, replies: dict[str, bytes]) -> None:
+        self.replies = replies
+
+    def __call__(self, exchange: Exchange) -> bytes:
+        for line in exchange.head.split(b"\r\n"):
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"accept-language":
+                return self.replies[value.strip().decode()]
+        return self.replies[""]
+
+
+@test(6, "a response with 'Vary: Accept-Language' is reused only for the "
+         "same Accept-Language (RFC 9111 section 4.1), whatever the case of "
+         "the field's name: en, en (a hit), fr (the origin; its answer "
+         "replaces the stored one), fr (a hit), en (the origin), none (the "
+         "origin), none (a hit)",
+      hints={hints.DIFFERS: VARY_HINT},
+      rules=("5.9.a",))
+def vary_selects(t: Context) -> None:
+    proxy, origin = setup(t)
+    path = fresh_path(t, "vary", ".txt")
+    replies = {lang: page(t, 2000, [("Cache-Control", "max-age=600"),
+                                    ("Vary", "Accept-Language"),
+                                    ("Content-Language", lang or "en")])
+               for lang in ("en", "fr", "")}
+    origin.route(path, ByLanguage(replies))
+    t.reproduce(f"{HAND_UP}for l in en en fr; do {CURL} -si -H "
+                f"\"Accept-Language: $l\" http://{BY_HAND}/hello.txt | "
+                "grep X-Cache; done")
+    steps = [("en", "Accept-Language", MISS), ("en", "accept-language", HIT),
+             ("fr", "Accept-Language", MISS), ("fr", "ACCEPT-LANGUAGE", HIT),
+             ("en", "Accept-Language", MISS), ("", "", MISS), ("", "", HIT)]
+    for i, (lang, name, expect) in enumerate(steps, 1):
+        headers = [(name, lang)] if lang else []
+        said = f"'{name}: {lang}'" if lang else "no Accept-Language"
+        fetch(t, proxy, origin, path, expect, f"fetch {i}, with {said}",
+              replies[lang], headers=headers)
+
+
 # The tests: freshness.
 
-@test(4, "a response with no freshness information at all (as the CS:APP "
-         "Tiny server sends), or with only Date, or with a Last-Modified a "
-         "day old, is stored: the second fetch is a hit",
+@test(4, "a response with a Last-Modified a day old is stored (for a "
+         "tenth of a day): the second fetch is a hit; one with no freshness "
+         "information at all (as the CS:APP Tiny server sends), or with "
+         "only Date, is never reused, unless -e says for how long (with -e "
+         "300, the CS:APP lab's rule, it is a hit)",
       hints={hints.DIFFERS: "Without s-maxage, max-age or Expires, the "
-                            "lifetime is heuristic: 10% of Date minus "
-                            "Last-Modified when there is a Last-Modified, "
-                            "else heuristic_s (-e, 300 s by default). A "
-                            "missing Date means 'now'."},
+                            "lifetime is heuristic (RFC 9111 section "
+                            "4.2.2): 10% of Date minus Last-Modified when "
+                            "there is a valid Last-Modified before Date, "
+                            "else heuristic_s (-e; 0 by default, and a "
+                            "lifetime of 0 is not storable). A missing "
+                            "Date means 'now'."},
       rules=("5.1.a",))
 def heuristic_freshness(t: Context) -> None:
     proxy, origin = setup(t)
+    keeping = t.start(CSAPP_ARGS)
     now = time.time()
-    cases = {"a Tiny-style response": tiny_file(text(t, 3000), "text/plain"),
-             "a response with only Date": page(t, 3000, [("Date",
-                                                           http_date(now))]),
-             "a response with a day-old Last-Modified": page(t, 3000, [
-                 ("Date", http_date(now)),
-                 ("Last-Modified", http_date(now - 86400))])}
+    path = fresh_path(t, "heuristic", ".txt")
+    origin.route(path, page(t, 3000, [("Date", http_date(now)),
+                                      ("Last-Modified",
+                                       http_date(now - 86400))]))
+    fetch(t, proxy, origin, path, MISS, "the first fetch of a response with "
+          "a day-old Last-Modified")
+    fetch(t, proxy, origin, path, HIT, "the second fetch of it")
+    clueless = {"a Tiny-style response": tiny_file(text(t, 3000),
+                                                   "text/plain"),
+                "a response with only Date": page(t, 3000, [
+                    ("Date", http_date(now))])}
     t.reproduce(by_hand_twice([]))
-    for label, reply in cases.items():
+    for label, reply in clueless.items():
         path = fresh_path(t, "heuristic", ".txt")
         origin.route(path, reply)
-        fetch(t, proxy, origin, path, MISS, f"the first fetch of {label}")
-        fetch(t, proxy, origin, path, HIT, f"the second fetch of {label}")
+        never_stored(t, proxy, origin, path, f"{label}, without -e")
+        fetch(t, keeping, origin, path, MISS, f"the first fetch of {label} "
+              "through a proxy started with -e 300")
+        fetch(t, keeping, origin, path, HIT, f"the second fetch of {label} "
+              "through the proxy started with -e 300")
+
+
+STATUS_HINT = "freshness_of stores the statuses a cache may store " \
+    "without being told (RFC 9110 section 15.1, RFC 9111 section 4.2.2): " \
+    "200, 203, 204, 300, 301, 308, 404, 405, 410, 414 and 501 (206 too, " \
+    "but the kit does not combine parts), and no other, whatever its " \
+    "Cache-Control says. Read the three digits after 'HTTP/1.x '."
+
+
+@test(4, "responses with status 404, 410 or 301 (with max-age=600 or an "
+         "old Last-Modified) are hits, each with its own status line, "
+         "while 302, 201 and 500 with max-age=600 are never stored",
+      hints={hints.DIFFERS: STATUS_HINT},
+      rules=("5.1.c",))
+def cacheable_statuses(t: Context) -> None:
+    proxy, origin = setup(t)
+    forever = ("Cache-Control", "max-age=600")
+    kept = {"404 Not Found": [forever], "410 Gone": [forever],
+            "301 Moved Permanently": [LONG_AGO, ("Location", "/moved")]}
+    never = ["302 Found", "201 Created", "500 Internal Server Error"]
+    t.reproduce(hand_server(["Cache-Control: max-age=600"],
+                            status="404 Not Found") + f"for i in 1 2; do "
+                f"{CURL} -si http://{BY_HAND}/ | head -3; done")
+    for status, headers in kept.items():
+        path = fresh_path(t, "status", ".txt")
+        origin.route(path, response(int(status[:3]), text(t, 500),
+                                    [*TEXT, *headers], reason=status[4:]))
+        fetch(t, proxy, origin, path, MISS, f"the first fetch of a "
+              f"'{status}'")
+        fetch(t, proxy, origin, path, HIT, f"the second fetch of the "
+              f"'{status}'")
+    for status in never:
+        path = fresh_path(t, "status", ".txt")
+        origin.route(path, response(int(status[:3]), text(t, 500),
+                                    [*TEXT, forever], reason=status[4:]))
+        never_stored(t, proxy, origin, path, f"a '{status}' with "
+                     "max-age=600")
 
 
 @test(6, f"with -e 1, responses fresh for 1 second (max-age=1, s-maxage=1 "
@@ -652,6 +772,241 @@ def expiry(t: Context) -> None:
                    "it was stored")
 
 
+AGE_HINT = "A response may arrive already old (RFC 9111 section 4.2.3): " \
+    "freshness_of sets age to the larger of received minus Date (if " \
+    "positive) and the Age value (2^31 unless it is exactly one " \
+    "non-negative integer) plus received minus requested, " \
+    "and says storable only while that age is below the lifetime. The " \
+    "glue counts a hit's Age from it and sends that one Age in place of " \
+    "the origin's (section 5.1)."
+
+
+@test(5, "a response's age counts (RFC 9111 section 4.2.3): a max-age=600 "
+         "response with 'Age: 600', 'Age: 0, 0' or a Date an hour old is "
+         "never a hit; one with 'Age: 30' is, carrying one Age, at least 30, in "
+         "place of the origin's",
+      hints={hints.DIFFERS: AGE_HINT},
+      rules=("5.6.a",))
+def origin_age(t: Context) -> None:
+    proxy, origin = setup(t)
+    path = fresh_path(t, "aged", ".txt")
+    aged = page(t, 2000, [("Cache-Control", "max-age=600"), ("Age", "30")])
+    origin.route(path, aged)
+    t.reproduce(by_hand_twice(["Cache-Control: max-age=600", "Age: 600"]))
+    fetch(t, proxy, origin, path, MISS, "the first fetch of a 'max-age=600' "
+          "response with 'Age: 30'")
+    answer = fetch(t, proxy, origin, path, HIT, "the second fetch of it (the "
+                   "origin's 'Age: 30' replaced by the cache's one Age)",
+                   aged.replace(b"\r\nAge: 30\r\n", b"\r\n", 1), aged=30)
+    if answer.age < 30:
+        t.fail(hints.DIFFERS, f"the hit on a response that arrived with "
+               f"'Age: 30' came with 'Age: {answer.age}': its Age is 30 "
+               "plus the time it has been stored")
+    stale = {"'Age: 600'": [("Age", "600")],
+             "'Age: 0, 0' (not one integer)": [("Age", "0, 0")],
+             "a Date an hour old": [("Date", http_date(time.time() - 3600))]}
+    for label, headers in stale.items():
+        path = fresh_path(t, "aged", ".txt")
+        origin.route(path, page(t, 2000, [("Cache-Control", "max-age=600"),
+                                          *headers]))
+        never_stored(t, proxy, origin, path, f"a 'max-age=600' response "
+                     f"with {label} (stale when it arrives)")
+
+
+# The tests: revalidation.
+
+class Revalidating:
+    """A route that answers a request whose head has the line condition
+    with a 304 (its fields: Date, max-age=600, validator, a fresh X-Check),
+    and any other request with reply, or with replacement once given. The
+    last 304 it sent is kept in not_modified."""
+
+    def __init__(self, t: Context, reply: bytes, condition: str,
+                 validator: tuple[str, str]) -> None:
+        self.t, self.reply, self.validator = t, reply, validator
+        self.condition = condition.encode().lower() + b"\r\n"
+        self.replacement: bytes | None = None
+        self.not_modified = b""
+        self.conditional = 0
+
+    def __call__(self, exchange: Exchange) -> bytes:
+        if self.condition not in exchange.head.lower():
+            return self.reply
+        self.conditional += 1
+        if self.replacement is not None:
+            return self.replacement
+        self.not_modified = head(304, [
+            ("Date", http_date(time.time())),
+            ("Cache-Control", "max-age=600"), self.validator,
+            ("X-Check", token(self.t))])
+        return self.not_modified
+
+
+def fields_of(reply: bytes) -> tuple[bytes, list[bytes], bytes]:
+    """A relayed reply's status line, header lines (CRLF included) and
+    body."""
+    end = reply.index(b"\r\n\r\n") + 2
+    lines = reply[:end].splitlines(keepends=True)
+    return lines[0], lines[1:], reply[end + 2:]
+
+
+# The fields a 304 does not update: they describe the stored body, which
+# it did not send (RFC 9111 section 3.2).
+BODY_FIELDS = {b"content-length", b"content-encoding", b"content-md5",
+               b"content-range", b"etag"}
+
+
+def field_name(line: bytes) -> bytes:
+    """The name of a header line, in lower case."""
+    return line.split(b":", 1)[0].lower()
+
+
+def updated(stored: bytes, not_modified: bytes) -> bytes:
+    """What the client gets of a stored response refreshed by a 304 (RFC
+    9111 section 3.2), both as relayed: the stored status line, the stored
+    fields the 304 does not replace, the 304's fields (those describing
+    the stored body aside), the stored body."""
+    status, old, body = fields_of(stored)
+    _, new, _ = fields_of(not_modified)
+    replaced = {field_name(f) for f in new} - BODY_FIELDS
+    kept = [f for f in old if field_name(f) not in replaced]
+    fresh = [f for f in new if field_name(f) not in BODY_FIELDS]
+    return status + b"".join(kept + fresh) + b"\r\n" + body
+
+
+REVALIDATE_HINT = "A response past its lifetime that has a validator (an " \
+    "ETag, or a Last-Modified that is a date) is still stored " \
+    "(freshness_of: storable, lifetime 0 for no-cache) and cache_lookup " \
+    "returns it stale or fresh (the glue compares cache_object_expires " \
+    "with now). To reuse it, the glue asks the origin with the request " \
+    "freshness_add_validators makes: If-None-Match with the ETag's value, " \
+    "If-Modified-Since with the Last-Modified (RFC 9111 section 4.3.1), " \
+    "each added with http_parse_header. A 304 then updates the stored " \
+    "head and the client gets the stored body; a 200 replaces it."
+
+
+@test(8, "a stale response with an ETag or a Last-Modified is revalidated "
+         "(RFC 9111 section 4.3): the origin gets If-None-Match or "
+         "If-Modified-Since; after its 304 the client gets the stored body "
+         "under the updated head, as a hit, and the next fetch is a hit "
+         "without the origin; a 200 instead replaces what was stored",
+      hints={hints.DIFFERS: REVALIDATE_HINT},
+      rules=("5.7.a",))
+def revalidation(t: Context) -> None:
+    proxy, origin = setup(t)
+    t.reproduce(f"printf 'new\\n' > /tmp/new.txt; {HAND_ORIGIN} sleep 1; "
+                f"for i in 1 2; do {CURL} -si http://{BY_HAND}/new.txt | "
+                "grep X-Cache; done")
+    for label, validator, condition in (
+            ("an ETag", ("ETag", f'"{token(t)}"'), "If-None-Match"),
+            ("a Last-Modified", LONG_AGO, "If-Modified-Since")):
+        path = fresh_path(t, "stale", ".txt")
+        stored = page(t, 2000, [("Date", http_date(time.time())),
+                                ("Cache-Control", "no-cache"), validator])
+        route = Revalidating(t, stored, f"{condition}: {validator[1]}",
+                             validator)
+        origin.route(path, route)
+        what = f"a 'no-cache' response with {label}"
+        fetch(t, proxy, origin, path, MISS, f"the first fetch of {what}",
+              stored)
+        sock = t.connect(proxy.port)
+        sock.sendall(get(origin, path))
+        answer = receive_answer(t, sock, stored, f"the second fetch of {what}")
+        if not route.conditional:
+            t.fail(hints.DIFFERS, f"the second fetch of {what}: the origin "
+                   f"never received '{condition}: {validator[1]}', so it "
+                   "could not answer 304 (RFC 9111 section 4.3.1)")
+        want = updated(relayed(stored), relayed(route.not_modified))
+        if answer.kind != HIT:
+            t.fail(hints.DIFFERS, f"the second fetch of {what}: after the "
+                   "origin's 304, expected the stored response as a hit, "
+                   f"but {answer.describe()}")
+        t.expect_bytes(answer.bare, want, f"the second fetch of {what}, "
+                       "refreshed by the origin's 304")
+        sock = t.connect(proxy.port)
+        sock.sendall(get(origin, path))
+        again = receive_answer(t, sock, stored, f"the third fetch of {what}")
+        if again.kind != HIT or route.conditional != 1:
+            t.fail(hints.DIFFERS, f"the third fetch of {what}: the 304 made "
+                   "it fresh for 600 s, so expected a hit without the "
+                   f"origin, but {again.describe()}")
+        t.expect_bytes(again.bare, want, f"the third fetch of {what}")
+    path = fresh_path(t, "stale", ".txt")
+    etag = ("ETag", f'"{token(t)}"')
+    route = Revalidating(t, page(t, 2000, [("Cache-Control", "no-cache"),
+                                           etag]),
+                         f"If-None-Match: {etag[1]}", etag)
+    route.replacement = page(t, 2000, [("Cache-Control", "max-age=600")])
+    origin.route(path, route)
+    fetch(t, proxy, origin, path, MISS, "the first fetch of another "
+          "'no-cache' response with an ETag", route.reply)
+    fetch(t, proxy, origin, path, MISS, "its revalidation, which the "
+          "origin answers with a new 200", route.replacement)
+    fetch(t, proxy, origin, path, HIT, "the fetch after it (the new 200 "
+          "replaced the stored response)", route.replacement)
+
+
+# The fields of a stored response that a 304 carries (RFC 9110 section
+# 15.4.5), and the proxy's own Via and Connection.
+NOT_MODIFIED_FIELDS = {b"date", b"etag", b"vary", b"cache-control",
+                       b"expires", b"content-location", b"via",
+                       b"connection"}
+CONDITIONAL_HINT = "A client that sends its own If-None-Match or " \
+    "If-Modified-Since with a fresh hit gets 304 Not Modified when its " \
+    "copy is current (RFC 9111 section 4.3.2): freshness_not_modified is " \
+    "true when If-None-Match is * or lists the stored ETag, W/ prefixes " \
+    "aside (weak comparison, RFC 9110 section 8.8.3.2), and, only when " \
+    "there is no If-None-Match, when If-Modified-Since is a valid date " \
+    "not earlier than the stored Last-Modified (else Date)."
+
+
+@test(5, "a client's own conditions on a fresh hit (RFC 9111 section "
+         "4.3.2): If-None-Match with the stored ETag (weakly compared) or "
+         "an If-Modified-Since not earlier than Last-Modified get 304 Not "
+         "Modified from the cache; another tag, an earlier date, or a "
+         "non-matching If-None-Match with a matching date get the stored "
+         "response",
+      hints={hints.DIFFERS: CONDITIONAL_HINT},
+      rules=("5.8.a",))
+def client_conditionals(t: Context) -> None:
+    proxy, origin = setup(t)
+    path = fresh_path(t, "conditional", ".txt")
+    etag = f'"{token(t)}"'
+    stored = page(t, 2000, [("Date", http_date(time.time())), ("ETag", etag),
+                            LONG_AGO, ("Cache-Control", "max-age=600")])
+    origin.route(path, stored)
+    _, fields, _ = fields_of(relayed(stored))
+    not_modified = b"HTTP/1.1 304 Not Modified\r\n" + b"".join(
+        f for f in fields if field_name(f) in NOT_MODIFIED_FIELDS) + b"\r\n"
+    t.reproduce(f"{HAND_UP}{CURL} -s http://{BY_HAND}/hello.txt >/dev/null; "
+                f"{CURL} -si -H \"If-Modified-Since: $(date -uR)\" "
+                f"http://{BY_HAND}/hello.txt")
+    fetch(t, proxy, origin, path, MISS, "the first fetch")
+    long_ago = LONG_AGO[1]
+    cases = [([("If-None-Match", etag)], True),
+             ([("If-None-Match", f'"x", W/{etag}')], True),
+             ([("If-Modified-Since", long_ago)], True),
+             ([("If-None-Match", '"other"')], False),
+             ([("If-Modified-Since", "Fri, 31 Dec 1999 00:00:00 GMT")],
+              False),
+             ([("If-None-Match", '"other"'), ("If-Modified-Since", long_ago)],
+              False)]
+    for headers, current in cases:
+        what = "a fetch with " + " and ".join(f"'{n}: {v}'"
+                                              for n, v in headers)
+        before = requests(origin, path)
+        sock = t.connect(proxy.port)
+        sock.sendall(get(origin, path, headers))
+        answer = receive_answer(t, sock, stored, what)
+        if answer.kind != HIT or requests(origin, path) != before:
+            t.fail(hints.DIFFERS, f"{what}: expected an answer from the "
+                   f"fresh stored response, but {answer.describe()}")
+        want = not_modified if current else relayed(stored)
+        t.expect_bytes(answer.bare, want, what + (
+            ": the client's copy is current, so 304 Not Modified" if current
+            else ": the stored response, which the client does not have"))
+
+
 # The tests: what must come whole, and what makes a stored object old.
 
 @test(6, "a response cut short (Content-Length 10000, the origin closes or "
@@ -693,21 +1048,25 @@ def incomplete_never_stored(t: Context) -> None:
 
 
 @test(5, "a POST or a DELETE to a stored URI that gets a 2xx answer "
-         "removes it: the next GET reaches the origin (and is stored "
-         "again), while other URIs stay hits",
+         "removes it, and the URI its Location names: the next GET reaches "
+         "the origin (and is stored again), while other URIs stay hits",
       hints={hints.DIFFERS: "The glue calls cache_remove(key) after a "
                             "POST, PUT, DELETE or PATCH answered 2xx or "
-                            "3xx: unlink that key's object (from its chain "
-                            "and the LRU list, bytes and count too), and "
-                            "only that one."},
+                            "3xx, for its URI and for those its Location "
+                            "and Content-Location name on the same origin: "
+                            "unlink that key's object (from its chain and "
+                            "the LRU list, bytes and count too), and only "
+                            "that one."},
       rules=("5.5.a",))
 def unsafe_methods_invalidate(t: Context) -> None:
     proxy, origin = setup(t)
-    posted, deleted, other = (fresh_path(t, stem, ".txt")
-                              for stem in ("posted", "deleted", "other"))
+    posted, deleted, other, named = (
+        fresh_path(t, stem, ".txt")
+        for stem in ("posted", "deleted", "other", "named"))
     answers = {posted: page(t, 2000), deleted: page(t, 2000),
-               other: page(t, 2000)}
-    created = response(201, b"created\n", TEXT)
+               other: page(t, 2000), named: page(t, 2000)}
+    created = response(201, b"created\n", [*TEXT, ("Location", named)])
+    origin.route(named, answers[named])
     origin.route(posted, by_method({"GET": answers[posted],
                                     "POST": created}))
     origin.route(deleted, by_method({"GET": answers[deleted],
@@ -728,6 +1087,8 @@ def unsafe_methods_invalidate(t: Context) -> None:
           answers[posted])
     fetch(t, proxy, origin, posted, HIT, "the second GET after the POST "
           "(stored again)", answers[posted])
+    fetch(t, proxy, origin, named, MISS, "a GET of the URI the POST's "
+          "answer named in Location (RFC 9111 section 4.4)", answers[named])
     fetch(t, proxy, origin, other, HIT, "a GET of another URI after the "
           "POST", answers[other])
     fetch(t, proxy, origin, deleted, PLAIN, "the answer to a DELETE",
@@ -831,11 +1192,11 @@ def wave(t: Context, proxy: procs.Program, fetchers: list[Fetcher],
 def many_clients(t: Context) -> None:
     proxy, origin = setup(t, MIXED_ARGS)
     now = http_date(time.time())
-    kinds = [("plain", [], True), ("max-age", [("Cache-Control",
+    kinds = [("plain", [LONG_AGO], True), ("max-age", [("Cache-Control",
                                                  "max-age=600")], True),
              ("tiny", None, True), ("dated", [("Date", now)], True),
              ("public", [("Cache-Control", "public, max-age=60")], True),
-             ("small", [], True),
+             ("small", [LONG_AGO], True),
              ("no-store", [("Cache-Control", "no-store")], False),
              ("cookie", [("Set-Cookie", f"id={token(t)}")], False),
              ("private", [("Cache-Control", "private")], False),
@@ -920,7 +1281,8 @@ def finish_slow_hit(t: Context, sock: socket.socket, start: Answer,
       rules=("5.5.a",))
 def slow_reader(t: Context) -> None:
     big = send_buffer_max() + 2 * MEBIBYTE
-    versions = [response(200, t.rng.randbytes(big), BINARY) for _ in range(3)]
+    versions = [response(200, t.rng.randbytes(big), [*BINARY, LONG_AGO])
+                for _ in range(3)]
     stored = len(relayed(versions[0]))   # what the cache keeps of one
     proxy, origin = setup(t, ["-o", str(stored), "-m", str(stored + ROOM)])
     path = fresh_path(t, "large", ".bin")
@@ -958,7 +1320,8 @@ def slow_reader(t: Context) -> None:
                     "slow client's hit (its object was evicted meanwhile)")
 
 
-@test(6, "as the CS:APP driver checks: five files from a Tiny-style origin "
+@test(6, "as the CS:APP driver checks, with -e 300 (its cache keeps "
+         "responses that say nothing): five files from a Tiny-style origin "
          "come through equal to direct fetches; with a request held by an "
          "origin that never answers, another file is still served; then, "
          "with the origin stopped, all come from the cache",
@@ -968,7 +1331,7 @@ def slow_reader(t: Context) -> None:
                             "never held while waiting for an origin."},
       rules=("5.3.a",))
 def csapp_driver(t: Context) -> None:
-    proxy, tiny = setup(t)
+    proxy, tiny = setup(t, CSAPP_ARGS)
     nop = t.use(Origin())
     stem = f"/{token(t, 6)}"
     files = {f"{stem}/home.html": tiny_file(text(t, 2 * KIBIBYTE),
@@ -1058,8 +1421,9 @@ def tsan_clean(t: Context) -> None:
 
 unit_freshness = units.suite_test(
     __name__, 15, "freshness",
-    "the freshness rules of lab5.1 and lab5.2",
-    ("5.1.a", "5.1.b", "5.2.a"))
+    "the freshness rules of lab5.1, lab5.2 and lab5.6 to lab5.9",
+    ("5.1.a", "5.1.b", "5.1.c", "5.2.a", "5.6.a", "5.7.a", "5.8.a",
+     "5.9.a"))
 
 
 unit_cache = units.suite_test(

@@ -97,7 +97,7 @@ static int put_until(struct cache *cache, const char *key, size_t len,
         return -2;
     }
     fill(body, len, seed);
-    return cache_insert(cache, key, body, len, STORED, expires);
+    return cache_insert(cache, key, "", body, len, STORED, expires);
 }
 
 /* put - put_until LATER. */
@@ -123,9 +123,11 @@ static void check_object(const struct cache_object *object, const char *key,
 static void expect_hit(struct cache *cache, const char *key, size_t len,
                        unsigned seed)
 {
-    struct cache_object *object = cache_lookup(cache, key, NOW);
+    struct cache_object *object = cache_lookup(cache, key);
 
     UNIT_CHECK(object != NULL, "%s: a miss, want a hit", key);
+    UNIT_CHECK(object == NULL || cache_object_expires(object) > NOW,
+               "%s: stale at NOW, want fresh", key);
     if (object != NULL) {
         check_object(object, key, len, seed);
         cache_release(object);
@@ -135,9 +137,10 @@ static void expect_hit(struct cache *cache, const char *key, size_t len,
 /* expect_miss_at - key is not stored, or not fresh at now. */
 static void expect_miss_at(struct cache *cache, const char *key, int64_t now)
 {
-    struct cache_object *object = cache_lookup(cache, key, now);
+    struct cache_object *object = cache_lookup(cache, key);
 
-    UNIT_CHECK(object == NULL, "%s: a hit, want a miss", key);
+    UNIT_CHECK(object == NULL || cache_object_expires(object) <= now,
+               "%s: a fresh hit, want a miss or a stale object", key);
     cache_release(object);
 }
 
@@ -232,10 +235,10 @@ static void test_cache_insert_then_lookup_binary(void)
     struct cache_object *object;
 
     CU_ASSERT_FATAL(cache != NULL);
-    ASSERT_EQ_INT(
-        cache_insert(cache, key, response, sizeof(response) - 1, STORED, LATER),
-        0);
-    object = cache_lookup(cache, key, NOW);
+    ASSERT_EQ_INT(cache_insert(cache, key, "", response, sizeof(response) - 1,
+                               STORED, LATER),
+                  0);
+    object = cache_lookup(cache, key);
     CU_ASSERT_PTR_NOT_NULL(object);
     if (object != NULL) {
         ASSERT_EQ_INT(cache_object_size(object), sizeof(response) - 1);
@@ -253,17 +256,27 @@ static void test_cache_insert_copies_the_response(void)
 {
     unsigned char body[64];
     char key[] = "http://example.test/copy";
+    char variant[] = "accept-language:en\n";
     struct cache *cache = cache_new(MAX_BYTES, MAX_OBJECT);
+    struct cache_object *object;
 
     /* The caller's buffers are its own again once insert returns. */
     CU_ASSERT_FATAL(cache != NULL);
     fill(body, sizeof(body), 5);
-    ASSERT_EQ_INT(cache_insert(cache, key, body, sizeof(body), STORED, LATER),
-                  0);
+    ASSERT_EQ_INT(
+        cache_insert(cache, key, variant, body, sizeof(body), STORED, LATER),
+        0);
     memset(body, 0, sizeof(body));
     key[strlen(key) - 1] = 'X';
+    variant[0] = 'X';
     expect_hit(cache, "http://example.test/copy", sizeof(body), 5);
     expect_miss(cache, key);
+    object = cache_lookup(cache, "http://example.test/copy");
+    if (object != NULL) {
+        CU_ASSERT_STRING_EQUAL(cache_object_variant(object),
+                               "accept-language:en\n");
+    }
+    cache_release(object);
     cache_free(cache);
 }
 
@@ -364,7 +377,9 @@ static void test_cache_accounting_to_the_byte(void)
     expect_totals(cache, 269, 2);
     ASSERT_EQ_INT(put_until(cache, "http://t/5", 17, 6, NOW), 0);
     expect_totals(cache, 286, 3);
-    expect_miss(cache, "http://t/5"); /* stale, so removed */
+    expect_miss(cache, "http://t/5"); /* stale, but kept */
+    expect_totals(cache, 286, 3);
+    cache_remove(cache, "http://t/5");
     expect_totals(cache, 269, 2);
     cache_remove(cache, "http://t/2");
     cache_remove(cache, "http://t/4");
@@ -474,21 +489,28 @@ static void test_cache_whole_size_object_evicts_all(void)
     cache_free(cache);
 }
 
-static void test_cache_stale_is_miss_and_removed(void)
+/* A stale object is still found, with its bytes and its expiry, and
+ * stays stored: the glue may revalidate it (RFC 9111 section 4.3). */
+static void test_cache_stale_is_found_and_kept(void)
 {
     struct cache *cache = cache_new(MAX_BYTES, MAX_OBJECT);
+    struct cache_object *old;
 
     CU_ASSERT_FATAL(cache != NULL);
     ASSERT_EQ_INT(put_until(cache, "http://t/old", 100, 1, NOW - 1), 0);
     ASSERT_EQ_INT(put_until(cache, "http://t/now", 40, 2, NOW), 0);
     ASSERT_EQ_INT(put(cache, "http://t/fresh", 7, 3), 0);
-    expect_totals(cache, 147, 3);
     expect_miss(cache, "http://t/old");
-    expect_totals(cache, 47, 2);
     expect_miss(cache, "http://t/now"); /* expires == now: stale */
-    expect_totals(cache, 7, 1);
+    expect_totals(cache, 147, 3);
+    old = cache_lookup(cache, "http://t/old");
+    CU_ASSERT_PTR_NOT_NULL(old);
+    if (old != NULL) {
+        check_object(old, "http://t/old", 100, 1);
+        ASSERT_EQ_INT(cache_object_expires(old), NOW - 1);
+    }
+    cache_release(old);
     expect_hit(cache, "http://t/fresh", 7, 3);
-    expect_miss_at(cache, "http://t/old", NOW - 100); /* gone for good */
     cache_free(cache);
 }
 
@@ -499,11 +521,11 @@ static void test_cache_fresh_until_expires(void)
 
     CU_ASSERT_FATAL(cache != NULL);
     ASSERT_EQ_INT(put_until(cache, "http://t/x", 5, 1, NOW + 10), 0);
-    object = cache_lookup(cache, "http://t/x", NOW + 9);
+    object = cache_lookup(cache, "http://t/x");
     CU_ASSERT_PTR_NOT_NULL(object);
     cache_release(object);
     expect_miss_at(cache, "http://t/x", NOW + 10);
-    expect_totals(cache, 0, 0);
+    expect_totals(cache, 5, 1);
     cache_free(cache);
 }
 
@@ -544,7 +566,7 @@ static void test_cache_reference_survives_eviction(void)
     if (cache == NULL) {
         return;
     }
-    held = cache_lookup(cache, keys[0], NOW);
+    held = cache_lookup(cache, keys[0]);
     CU_ASSERT_PTR_NOT_NULL(held);
     ASSERT_EQ_INT(put(cache, "http://example.test/c", MAX_OBJECT, 2), 0);
     ASSERT_EQ_INT(put(cache, "http://example.test/d", MAX_OBJECT, 3), 0);
@@ -567,7 +589,7 @@ static void test_cache_reference_survives_replacement(void)
 
     CU_ASSERT_FATAL(cache != NULL);
     ASSERT_EQ_INT(put(cache, key, 100, 1), 0);
-    held = cache_lookup(cache, key, NOW);
+    held = cache_lookup(cache, key);
     CU_ASSERT_PTR_NOT_NULL(held);
     ASSERT_EQ_INT(put(cache, key, 200, 2), 0);
     expect_hit(cache, key, 200, 2);
@@ -580,7 +602,7 @@ static void test_cache_reference_survives_replacement(void)
     cache_free(cache);
 }
 
-static void test_cache_reference_survives_remove_and_staleness(void)
+static void test_cache_reference_survives_remove_and_replace(void)
 {
     struct cache *cache = cache_new(MAX_BYTES, MAX_OBJECT);
     struct cache_object *removed;
@@ -589,13 +611,14 @@ static void test_cache_reference_survives_remove_and_staleness(void)
     CU_ASSERT_FATAL(cache != NULL);
     ASSERT_EQ_INT(put(cache, "http://t/removed", 60, 1), 0);
     ASSERT_EQ_INT(put_until(cache, "http://t/stale", 70, 2, NOW + 1), 0);
-    removed = cache_lookup(cache, "http://t/removed", NOW);
-    stale = cache_lookup(cache, "http://t/stale", NOW);
+    removed = cache_lookup(cache, "http://t/removed");
+    stale = cache_lookup(cache, "http://t/stale");
     CU_ASSERT_PTR_NOT_NULL(removed);
     CU_ASSERT_PTR_NOT_NULL(stale);
     cache_remove(cache, "http://t/removed");
     expect_miss_at(cache, "http://t/stale", NOW + 1);
-    expect_totals(cache, 0, 0);
+    ASSERT_EQ_INT(put(cache, "http://t/stale", 3, 3), 0); /* replaced */
+    expect_totals(cache, 3, 1);
     if (removed != NULL) {
         check_object(removed, "http://t/removed", 60, 1);
     }
@@ -618,8 +641,8 @@ static void test_cache_lookups_share_one_object(void)
      * cache's, so the object is still stored. */
     CU_ASSERT_FATAL(cache != NULL);
     ASSERT_EQ_INT(put(cache, key, 42, 4), 0);
-    first = cache_lookup(cache, key, NOW);
-    second = cache_lookup(cache, key, NOW);
+    first = cache_lookup(cache, key);
+    second = cache_lookup(cache, key);
     CU_ASSERT_PTR_NOT_NULL(first);
     CU_ASSERT_PTR_EQUAL(first, second);
     cache_release(first);
@@ -645,7 +668,7 @@ static bool many_found(struct cache *cache, int i)
     bool found;
 
     many_key(key, sizeof(key), i);
-    object = cache_lookup(cache, key, NOW);
+    object = cache_lookup(cache, key);
     found = object != NULL && cache_object_size(object) == len &&
             matches(cache_object_data(object), len, (unsigned)i);
     cache_release(object);
@@ -708,7 +731,8 @@ static void stress_insert(struct worker *w, unsigned k)
 
     stress_key(key, sizeof(key), k);
     fill(body, len, k);
-    if (cache_insert(w->stress->cache, key, body, len, NOW - k, expires) < 0) {
+    if (cache_insert(w->stress->cache, key, "", body, len, NOW - k, expires) <
+        0) {
         w->failed++;
         return;
     }
@@ -725,16 +749,15 @@ static bool stress_check_hit(const struct cache_object *object, unsigned k)
            matches(cache_object_data(object), len, k);
 }
 
-/* stress_lookup - look key k up at a random time; check a hit's bytes,
- * one time in eight only after an insert that may evict it. */
+/* stress_lookup - look key k up; check a hit's bytes, one time in eight
+ * only after an insert that may evict it. */
 static void stress_lookup(struct worker *w, unsigned k)
 {
-    int64_t now = NOW + next_random(&w->random) % 4;
     struct cache_object *object;
     char key[64];
 
     stress_key(key, sizeof(key), k);
-    object = cache_lookup(w->stress->cache, key, now);
+    object = cache_lookup(w->stress->cache, key);
     if (object == NULL) {
         return;
     }
@@ -779,11 +802,11 @@ static bool stress_works(struct cache *cache)
     unsigned char body[8];
 
     fill(body, sizeof(body), 1);
-    if (cache_insert(cache, "http://stress.test/probe", body, sizeof(body),
+    if (cache_insert(cache, "http://stress.test/probe", "", body, sizeof(body),
                      STORED, LATER) < 0) {
         return false;
     }
-    object = cache_lookup(cache, "http://stress.test/probe", NOW);
+    object = cache_lookup(cache, "http://stress.test/probe");
     cache_remove(cache, "http://stress.test/probe");
     cache_release(object);
     return object != NULL && cache_count(cache) == 0;
@@ -847,7 +870,7 @@ static void stress_check_cache(struct cache *cache)
         struct cache_object *object;
 
         stress_key(key, sizeof(key), k);
-        object = cache_lookup(cache, key, 0);
+        object = cache_lookup(cache, key);
         if (object != NULL) {
             UNIT_CHECK(stress_check_hit(object, k), "%s: wrong bytes", key);
             bytes += cache_object_size(object);
@@ -915,7 +938,7 @@ static CU_TestInfo cache_tests[] = {
     { "cache_release(NULL) does nothing", test_cache_release_null_is_harmless },
     { "lookup returns the inserted bytes, NULs and all",
       test_cache_insert_then_lookup_binary },
-    { "insert copies the key and the response",
+    { "insert copies the key, the variant and the response",
       test_cache_insert_copies_the_response },
     { "lookup of a key not stored is a miss", test_cache_lookup_miss },
     { "insert over max_object fails with EFBIG and changes nothing",
@@ -936,8 +959,7 @@ static CU_TestInfo cache_tests[] = {
       test_cache_big_object_evicts_several },
     { "an object of max_bytes evicts everything else",
       test_cache_whole_size_object_evicts_all },
-    { "a stale object is a miss and is removed",
-      test_cache_stale_is_miss_and_removed },
+    { "a stale object is found, and kept", test_cache_stale_is_found_and_kept },
     { "an object is fresh until now reaches expires",
       test_cache_fresh_until_expires },
     { "cache_remove removes one key, and a missing key is harmless",
@@ -946,8 +968,8 @@ static CU_TestInfo cache_tests[] = {
       test_cache_reference_survives_eviction },
     { "a held object stays readable after replacement",
       test_cache_reference_survives_replacement },
-    { "a held object stays readable after remove and staleness",
-      test_cache_reference_survives_remove_and_staleness },
+    { "a held object stays readable after remove and replace",
+      test_cache_reference_survives_remove_and_replace },
     { "two lookups share one object, released independently",
       test_cache_lookups_share_one_object },
     { "3000 keys in 1024 buckets: every one found, half removed",

@@ -11,6 +11,7 @@
  */
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,6 +40,9 @@
               (want_lifetime))
 #define STORED(head, want_lifetime) EXPECT((head), true, (want_lifetime))
 #define NOT_STORED(head)            EXPECT((head), false, 0)
+/* STORED_STALE - head is stored although stale: it has a validator, and
+ * is revalidated before each reuse (RFC 9111 section 4.3). */
+#define STORED_STALE(head) EXPECT((head), true, 0)
 
 /* The request the tests build; they run one at a time. */
 static struct http_request scratch;
@@ -65,9 +69,11 @@ static const struct http_request *request(const char *text)
 }
 
 /* freshness_at - freshness_of for head's first len bytes, passed in a
- * buffer of exactly len bytes. */
+ * buffer of exactly len bytes, the request sent at requested and the
+ * response received at received. */
 static struct freshness freshness_at(const struct http_request *req,
-                                     const char *head, size_t len, int64_t now,
+                                     const char *head, size_t len,
+                                     int64_t requested, int64_t received,
                                      int64_t heuristic_s)
 {
     char *copy = malloc(len > 0 ? len : 1);
@@ -78,7 +84,7 @@ static struct freshness freshness_at(const struct http_request *req,
         return (struct freshness){ .storable = false, .lifetime = -1 };
     }
     memcpy(copy, head, len);
-    fresh = freshness_of(req, copy, len, now, heuristic_s);
+    fresh = freshness_of(req, copy, len, requested, received, heuristic_s);
     free(copy);
     return fresh;
 }
@@ -87,7 +93,8 @@ static struct freshness freshness_at(const struct http_request *req,
 static struct freshness of(const struct http_request *req, const char *head,
                            int64_t now)
 {
-    return freshness_at(req, head, strlen(head), now, FRESHNESS_HEURISTIC_S);
+    return freshness_at(req, head, strlen(head), now, now,
+                        FRESHNESS_HEURISTIC_S);
 }
 
 /* hit - whether the request in text may be answered from the cache. */
@@ -112,15 +119,35 @@ static void test_freshness_status_line_without_reason(void)
     STORED("HTTP/1.0 200 \r\nCache-Control: max-age=60\r\n\r\n", 60);
 }
 
-static void test_freshness_status_not_200(void)
+/* RFC 9110 section 15.1 and RFC 9111 section 4.2.2: the heuristically
+ * cacheable statuses may be stored; 206 is one, but the kit does not
+ * combine parts. */
+static void test_freshness_cacheable_statuses(void)
 {
-    NOT_STORED("HTTP/1.1 404 Not Found\r\nCache-Control: max-age=60\r\n\r\n");
+    static const char *const codes[] = { "200", "203", "204", "300",
+                                         "301", "308", "404", "405",
+                                         "410", "414", "501" };
+    char head[128];
+
+    for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+        snprintf(head, sizeof(head),
+                 "HTTP/1.1 %s Some Reason\r\nCache-Control: max-age=60\r\n\r\n",
+                 codes[i]);
+        STORED(head, 60);
+    }
+}
+
+static void test_freshness_status_not_cacheable(void)
+{
     NOT_STORED("HTTP/1.1 206 Partial Content\r\n"
                "Cache-Control: max-age=60\r\n\r\n");
     NOT_STORED("HTTP/1.1 304 Not Modified\r\n"
                "Cache-Control: max-age=60\r\n\r\n");
-    NOT_STORED("HTTP/1.1 203 OK\r\nCache-Control: max-age=60\r\n\r\n");
     NOT_STORED("HTTP/1.1 500 Oops\r\nCache-Control: max-age=60\r\n\r\n");
+    NOT_STORED("HTTP/1.1 201 Created\r\nCache-Control: max-age=60\r\n\r\n");
+    NOT_STORED("HTTP/1.1 302 Found\r\nCache-Control: max-age=60\r\n\r\n");
+    NOT_STORED("HTTP/1.1 100 Continue\r\nCache-Control: max-age=60\r\n\r\n");
+    NOT_STORED("HTTP/1.1 40a Oops\r\nCache-Control: max-age=60\r\n\r\n");
 }
 
 static void test_freshness_status_line_malformed(void)
@@ -164,13 +191,75 @@ static void test_freshness_response_no_cache(void)
     NOT_STORED(OK "Cache-Control: no-cache\r\n\r\n");
     NOT_STORED(OK "Cache-Control: no-cache, max-age=60\r\n\r\n");
     NOT_STORED(OK "Cache-Control: no-cache=\"Set-Cookie\"\r\n\r\n");
+    /* Section 5.2.2.4: with a validator it is stored, and revalidated
+     * before every reuse. */
+    STORED_STALE(OK
+                 "Cache-Control: no-cache, max-age=60\r\nETag: \"a\"\r\n\r\n");
+    STORED_STALE(OK DATE_NOW
+                 "Cache-Control: no-cache\r\n"
+                 "Last-Modified: Sun, 06 Nov 1994 08:00:00 GMT\r\n\r\n");
 }
 
+/* RFC 9111 section 4.1: a Vary response is stored (its secondary key
+ * decides its reuse), except with "*", which no request matches. */
 static void test_freshness_vary(void)
 {
-    NOT_STORED(OK "Cache-Control: max-age=60\r\nVary: Accept-Encoding\r\n\r\n");
+    STORED(OK "Cache-Control: max-age=60\r\nVary: Accept-Encoding\r\n\r\n", 60);
+    STORED(OK "Cache-Control: max-age=60\r\nVary:\r\n\r\n", 60);
     NOT_STORED(OK "Vary: *\r\nCache-Control: max-age=60\r\n\r\n");
-    NOT_STORED(OK "Cache-Control: max-age=60\r\nVary:\r\n\r\n");
+    NOT_STORED(OK "Vary: Accept, *\r\nCache-Control: max-age=60\r\n\r\n");
+    NOT_STORED(OK
+               "Vary: Accept\r\nvary: *\r\nCache-Control: max-age=60\r\n\r\n");
+}
+
+/* variant - freshness_variant for a GET with the header lines fields
+ * (each ending in CRLF) and head, into out. */
+static int variant(const char *fields, const char *head, char *out, size_t size)
+{
+    char text[512];
+
+    snprintf(text, sizeof(text), GET "%s\r\n", fields);
+    return freshness_variant(request(text), head, strlen(head), out, size);
+}
+
+/* The secondary key: each name Vary lists, in lower case, and the
+ * request's values of that field, joined by ", ". */
+static void test_freshness_variant_key(void)
+{
+    char out[256];
+    const char *head = OK "Vary: Accept-Language, x-mode\r\n"
+                          "vary: Accept-Encoding\r\n\r\n";
+
+    ASSERT_EQ_INT(variant("Accept-Language: en\r\nX-Mode: a\r\n"
+                          "accept-language: fr\r\n",
+                          head, out, sizeof(out)),
+                  (int)strlen(out));
+    CU_ASSERT_STRING_EQUAL(out, "accept-language:en, fr\nx-mode:a\n"
+                                "accept-encoding:\n");
+    ASSERT_EQ_INT(
+        variant("", OK "Cache-Control: max-age=60\r\n\r\n", out, sizeof(out)),
+        0);
+    CU_ASSERT_STRING_EQUAL(out, "");
+    ASSERT_EQ_INT(variant("", OK "Vary: ,\r\n\r\n", out, sizeof(out)), 0);
+}
+
+/* Vary: * never matches, and a key that does not fit is refused. */
+static void test_freshness_variant_refused(void)
+{
+    char out[16];
+
+    ASSERT_EQ_INT(variant("Accept: a\r\n", OK "Vary: Accept, *\r\n\r\n", out,
+                          sizeof(out)),
+                  -1);
+    ASSERT_EQ_INT(variant("Accept: a-long-value\r\n", OK "Vary: Accept\r\n\r\n",
+                          out, sizeof(out)),
+                  -1);
+    ASSERT_EQ_INT(variant("Accept: abcdefg\r\n", OK "Vary: Accept\r\n\r\n", out,
+                          sizeof(out)),
+                  15);
+    ASSERT_EQ_INT(variant("Accept: abcdefgh\r\n", OK "Vary: Accept\r\n\r\n",
+                          out, sizeof(out)),
+                  -1);
 }
 
 static void test_freshness_set_cookie(void)
@@ -184,7 +273,7 @@ static void test_freshness_header_names_any_case(void)
     STORED(OK "cache-control: max-age=60\r\n\r\n", 60);
     STORED(OK "CACHE-CONTROL: max-age=60\r\n\r\n", 60);
     NOT_STORED(OK "cache-CONTROL: no-store\r\n\r\n");
-    NOT_STORED(OK "Cache-Control: max-age=60\r\nVARY: Accept\r\n\r\n");
+    NOT_STORED(OK "Cache-Control: max-age=60\r\nVARY: *\r\n\r\n");
     NOT_STORED(OK "Cache-Control: max-age=60\r\nset-cookie: id=1\r\n\r\n");
     STORED(OK "date: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
               "EXPIRES: Sun, 06 Nov 1994 08:59:37 GMT\r\n\r\n",
@@ -338,10 +427,13 @@ static void test_freshness_expires_invalid(void)
     NOT_STORED(OK DATE_NOW "Expires: -1\r\n\r\n");
     NOT_STORED(OK DATE_NOW "Expires: tomorrow\r\n\r\n");
     NOT_STORED(OK DATE_NOW "Expires:\r\n\r\n");
+    /* Almost a date is not a date (RFC 9110 section 5.6.7). */
+    NOT_STORED(OK DATE_NOW "Expires: Sun, 06 Nov 1994  08:59:37 GMT\r\n\r\n");
+    NOT_STORED(OK DATE_NOW "Expires: Sun, 06 Nov 1994 8:59:37 GMT\r\n\r\n");
     NOT_STORED(OK DATE_NOW "Expires: Sun, 06 Nov 1994 08:59:37 GMT\r\n"
                            "Expires: Sun, 06 Nov 1994 08:59:37 GMT\r\n\r\n");
-    NOT_STORED(OK DATE_NOW "Last-Modified: Thu, 27 Oct 1994 08:49:37 GMT\r\n"
-                           "Expires: 0\r\n\r\n");
+    STORED_STALE(OK DATE_NOW "Last-Modified: Thu, 27 Oct 1994 08:49:37 GMT\r\n"
+                             "Expires: 0\r\n\r\n");
 }
 
 static void test_freshness_expires_in_the_past(void)
@@ -366,34 +458,244 @@ static void test_freshness_heuristic_last_modified(void)
 
 static void test_freshness_heuristic_last_modified_too_recent(void)
 {
-    NOT_STORED(OK DATE_NOW
-               "Last-Modified: Sun, 06 Nov 1994 08:49:30 GMT\r\n\r\n");
+    STORED_STALE(OK DATE_NOW
+                 "Last-Modified: Sun, 06 Nov 1994 08:49:30 GMT\r\n\r\n");
 }
 
+/* EXPECT_GUESS - with heuristic_s, head is storable for lifetime, or not
+ * at all when lifetime is 0. */
+#define EXPECT_GUESS(head, heuristic_s, want_lifetime)                        \
+    do {                                                                      \
+        struct freshness f_ =                                                 \
+            freshness_at(request(GET "\r\n"), (head), strlen(head), NOW, NOW, \
+                         (heuristic_s));                                      \
+        ASSERT_EQ_INT(f_.storable, (want_lifetime) > 0);                      \
+        ASSERT_EQ_INT(f_.lifetime, (want_lifetime));                          \
+    } while (0)
+
+/* A response that gives no clue is not reused by default; -e (the
+ * CS:APP lab's rule) gives it heuristic_s. */
 static void test_freshness_heuristic_default(void)
 {
     const char *head = OK "Content-Type: text/html\r\n\r\n";
-    struct freshness fresh;
 
-    STORED(head, FRESHNESS_HEURISTIC_S);
-    STORED(OK DATE_NOW "\r\n", FRESHNESS_HEURISTIC_S);
-    STORED(OK "Cache-Control: public\r\n\r\n", FRESHNESS_HEURISTIC_S);
-    fresh = freshness_at(request(GET "\r\n"), head, strlen(head), NOW, 42);
-    ASSERT_EQ_INT(fresh.storable, true);
-    ASSERT_EQ_INT(fresh.lifetime, 42);
-    fresh = freshness_at(request(GET "\r\n"), head, strlen(head), NOW, 0);
-    ASSERT_EQ_INT(fresh.storable, false);
-    ASSERT_EQ_INT(fresh.lifetime, 0);
+    NOT_STORED(head);
+    NOT_STORED(OK DATE_NOW "\r\n");
+    NOT_STORED(OK "Cache-Control: public\r\n\r\n");
+    STORED_STALE(OK "ETag: \"v1\"\r\n\r\n");
+    EXPECT_GUESS(head, 42, 42);
+    EXPECT_GUESS(OK "Cache-Control: public\r\n\r\n", 42, 42);
+    EXPECT_GUESS("HTTP/1.1 404 Not Found\r\n\r\n", 42, 42);
+    EXPECT_GUESS(head, 0, 0);
 }
 
 static void test_freshness_heuristic_bad_last_modified(void)
 {
-    STORED(OK DATE_NOW "Last-Modified: 0\r\n\r\n", FRESHNESS_HEURISTIC_S);
-    STORED(OK DATE_NOW "Last-Modified: Mon, 07 Nov 1994 08:49:37 GMT\r\n\r\n",
-           FRESHNESS_HEURISTIC_S);
+    NOT_STORED(OK DATE_NOW "Last-Modified: 0\r\n\r\n");
+    STORED_STALE(OK DATE_NOW
+                 "Last-Modified: Mon, 07 Nov 1994 08:49:37 GMT\r\n\r\n");
+    EXPECT_GUESS(OK DATE_NOW "Last-Modified: 0\r\n\r\n", 42, 42);
+    EXPECT_GUESS(OK DATE_NOW
+                 "Last-Modified: Mon, 07 Nov 1994 08:49:37 GMT\r\n\r\n",
+                 42, 42);
+}
+
+/* ---- revalidation: the conditional request ---- */
+
+/* validators - freshness_add_validators on a copy of a plain GET for
+ * head; returns what it returned, and the copy in scratch. */
+static int validators(const char *head)
+{
+    const struct http_request *req = request(GET "Accept: */*\r\n\r\n");
+
+    (void)req; /* request() parsed it into scratch */
+    return freshness_add_validators(&scratch, head, strlen(head));
+}
+
+/* expect_header - scratch's header called name is want (NULL: none). */
+static void expect_header(const char *name, const char *want)
+{
+    const char *got = http_header_get(&scratch, name);
+
+    if (want == NULL) {
+        UNIT_CHECK(got == NULL, "%s: got %s, want none", name, got);
+    } else {
+        UNIT_CHECK(got != NULL && strcmp(got, want) == 0, "%s: got %s, want %s",
+                   name, got ? got : "none", want);
+    }
+}
+
+/* RFC 9111 section 4.3.1: the ETag goes back as If-None-Match, the
+ * Last-Modified as If-Modified-Since. */
+static void test_freshness_validators_both(void)
+{
+    ASSERT_EQ_INT(validators(OK "ETag: \"v1\"\r\nLast-Modified: Sun, 06 Nov "
+                                "1994 08:00:00 GMT\r\n\r\nbody"),
+                  0);
+    expect_header("If-None-Match", "\"v1\"");
+    expect_header("If-Modified-Since", "Sun, 06 Nov 1994 08:00:00 GMT");
+    expect_header("Accept", "*/*");
+}
+
+static void test_freshness_validators_one(void)
+{
+    ASSERT_EQ_INT(validators(OK "etag:  W/\"x y\" \r\n\r\n"), 0);
+    expect_header("If-None-Match", "W/\"x y\"");
+    expect_header("If-Modified-Since", NULL);
+    ASSERT_EQ_INT(validators(OK "Last-Modified: Sun, 06 Nov 1994 08:00:00 "
+                                "GMT\r\n\r\n"),
+                  0);
+    expect_header("If-None-Match", NULL);
+    expect_header("If-Modified-Since", "Sun, 06 Nov 1994 08:00:00 GMT");
+}
+
+/* Without a validator, or with a Last-Modified that is no date, there is
+ * nothing to ask: -1, and the request is unchanged. */
+static void test_freshness_validators_none(void)
+{
+    ASSERT_EQ_INT(validators(OK "Cache-Control: max-age=60\r\n\r\n"), -1);
+    expect_header("If-Modified-Since", NULL);
+    ASSERT_EQ_INT(validators(OK "Last-Modified: yesterday\r\n\r\n"), -1);
+    expect_header("If-Modified-Since", NULL);
+    ASSERT_EQ_INT(validators(OK "\r\nETag: \"in the body\"\r\n"), -1);
+    expect_header("If-None-Match", NULL);
+}
+
+/* ---- the client's own conditions on a fresh hit ---- */
+
+#define TAGGED                                                     \
+    OK DATE_NOW "ETag: W/\"v1\"\r\n"                               \
+                "Last-Modified: Sun, 06 Nov 1994 08:00:00 GMT\r\n" \
+                "Cache-Control: max-age=600\r\n\r\n"
+
+/* not_modified - freshness_not_modified for a GET with the header lines
+ * conditions (each ending in CRLF) and the stored head. */
+static bool not_modified(const char *conditions, const char *head)
+{
+    char text[512];
+
+    snprintf(text, sizeof(text), GET "%s\r\n", conditions);
+    return freshness_not_modified(request(text), head, strlen(head));
+}
+
+/* RFC 9110 section 13.1.2 and 8.8.3.2: If-None-Match compares weakly. */
+static void test_freshness_none_match(void)
+{
+    CU_ASSERT_TRUE(not_modified("If-None-Match: W/\"v1\"\r\n", TAGGED));
+    CU_ASSERT_TRUE(not_modified("If-None-Match: \"v1\"\r\n", TAGGED));
+    CU_ASSERT_TRUE(
+        not_modified("If-None-Match: \"a\", \"b,c\" , \"v1\"\r\n", TAGGED));
+    CU_ASSERT_TRUE(not_modified("If-None-Match: *\r\n", TAGGED));
+    CU_ASSERT_FALSE(not_modified("If-None-Match: \"v2\"\r\n", TAGGED));
+    CU_ASSERT_FALSE(not_modified("If-None-Match: \"V1\"\r\n", TAGGED));
+    CU_ASSERT_FALSE(not_modified("If-None-Match: v1\r\n", TAGGED));
+    CU_ASSERT_FALSE(not_modified("If-None-Match: \"v1\"\r\n",
+                                 OK "Cache-Control: max-age=60\r\n\r\n"));
+}
+
+/* Section 13.2.2: with If-None-Match, If-Modified-Since is not looked at. */
+static void test_freshness_none_match_first(void)
+{
+    CU_ASSERT_FALSE(
+        not_modified("If-None-Match: \"v2\"\r\n"
+                     "If-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\n",
+                     TAGGED));
+}
+
+/* Section 13.1.3: not modified since a date not earlier than
+ * Last-Modified, or than Date when there is none. */
+static void test_freshness_modified_since(void)
+{
+    CU_ASSERT_TRUE(not_modified(
+        "If-Modified-Since: Sun, 06 Nov 1994 08:00:00 GMT\r\n", TAGGED));
+    CU_ASSERT_TRUE(not_modified(
+        "If-Modified-Since: Sun, 06 Nov 1994 09:00:00 GMT\r\n", TAGGED));
+    CU_ASSERT_FALSE(not_modified(
+        "If-Modified-Since: Sun, 06 Nov 1994 07:59:59 GMT\r\n", TAGGED));
+    CU_ASSERT_FALSE(not_modified("If-Modified-Since: yesterday\r\n", TAGGED));
+    CU_ASSERT_TRUE(
+        not_modified("If-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\n",
+                     OK DATE_NOW "\r\n"));
+    CU_ASSERT_FALSE(not_modified(
+        "If-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\n", OK "\r\n"));
+    CU_ASSERT_FALSE(not_modified("", TAGGED));
 }
 
 /* ---- the request's part ---- */
+
+/* EXPECT_AGE - head, answering a GET sent at requested and received at
+ * received, is stored with lifetime and the age it arrived with. */
+#define EXPECT_AGE(head, requested, received, want_lifetime, want_age)    \
+    do {                                                                  \
+        struct freshness f_ =                                             \
+            freshness_at(request(GET "\r\n"), (head), strlen(head),       \
+                         (requested), (received), FRESHNESS_HEURISTIC_S); \
+        ASSERT_EQ_INT(f_.storable, (want_lifetime) > 0);                  \
+        ASSERT_EQ_INT(f_.lifetime, (want_lifetime));                      \
+        ASSERT_EQ_INT(f_.age, (want_age));                                \
+    } while (0)
+
+/* RFC 9111 section 4.2.3: the origin's Age, plus the time the answer took
+ * to come, is the age it arrives with. */
+static void test_freshness_age_from_origin(void)
+{
+    EXPECT_AGE(OK "Cache-Control: max-age=600\r\nAge: 30\r\n\r\n", NOW, NOW,
+               600, 30);
+    EXPECT_AGE(OK "Cache-Control: max-age=600\r\nAge: 30\r\n\r\n", NOW, NOW + 2,
+               600, 32);
+    EXPECT_AGE(OK "Cache-Control: max-age=600\r\n\r\n", NOW, NOW + 2, 600, 2);
+    EXPECT_AGE(OK "Cache-Control: max-age=600\r\n\r\n", NOW, NOW, 600, 0);
+}
+
+/* The apparent age, received minus Date, counts when it is larger. */
+static void test_freshness_age_apparent(void)
+{
+    EXPECT_AGE(OK "Date: Sun, 06 Nov 1994 08:39:37 GMT\r\n"
+                  "Cache-Control: max-age=3600\r\nAge: 30\r\n\r\n",
+               NOW, NOW, 3600, 600);
+    EXPECT_AGE(OK "Date: Sun, 06 Nov 1994 08:59:37 GMT\r\n"
+                  "Cache-Control: max-age=3600\r\n\r\n",
+               NOW, NOW, 3600, 0);
+}
+
+/* A response as old as its lifetime, or older, is stale on arrival. */
+static void test_freshness_age_stale_on_arrival(void)
+{
+    EXPECT_AGE(OK "Cache-Control: max-age=600\r\nAge: 600\r\n\r\n", NOW, NOW, 0,
+               0);
+    EXPECT_AGE(OK "Cache-Control: max-age=600\r\nAge: 2147483648\r\n\r\n", NOW,
+               NOW, 0, 0);
+    EXPECT_AGE(OK "Cache-Control: max-age=600\r\nAge: 99999999999999\r\n\r\n",
+               NOW, NOW, 0, 0);
+    EXPECT_AGE(OK "Date: Sun, 06 Nov 1994 07:49:37 GMT\r\n"
+                  "Cache-Control: max-age=600\r\n\r\n",
+               NOW, NOW, 0, 0);
+}
+
+/* RFC 9111 section 5.1: Age is one non-negative integer. Anything else
+ * (a list, two lines, a sign, a fraction, a parameter) cannot be trusted,
+ * and the response counts as stale; OWS around the value is fine. */
+static void test_freshness_age_invalid_is_stale(void)
+{
+    EXPECT_AGE(OK "Cache-Control: max-age=600\r\nAge: 30, 30\r\n\r\n", NOW, NOW,
+               0, 0);
+    EXPECT_AGE(OK "Cache-Control: max-age=600\r\nAge: 0\r\nAge: 0\r\n\r\n", NOW,
+               NOW, 0, 0);
+    EXPECT_AGE(OK "Cache-Control: max-age=600\r\nAge: -700\r\n\r\n", NOW, NOW,
+               0, 0);
+    EXPECT_AGE(OK "Cache-Control: max-age=600\r\nAge: 700.5\r\n\r\n", NOW, NOW,
+               0, 0);
+    EXPECT_AGE(OK "Cache-Control: max-age=600\r\nAge: old\r\n\r\n", NOW, NOW, 0,
+               0);
+    EXPECT_AGE(OK "Cache-Control: max-age=600\r\nAge: 30;a=1\r\n\r\n", NOW, NOW,
+               0, 0);
+    EXPECT_AGE(OK "Cache-Control: max-age=600\r\nage:  45 \r\n\r\n", NOW, NOW,
+               600, 45);
+    /* With a validator it is stored, as old as can be: revalidated. */
+    EXPECT_AT(request(GET "\r\n"),
+              OK "Cache-Control: max-age=600\r\nETag: \"a\"\r\nAge: -1\r\n\r\n",
+              NOW, true, 600);
+}
 
 static void test_freshness_authorization_blocks(void)
 {
@@ -457,8 +759,8 @@ static void test_freshness_head_without_blank_line(void)
 {
     STORED(OK "Cache-Control: max-age=60\r\n", 60);
     STORED(OK "Cache-Control: max-age=60", 60);
-    STORED("HTTP/1.1 200 OK", FRESHNESS_HEURISTIC_S);
-    NOT_STORED(OK "Cache-Control: max-age=60\r\nVary: Accept");
+    EXPECT_GUESS("HTTP/1.1 200 OK", 42, 42);
+    NOT_STORED(OK "Cache-Control: max-age=60\r\nVary: *");
 }
 
 static void test_freshness_never_reads_past_len(void)
@@ -466,13 +768,14 @@ static void test_freshness_never_reads_past_len(void)
     const char *text = OK "Cache-Control: max-age=60, no-store";
     size_t len = strlen(OK "Cache-Control: max-age=60");
     struct freshness fresh =
-        freshness_at(request(GET "\r\n"), text, len, NOW, 300);
+        freshness_at(request(GET "\r\n"), text, len, NOW, NOW, 300);
 
     ASSERT_EQ_INT(fresh.storable, true);
     ASSERT_EQ_INT(fresh.lifetime, 60);
-    fresh = freshness_at(request(GET "\r\n"), text, strlen(text), NOW, 300);
+    fresh =
+        freshness_at(request(GET "\r\n"), text, strlen(text), NOW, NOW, 300);
     ASSERT_EQ_INT(fresh.storable, false);
-    fresh = freshness_at(request(GET "\r\n"), text, 5, NOW, 300);
+    fresh = freshness_at(request(GET "\r\n"), text, 5, NOW, NOW, 300);
     ASSERT_EQ_INT(fresh.storable, false);
 }
 
@@ -529,7 +832,9 @@ static CU_TestInfo freshness_tests[] = {
     { "200 with max-age is stored for max-age", test_freshness_max_age },
     { "status line without a reason is fine",
       test_freshness_status_line_without_reason },
-    { "statuses other than 200 are not stored", test_freshness_status_not_200 },
+    { "heuristically cacheable statuses are stored",
+      test_freshness_cacheable_statuses },
+    { "other statuses are not stored", test_freshness_status_not_cacheable },
     { "malformed status line is not stored",
       test_freshness_status_line_malformed },
     { "answers to HEAD and POST are not stored",
@@ -537,7 +842,10 @@ static CU_TestInfo freshness_tests[] = {
     { "response no-store is not stored", test_freshness_response_no_store },
     { "response private is not stored", test_freshness_response_private },
     { "response no-cache is not stored", test_freshness_response_no_cache },
-    { "a Vary header prevents storing", test_freshness_vary },
+    { "Vary is stored, Vary: * is not", test_freshness_vary },
+    { "the secondary key holds the fields Vary names",
+      test_freshness_variant_key },
+    { "Vary: * or a key too long is -1", test_freshness_variant_refused },
     { "a Set-Cookie header prevents storing", test_freshness_set_cookie },
     { "header names match in any case", test_freshness_header_names_any_case },
     { "directive names match in any case",
@@ -577,6 +885,23 @@ static CU_TestInfo freshness_tests[] = {
     { "heuristic_s when nothing says", test_freshness_heuristic_default },
     { "invalid or later Last-Modified falls back to heuristic_s",
       test_freshness_heuristic_bad_last_modified },
+    { "the origin's Age and the delay make the age",
+      test_freshness_age_from_origin },
+    { "the apparent age counts when larger", test_freshness_age_apparent },
+    { "a response as old as its lifetime is not stored",
+      test_freshness_age_stale_on_arrival },
+    { "an Age that is not one integer makes it stale",
+      test_freshness_age_invalid_is_stale },
+    { "ETag and Last-Modified become If-None-Match and If-Modified-Since",
+      test_freshness_validators_both },
+    { "either validator alone is sent", test_freshness_validators_one },
+    { "no validator: -1, nothing added", test_freshness_validators_none },
+    { "If-None-Match matches the ETag weakly, or *",
+      test_freshness_none_match },
+    { "If-None-Match decides before If-Modified-Since",
+      test_freshness_none_match_first },
+    { "If-Modified-Since compares with Last-Modified, else Date",
+      test_freshness_modified_since },
     { "request Authorization prevents storing",
       test_freshness_authorization_blocks },
     { "public, s-maxage or must-revalidate allow Authorization",

@@ -117,6 +117,52 @@ static void test_httpdate_leap_second(void)
     EXPECT_DATE("Sat, 31 Dec 2016 23:59:60 GMT", 1483228800);
 }
 
+/* RFC 9110 section 5.6.7 gives each form exactly: one space where it
+ * shows one, two digits where it shows two, names spelt as it spells them.
+ * A date that is only almost right is invalid (an Expires like that means
+ * already expired, RFC 9111 section 5.3). */
+static void test_httpdate_inexact_spacing(void)
+{
+    EXPECT_DATE("Sun,  06 Nov 1994 08:49:37 GMT", -1);
+    EXPECT_DATE("Sun, 06  Nov 1994 08:49:37 GMT", -1);
+    EXPECT_DATE("Sun, 06 Nov 1994  08:49:37 GMT", -1);
+    EXPECT_DATE("Sun, 06 Nov 1994 08:49:37  GMT", -1);
+    EXPECT_DATE("Sun,06 Nov 1994 08:49:37 GMT", -1);
+    EXPECT_DATE("Sun, 06 Nov 1994\t08:49:37 GMT", -1);
+    EXPECT_DATE("Sunday,  06-Nov-94 08:49:37 GMT", -1);
+    EXPECT_DATE("Sun Nov 6 08:49:37 1994", -1);
+    EXPECT_DATE("Sun  Nov  6 08:49:37 1994", -1);
+}
+
+static void test_httpdate_inexact_digits(void)
+{
+    EXPECT_DATE("Sun, 6 Nov 1994 08:49:37 GMT", -1);
+    EXPECT_DATE("Sun, 06 Nov 1994 8:49:37 GMT", -1);
+    EXPECT_DATE("Sun, 06 Nov 1994 08:9:37 GMT", -1);
+    EXPECT_DATE("Sun, 06 Nov 1994 08:49:7 GMT", -1);
+    EXPECT_DATE("Sun, 06 Nov 94 08:49:37 GMT", -1);
+    EXPECT_DATE("Sun, 06 Nov 01994 08:49:37 GMT", -1);
+    EXPECT_DATE("Sunday, 06-Nov-1994 08:49:37 GMT", -1);
+    EXPECT_DATE("Sunday, 6-Nov-94 08:49:37 GMT", -1);
+    EXPECT_DATE("Sun Nov 06 8:49:37 1994", -1);
+}
+
+static void test_httpdate_inexact_names(void)
+{
+    EXPECT_DATE("sun, 06 Nov 1994 08:49:37 GMT", -1);
+    EXPECT_DATE("Sonntag, 06 Nov 1994 08:49:37 GMT", -1);
+    EXPECT_DATE("Sunday, 06 Nov 1994 08:49:37 GMT", -1);
+    EXPECT_DATE("Sun, 06-Nov-94 08:49:37 GMT", -1);
+    EXPECT_DATE("Sun, 06 Nov 1994 08:49:37 gmt", -1);
+    EXPECT_DATE("Sun, 06 November 1994 08:49:37 GMT", -1);
+}
+
+/* Two-digit days of asctime are allowed too ("Nov 16"). */
+static void test_httpdate_asctime_two_digit_day(void)
+{
+    EXPECT_DATE("Wed Nov 16 08:49:37 1994", EXAMPLE + 10 * 86400);
+}
+
 static void test_httpdate_not_a_date(void)
 {
     EXPECT_DATE("", -1);
@@ -188,6 +234,11 @@ static CU_TestInfo httpdate_tests[] = {
     { "hour 24, minute 60 or second 61 is -1",
       test_httpdate_time_out_of_range },
     { "leap second 60 is accepted", test_httpdate_leap_second },
+    { "an extra or missing space is -1", test_httpdate_inexact_spacing },
+    { "a one-digit hour or a short year is -1", test_httpdate_inexact_digits },
+    { "a name not spelt as RFC 9110 spells it is -1",
+      test_httpdate_inexact_names },
+    { "asctime takes a two-digit day", test_httpdate_asctime_two_digit_day },
     { "empty, 0 and other non-dates are -1", test_httpdate_not_a_date },
     { "surrounding whitespace is accepted",
       test_httpdate_surrounding_whitespace },
