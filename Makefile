@@ -136,8 +136,8 @@ origin: ## the graded tests' scripted origin on 127.0.0.1:8000 (PORT=N), for the
 format: ## format the C files in the house style (clang-format)
 	clang-format -i $(C_FILES)
 
-handin: ## pack your files and NOTES.md to hand in (LAB=N: stages 1..N)
-	@$(PYTHON) tools/handin.py $(if $(LAB),--lab $(LAB))
+handin: ## pack your files and NOTES.md to hand in (LAB=N: stages 1..N; GIVEN=K: K+1..N)
+	@$(PYTHON) tools/handin.py $(if $(LAB),--lab $(LAB)) $(if $(GIVEN),--given $(GIVEN))
 
 deps: ## install the Debian packages the kit needs, if any are missing
 	@PYTHON=$(PYTHON) sh tools/deps.sh

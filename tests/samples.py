@@ -27,8 +27,9 @@ def full(dest: Path, last: int) -> Path:
             source = kitfiles.ROOT / name.replace("labs/", "solutions/", 1)
             (tree / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, tree / name)
-        (tree / "NOTES.md").write_text(handin.template(kitfiles.ROOT, last))
-        tarball, _ = handin.pack(tree, last, tree / "out")
+        (tree / "NOTES.md").write_text(handin.template(kitfiles.ROOT, 1,
+                                                       last))
+        tarball, _ = handin.pack(tree, 1, last, tree / "out")
         return Path(shutil.move(tarball, dest / "full.tar.gz"))
 
 

@@ -57,11 +57,13 @@ def stage_number(name: str) -> int:
     return int(STAGE.match(name)[1])
 
 
-def student_files(root: Path = ROOT, last: int | None = None) -> list[str]:
+def student_files(root: Path = ROOT, last: int | None = None,
+                  first: int = 1) -> list[str]:
     """The files a student writes, relative to root: labs/NN-name/*.c of
-    the stages up to last (all stages when last is None)."""
+    the stages first..last (all stages from first when last is None)."""
     return [f"labs/{stage}/{path.name}" for stage in stages(root)
-            if last is None or stage_number(stage) <= last
+            if first <= stage_number(stage) and
+            (last is None or stage_number(stage) <= last)
             for path in sorted((root / "labs" / stage).glob("*.c"))]
 
 
