@@ -26,6 +26,9 @@ checks, each a row of the table:
             and builds on its own (no later stage's unit test or glue);
   build     unpacked, `make all` builds every starter and unit test;
   grade     every starter scores 0 on every lab's tests;
+  readme    the handout's README leads with the students' commands: none
+            of the sections whose commands need the reference or are the
+            instructor's (handout.DROPPED), no `make run` or `make test`;
   guard     `make run` says the reference is missing instead of failing
             obscurely;
   release   with `make release` of stages 1..N-1 unpacked into it, stage
@@ -268,6 +271,17 @@ def check_cut(scratch: Path) -> list[str]:
     return problems + check_build(tree) + check_grade(tree, 1)
 
 
+def check_readme(texts: dict[str, str]) -> list[str]:
+    """Problems with the students' README."""
+    readme = texts.get("README.md", "")
+    problems = [f"README.md has the section '{heading}'"
+                for heading in handout.DROPPED if heading in readme]
+    problems += [f"README.md names {command}, which needs the reference"
+                 for command in ("make run", "make test")
+                 if f"{command} " in readme or f"`{command}`" in readme]
+    return problems
+
+
 def checks(scratch: Path, verbose: bool) -> list[tuple[str, list[str]]]:
     """Every check, in order, as (name, problems)."""
     tarball = handout.build(None, scratch)
@@ -280,6 +294,7 @@ def checks(scratch: Path, verbose: bool) -> list[tuple[str, list[str]]]:
                ("planted", check_planted(texts, bodies)),
                ("instructor", check_instructor(texts, last, scratch)),
                ("hidden", check_hidden(texts)),
+               ("readme", check_readme(texts)),
                ("cut", check_cut(scratch))]
     if verbose:
         print(f"    {len(bodies)} solution bodies checked in "
