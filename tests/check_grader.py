@@ -22,16 +22,19 @@ Usage: python3 tests/check_grader.py [--runs N] [--only NAME] [--table]
 from __future__ import annotations
 import argparse
 import json
+import queue
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 MUTANTS = ROOT / "tests" / "mutants"
+WORKERS = 2      # variants judged at once, each in its own scratch copy
 GRADER = Path("tests") / "grade" / "grade.py"
 TIME_LIMIT = 600          # seconds one build or grading run may take
 HEADER = re.compile(r"^# (stage|bug|caught-by|sanitizer): (.+)$", re.M)
@@ -135,17 +138,30 @@ def restore(variant: Variant, scratch: Path) -> None:
 
 
 def check_variants(variants: list[Variant]) -> int:
-    """Judge every variant; print a row each; return how many failed."""
+    """Judge every variant, WORKERS at a time, each worker in a scratch
+    copy of its own; print a row each, in order; return how many
+    failed."""
     failures = 0
     with tempfile.TemporaryDirectory(prefix="check-grader-") as tmp:
-        scratch = Path(tmp)
-        copy_kit(scratch)
-        for variant in variants:
-            verdict, detail = judge(variant, scratch)
-            restore(variant, scratch)
-            print(f"{verdict:<17} {variant.path.name:<38} {detail}",
-                  flush=True)
-            failures += verdict in ("MISSED", "BROKEN")
+        scratches: queue.Queue[Path] = queue.Queue()
+        for n in range(WORKERS):
+            copy_kit(Path(tmp) / str(n))
+            scratches.put(Path(tmp) / str(n))
+
+        def judged(variant: Variant) -> tuple[str, str]:
+            scratch = scratches.get()
+            try:
+                return judge(variant, scratch)
+            finally:
+                restore(variant, scratch)
+                scratches.put(scratch)
+
+        with ThreadPoolExecutor(WORKERS) as pool:
+            for variant, (verdict, detail) in zip(
+                    variants, pool.map(judged, variants)):
+                print(f"{verdict:<17} {variant.path.name:<38} {detail}",
+                      flush=True)
+                failures += verdict in ("MISSED", "BROKEN")
     return failures
 
 
