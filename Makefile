@@ -121,7 +121,7 @@ grade:
 	else $(GRADE) --build-failed $(BUILD_LOG); fi
 endif
 
-run: deps $(REFERENCE) ## start the most advanced reference program on 127.0.0.1:8080
+run: deps $(REFERENCE) ## start the most advanced reference on 127.0.0.1:8080 (the kit with solutions/)
 	@printf '%s\n' "Starting $(REFERENCE) on 127.0.0.1:8080; Ctrl-C stops it." \
 	    "Try it from another terminal: curl -x http://127.0.0.1:8080 http://example.org/" \
 	    "No network? Serve this folder: python3 -m http.server -b 127.0.0.1 8000, then" \
