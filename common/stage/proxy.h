@@ -75,12 +75,15 @@ struct outcome {
     uint64_t up;                    /* bytes relayed from the client */
     char detail[PROXY_MAXDETAIL];   /* why a part refused it, for the error
                                        page (the blocklist rule), or "" */
+    int keep_ms;                    /* how long its connection may wait for
+                                       the next request; 0: it closes */
 };
 
 /*
- * proxy_serve_client - serve the client on connfd, which it then closes.
- * peer is the client's "host:port", for log lines. Never fails: whatever
- * goes wrong ends this connection only.
+ * proxy_serve_client - serve the client on connfd, which it then closes,
+ * or (stage 07) gives back to the waiting room to wait for its next
+ * request. peer is the client's "host:port", for log lines. Never fails:
+ * whatever goes wrong ends this connection only.
  */
 void proxy_serve_client(int connfd, const char *peer,
                         const struct proxy *proxy);

@@ -176,17 +176,16 @@ static int status_of(const char *data, size_t len)
  * "Age: age" and "X-Cache: HIT" added after its status line (RFC 9111
  * section 5.1: a cache MUST send Age). Returns 0, or -1 when the client is
  * gone. */
-static int serve_stored(struct rio *client, const char *data, size_t len,
+static int serve_stored(struct sink *to_client, const char *data, size_t len,
                         int64_t age, struct forward_result *res)
 {
     const char *eol = memchr(data, '\n', len);
     size_t first = eol != NULL ? (size_t)(eol - data) + 1 : len;
-    struct sink to_client = sink_to_rio(client);
     char added[64];
     int n = snprintf(added, sizeof(added),
                      "Age: %" PRId64 "\r\nX-Cache: HIT\r\n", age > 0 ? age : 0);
 
-    if (write_inserted(&to_client, data, first, len, added, (size_t)n) < 0) {
+    if (write_inserted(to_client, data, first, len, added, (size_t)n) < 0) {
         return -1;
     }
     *res = (struct forward_result){ .status = status_of(data, len),
@@ -197,10 +196,10 @@ static int serve_stored(struct rio *client, const char *data, size_t len,
 
 /* serve_hit - send a fresh object; its age counts from when it was as old
  * as 0 (cache_object_stored_at). */
-static int serve_hit(struct rio *client, const struct cache_object *object,
+static int serve_hit(struct sink *to_client, const struct cache_object *object,
                      int64_t now, struct forward_result *res)
 {
-    return serve_stored(client, cache_object_data(object),
+    return serve_stored(to_client, cache_object_data(object),
                         cache_object_size(object),
                         now - cache_object_stored_at(object), res);
 }
@@ -312,7 +311,7 @@ static size_t end_head(char *out, size_t pos)
  * object satisfies, with 304 Not Modified as a hit (RFC 9111 section
  * 4.3.2): the stored fields a 304 carries (RFC 9110 section 15.4.5) and
  * the proxy's own Via and Connection, no body. */
-static int serve_not_modified(struct rio *client,
+static int serve_not_modified(struct sink *to_client,
                               const struct cache_object *object, int64_t now,
                               struct forward_result *res)
 {
@@ -345,7 +344,7 @@ static int serve_not_modified(struct rio *client,
         }
         at += n;
     }
-    rc = serve_stored(client, out, end_head(out, pos),
+    rc = serve_stored(to_client, out, end_head(out, pos),
                       now - cache_object_stored_at(object), res);
     free(out);
     return rc;
@@ -354,7 +353,7 @@ static int serve_not_modified(struct rio *client,
 /* serve_fresh - answer req from a fresh object: with 304 when the
  * client's own conditions say it has that response already, else with
  * the object itself. */
-static int serve_fresh(struct rio *client, const struct http_request *req,
+static int serve_fresh(struct sink *to_client, const struct http_request *req,
                        const struct cache_object *object, int64_t now,
                        struct forward_result *res)
 {
@@ -362,9 +361,9 @@ static int serve_fresh(struct rio *client, const struct http_request *req,
     size_t head = head_length(data, cache_object_size(object));
 
     if (freshness_not_modified(req, data, head)) {
-        return serve_not_modified(client, object, now, res);
+        return serve_not_modified(to_client, object, now, res);
     }
-    return serve_hit(client, object, now, res);
+    return serve_hit(to_client, object, now, res);
 }
 
 /* A response the glue may store: its bytes, its head's length, and what
@@ -600,7 +599,7 @@ static struct http_request *conditional(const struct http_request *req,
 /* use_304 - the origin answered the revalidation of stale with a 304
  * (the probe holds its head): update the stored response with it, store
  * that, and send it to the client as a hit. */
-static int use_304(struct rio *client, const struct tee *tee,
+static int use_304(struct sink *to_client, const struct tee *tee,
                    struct proxy_cache *pc, const char *key,
                    const struct cache_object *stale, const struct probe *probe,
                    struct forward_result *res)
@@ -619,7 +618,8 @@ static int use_304(struct rio *client, const struct tee *tee,
         cache_remove(pc->cache, key);
         drop_age(&merged);
     }
-    rc = serve_stored(client, merged.data, merged.len, merged.fresh.age, res);
+    rc =
+        serve_stored(to_client, merged.data, merged.len, merged.fresh.age, res);
     free(merged.data);
     return rc;
 }
@@ -628,13 +628,13 @@ static int use_304(struct rio *client, const struct tee *tee,
  * (conditional on stale's validators, if it has any) through a tee,
  * store what came back if it may be stored, and forget stale otherwise. A
  * 304 is answered from the stored response instead. */
-static int forward_and_store(struct rio *client, const struct http_request *req,
+static int forward_and_store(struct rio *client, struct sink *to_client,
+                             const struct http_request *req,
                              struct proxy_cache *pc, const char *key,
                              const struct cache_object *stale,
                              struct forward_result *res, struct outcome *out)
 {
-    struct sink to_client = sink_to_rio(client);
-    struct tee tee = { .out = &to_client,
+    struct tee tee = { .out = to_client,
                        .req = req,
                        .heuristic_s = pc->opt.heuristic_s,
                        .requested = (int64_t)time(NULL),
@@ -653,7 +653,7 @@ static int forward_and_store(struct rio *client, const struct http_request *req,
     }
     if (rc == 0 && !probe.passed) {
         out->note = "HIT";
-        rc = use_304(client, &tee, pc, key, stale, &probe, res);
+        rc = use_304(to_client, &tee, pc, key, stale, &probe, res);
     } else if (!(rc == 0 && res->complete && !tee.dropped && tee.head > 0 &&
                  store(pc, key, req, &copy)) &&
                stale != NULL) {
@@ -740,12 +740,12 @@ static void remove_named(struct proxy_cache *pc, const char *key,
 /* forward_unsafe - forward req, whose method changes what its URI names
  * (RFC 9111 section 4.4): after a 2xx or 3xx, remove what is stored for
  * the URI, and for those its Location and Content-Location name. */
-static int forward_unsafe(struct rio *client, const struct http_request *req,
+static int forward_unsafe(struct rio *client, struct sink *to_client,
+                          const struct http_request *req,
                           struct proxy_cache *pc, const char *key,
                           struct forward_result *res)
 {
-    struct sink to_client = sink_to_rio(client);
-    struct watch watch = { .out = &to_client };
+    struct watch watch = { .out = to_client };
     struct sink sink = { .write = write_to_watch, .arg = &watch };
     int rc = forward_request(req, client, &sink, pc->forward, res);
     size_t head = head_length(watch.head, watch.len);
@@ -786,32 +786,32 @@ static struct cache_object *lookup(struct proxy_cache *pc, const char *key,
  * when a stale response can be revalidated) and store the response if it
  * may be stored. Returns as forward_request does; out->note becomes "HIT"
  * or "MISS" when the cache was asked. */
-static int exchange(void *state, struct rio *client,
+static int exchange(void *state, struct rio *client, struct sink *to_client,
                     const struct http_request *req, struct forward_result *res,
                     struct outcome *out)
 {
     struct proxy_cache *pc = state;
-    struct sink to_client = sink_to_rio(client);
     struct cache_object *found = NULL;
     int64_t now = (int64_t)time(NULL);
     char key[KEY_MAX];
     int rc;
 
     if (!make_key(req, key, sizeof(key)) || strcmp(req->method, "HEAD") == 0) {
-        return forward_request(req, client, &to_client, pc->forward, res);
+        return forward_request(req, client, to_client, pc->forward, res);
     }
     if (strcmp(req->method, "GET") != 0) {
-        return forward_unsafe(client, req, pc, key, res);
+        return forward_unsafe(client, to_client, req, pc, key, res);
     }
     if (freshness_allows_hit(req)) {
         found = lookup(pc, key, req);
     }
     if (found != NULL && now < cache_object_expires(found)) {
         out->note = "HIT";
-        rc = serve_fresh(client, req, found, now, res);
+        rc = serve_fresh(to_client, req, found, now, res);
     } else {
         out->note = "MISS";
-        rc = forward_and_store(client, req, pc, key, found, res, out);
+        rc =
+            forward_and_store(client, to_client, req, pc, key, found, res, out);
     }
     cache_release(found);
     return rc;

@@ -9,19 +9,26 @@
  * bytes arrive, or the client shuts down its side (EPOLLRDHUP: MSG_PEEK
  * cannot see an end of file behind bytes not yet read).
  *
- * Each client sits in a slot, on one of two lists threaded through the
+ * Each client sits in a slot, on one of three lists threaded through the
  * slots by index: "waiting" in the order the clients came (so the oldest,
- * the first to expire or to be shed, is its head) and "ready" in the
- * order their heads came in (so they are handed over in that order).
+ * the first to expire or to be shed, is its head), "idle" for kept
+ * connections between two requests, in the order they came back (the
+ * oldest is closed first, without a word: no request is owed an answer),
+ * and "ready" in the order their heads came in (so they are handed over in
+ * that order). Threads serving clients give kept connections back through
+ * a locked mailbox and an eventfd that wakes the room's thread, the only
+ * one that touches the slots.
  * Every step is O(1) but the scans of a list's head, however many clients
  * wait: a room of thousands costs no more per event than a room of ten.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -42,8 +49,10 @@
 /* A client in the room. */
 struct slot {
     int fd;           /* the client's socket; -1 for a free slot */
-    int64_t deadline; /* its head must be in by then, or 408 */
+    int64_t deadline; /* its head must be in by then, or 408; idle: its
+                         next request must start by then, or it closes */
     bool ready;       /* its head is in: it is on the ready list */
+    bool idle;        /* kept, nothing of its next request in: on idle */
     int prev, next;   /* its neighbours on its list, or NONE */
     char peer[NET_PEER_MAX];
 };
@@ -51,6 +60,22 @@ struct slot {
 /* A list of slots, threaded through them by index. */
 struct list {
     int head, tail;
+};
+
+/* A kept connection given back by a serving thread, not yet in a slot. */
+struct kept {
+    int fd;
+    int idle_ms; /* how long it may wait for its next request */
+    char peer[NET_PEER_MAX];
+};
+
+/* The serving threads' way into the room: kept connections, under lock,
+ * and the eventfd that tells the room's thread to take them. */
+struct mailbox {
+    pthread_mutex_t lock;
+    int wake_fd;
+    struct kept *kept; /* count of them, cap allocated */
+    size_t count, cap;
 };
 
 struct waiting_room {
@@ -66,9 +91,11 @@ struct waiting_room {
     int *slot_of;        /* fd -> its slot, or NONE */
     size_t fds;          /* entries in slot_of */
     struct list waiting; /* clients whose head is still coming */
+    struct list idle;    /* kept clients between two requests */
     struct list ready;   /* clients whose head is in */
     struct list free;    /* slots with no client */
-    size_t count;        /* clients on waiting and ready */
+    size_t count;        /* clients on waiting, idle and ready */
+    struct mailbox mail; /* kept connections given back */
     char peek[PEEK_MAX]; /* what look() looks at */
 };
 
@@ -162,10 +189,15 @@ struct waiting_room *waiting_room_new(int listenfd, int stop_fd, int header_ms,
     room->header_ms = header_ms;
     room->capacity = capacity > 0 ? capacity : 1;
     room->resting = DEADLINE_NONE;
-    room->waiting = room->ready = room->free = (struct list){ NONE, NONE };
+    room->waiting = room->idle = room->ready = room->free =
+        (struct list){ NONE, NONE };
+    pthread_mutex_init(&room->mail.lock, NULL);
+    room->mail.wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     room->epfd = epoll_create1(EPOLL_CLOEXEC);
-    if (room->epfd < 0 || watch(room, stop_fd, EPOLLIN) < 0 ||
-        watch(room, listenfd, EPOLLIN) < 0 || grow(room) < 0) {
+    if (room->epfd < 0 || room->mail.wake_fd < 0 ||
+        watch(room, stop_fd, EPOLLIN) < 0 ||
+        watch(room, listenfd, EPOLLIN) < 0 ||
+        watch(room, room->mail.wake_fd, EPOLLIN) < 0 || grow(room) < 0) {
         int saved = errno;
 
         waiting_room_free(room);
@@ -228,16 +260,38 @@ static void send_away(struct waiting_room *room, struct list *list, int i,
     proxy_refuse(leave(room, list, i), status);
 }
 
-/* enter - put a new client in the room; when it is full, the client that
- * has waited longest makes room (slow clients cannot lock new ones out). */
-static void enter(struct waiting_room *room, int fd, const char *peer)
+/* close_quietly - take slot i off list and close its client: a kept
+ * connection, to which no request is owed an answer. */
+static void close_quietly(struct waiting_room *room, struct list *list, int i)
 {
-    int i;
+    close(leave(room, list, i));
+}
 
-    if (room->count == room->capacity && room->waiting.head != NONE) {
+/* make_room - when the room is full, let one client go: the kept
+ * connection idle longest, else the client that has waited longest (slow
+ * clients cannot lock new ones out). */
+static void make_room(struct waiting_room *room)
+{
+    if (room->count < room->capacity) {
+        return;
+    }
+    if (room->idle.head != NONE) {
+        close_quietly(room, &room->idle, room->idle.head);
+    } else if (room->waiting.head != NONE) {
         send_away(room, &room->waiting, room->waiting.head, 503,
                   "it waited longest in a full waiting room");
     }
+}
+
+/* enter - put a client in the room until deadline: a new one on the
+ * waiting list, a kept one (idle) on the idle list. Returns its slot, or
+ * NONE when it was turned away. */
+static int enter(struct waiting_room *room, int fd, const char *peer, bool idle,
+                 int64_t deadline)
+{
+    int i;
+
+    make_room(room);
     if (room->free.head == NONE) {
         (void)grow(room); /* fails only at capacity, or out of memory */
     }
@@ -246,32 +300,41 @@ static void enter(struct waiting_room *room, int fd, const char *peer)
         watch(room, fd, EPOLLIN | EPOLLRDHUP | EPOLLET) < 0) {
         log_warn("%s: turned away: no room to wait in", peer);
         proxy_refuse(fd, 503);
-        return;
+        return NONE;
     }
     unlink_slot(room, &room->free, i);
     room->slots[i].fd = fd;
-    room->slots[i].deadline = deadline_after(room->header_ms);
+    room->slots[i].deadline = deadline;
     room->slots[i].ready = false;
+    room->slots[i].idle = idle;
     snprintf(room->slots[i].peer, sizeof(room->slots[i].peer), "%s", peer);
-    push(room, &room->waiting, i);
+    push(room, idle ? &room->idle : &room->waiting, i);
     room->count++;
+    return i;
 }
 
-/* expire - answer 408 to every client whose head is late (the oldest
- * first, so the first on time ends the scan), and return the earliest
- * deadline of those left. */
+/* expire - answer 408 to every client whose head is late, and close the
+ * kept connections idle too long (on each list the oldest first, so the
+ * first on time ends its scan). Returns the earliest deadline left. */
 static int64_t expire(struct waiting_room *room)
 {
-    while (room->waiting.head != NONE) {
-        int i = room->waiting.head;
-
-        if (deadline_poll_ms(room->slots[i].deadline) != 0) {
-            return room->slots[i].deadline;
-        }
-        send_away(room, &room->waiting, i, 408, "its request came too slowly");
+    while (room->idle.head != NONE &&
+           deadline_poll_ms(room->slots[room->idle.head].deadline) == 0) {
+        close_quietly(room, &room->idle, room->idle.head);
     }
-    return DEADLINE_NONE;
+    while (room->waiting.head != NONE &&
+           deadline_poll_ms(room->slots[room->waiting.head].deadline) == 0) {
+        send_away(room, &room->waiting, room->waiting.head, 408,
+                  "its request came too slowly");
+    }
+    return deadline_earlier(
+        room->idle.head != NONE ? room->slots[room->idle.head].deadline
+                                : DEADLINE_NONE,
+        room->waiting.head != NONE ? room->slots[room->waiting.head].deadline
+                                   : DEADLINE_NONE);
 }
+
+static void wake_idle(struct waiting_room *room, int i);
 
 /* mark - act on what epoll said of the waiting client on fd: move it to
  * the ready list once its head is in, or answer 400 to bytes no request
@@ -284,6 +347,10 @@ static void mark(struct waiting_room *room, int fd, uint32_t events)
     if (i == NONE || room->slots[i].ready) {
         return; /* gone, or already ready */
     }
+    if (room->slots[i].idle) {
+        wake_idle(room, i);
+        return;
+    }
     seen = (events & HANDED_OVER) != 0 ? PEEK_READY : look(room, fd);
     if (seen == PEEK_NOT_HTTP) {
         send_away(room, &room->waiting, i, 400, "not an HTTP request");
@@ -292,6 +359,29 @@ static void mark(struct waiting_room *room, int fd, uint32_t events)
         room->slots[i].ready = true; /* no longer expires */
         push(room, &room->ready, i);
     }
+}
+
+/* wake_idle - act on what epoll said of the kept client in slot i: it
+ * closed its side (close it too), or it started its next request, which
+ * now waits for the rest of its head as a new client's does. */
+static void wake_idle(struct waiting_room *room, int i)
+{
+    int fd = room->slots[i].fd;
+    ssize_t n =
+        recv(fd, room->peek, sizeof(room->peek), MSG_PEEK | MSG_DONTWAIT);
+
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+        return;
+    }
+    if (n <= 0) {
+        close_quietly(room, &room->idle, i);
+        return;
+    }
+    unlink_slot(room, &room->idle, i);
+    room->slots[i].idle = false;
+    room->slots[i].deadline = deadline_after(room->header_ms);
+    push(room, &room->waiting, i);
+    mark(room, fd, 0);
 }
 
 /* take_ready - hand over the client whose head came in first, if there is
@@ -315,6 +405,9 @@ static void turn_away_all(struct waiting_room *room)
     }
     while (room->waiting.head != NONE) {
         proxy_refuse(leave(room, &room->waiting, room->waiting.head), 503);
+    }
+    while (room->idle.head != NONE) {
+        close_quietly(room, &room->idle, room->idle.head);
     }
 }
 
@@ -377,11 +470,40 @@ static int accept_new(struct waiting_room *room, char *peer, size_t peersize)
         proxy_refuse(fd, 400);
         break;
     case PEEK_WAIT:
-        enter(room, fd, name);
+        (void)enter(room, fd, name, false, deadline_after(room->header_ms));
         break;
     }
     errno = EAGAIN;
     return -1;
+}
+
+/* take_kept - put the connections the serving threads gave back on the
+ * idle list, each until its idle time is over. */
+static void take_kept(struct waiting_room *room)
+{
+    struct mailbox *mail = &room->mail;
+    uint64_t letters;
+    struct kept *kept;
+    size_t count;
+
+    if (read(mail->wake_fd, &letters, sizeof(letters)) < 0) {
+        return; /* nothing new: EAGAIN */
+    }
+    pthread_mutex_lock(&mail->lock);
+    kept = mail->kept;
+    count = mail->count;
+    mail->kept = NULL;
+    mail->count = mail->cap = 0;
+    pthread_mutex_unlock(&mail->lock);
+    for (size_t k = 0; k < count; k++) {
+        int i = enter(room, kept[k].fd, kept[k].peer, true,
+                      deadline_after(kept[k].idle_ms));
+
+        if (i != NONE) {
+            wake_idle(room, i); /* its next request may be in already */
+        }
+    }
+    free(kept);
 }
 
 /* wait_for_events - wait until something happens in the room, a head's
@@ -408,6 +530,8 @@ static int wait_for_events(struct waiting_room *room)
         }
         if (events[i].data.fd == room->listenfd) {
             listener = 1;
+        } else if (events[i].data.fd == room->mail.wake_fd) {
+            take_kept(room);
         } else {
             mark(room, events[i].data.fd, events[i].events);
         }
@@ -457,9 +581,54 @@ void waiting_room_free(struct waiting_room *room)
     if (room->epfd >= 0) {
         close(room->epfd);
     }
+    for (size_t k = 0; k < room->mail.count; k++) {
+        close(room->mail.kept[k].fd);
+    }
+    free(room->mail.kept);
+    if (room->mail.wake_fd >= 0) {
+        close(room->mail.wake_fd);
+    }
+    pthread_mutex_destroy(&room->mail.lock);
     free(room->slot_of);
     free(room->slots);
     free(room);
+}
+
+/* post - add a kept connection to the mailbox. Returns 0, or -1 when
+ * memory ran out. */
+static int post(struct mailbox *mail, int fd, const char *peer, int idle_ms)
+{
+    if (mail->count == mail->cap) {
+        size_t cap = mail->cap > 0 ? mail->cap * 2 : 16;
+        struct kept *grown = realloc(mail->kept, cap * sizeof(*grown));
+
+        if (grown == NULL) {
+            return -1;
+        }
+        mail->kept = grown;
+        mail->cap = cap;
+    }
+    mail->kept[mail->count].fd = fd;
+    mail->kept[mail->count].idle_ms = idle_ms;
+    snprintf(mail->kept[mail->count].peer, NET_PEER_MAX, "%s", peer);
+    mail->count++;
+    return 0;
+}
+
+void waiting_room_keep(struct waiting_room *room, int fd, const char *peer,
+                       int idle_ms)
+{
+    const uint64_t one = 1;
+    int rc;
+
+    pthread_mutex_lock(&room->mail.lock);
+    rc = post(&room->mail, fd, peer, idle_ms);
+    pthread_mutex_unlock(&room->mail.lock);
+    if (rc < 0) {
+        close(fd);
+    } else if (write(room->mail.wake_fd, &one, sizeof(one)) < 0) {
+        log_warn("cannot wake the waiting room:");
+    }
 }
 
 int proxy_accept(const struct proxy *proxy, char *peer, size_t peersize)

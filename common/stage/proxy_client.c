@@ -4,10 +4,15 @@
  * Reads the request head under a deadline, checks it with the student's
  * parser (http.c), decides what to do with it, and hands it to the
  * student's forwarding code (forward.c), or to the stage's part that
- * takes over the step (stage.h): admit, tunnel, exchange, account. Any
- * failure ends with an error page when the client can still be answered,
- * and always with a close. What became of the request is kept in a
+ * takes over the step (stage.h): admit, tunnel, exchange, respond,
+ * account. Any failure ends with an error page when the client can still
+ * be answered, and a close. What became of each request is kept in a
  * struct outcome, for the log line and the parts.
+ *
+ * Until stage 07 a connection carries one request. From then on, the part
+ * that frames answers may keep it: the next request is served at once if
+ * its first bytes have been read already (pipelined), and otherwise the
+ * connection waits for it in the waiting room, not on this thread.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -127,20 +132,47 @@ static void log_exchange(const struct http_request *req, int rc,
              out->note != NULL ? out->note : "");
 }
 
-/* exchange - forward req, or let the part that takes over exchanges
- * (stage 05's cache) do it. */
+/* forward - forward req, or let the part that takes over exchanges
+ * (stage 05's cache) do it, the answer going to to_client. */
+static int forward(struct rio *client, struct sink *to_client,
+                   const struct http_request *req, const struct proxy *proxy,
+                   struct forward_result *res, struct outcome *out)
+{
+    int part = stage_part_for(STEP_EXCHANGE);
+
+    if (part < 0) {
+        return forward_request(req, client, to_client, &proxy->cfg.forward,
+                               res);
+    }
+    return stage.parts[part]->exchange(proxy->part_state[part], client,
+                                       to_client, req, res, out);
+}
+
+/* exchange - forward req, its answer going to the client through the
+ * part that frames answers (stage 07), if there is one, which then says
+ * whether the connection is kept (out->keep_ms). */
 static int exchange(struct rio *client, const struct http_request *req,
                     const struct proxy *proxy, struct forward_result *res,
                     struct outcome *out)
 {
-    int part = stage_part_for(STEP_EXCHANGE);
-    struct sink sink = sink_to_rio(client);
+    int part = stage_part_for(STEP_RESPOND);
+    struct sink direct = sink_to_rio(client);
+    struct sink *to_client;
+    int rc;
 
     if (part < 0) {
-        return forward_request(req, client, &sink, &proxy->cfg.forward, res);
+        return forward(client, &direct, req, proxy, res, out);
     }
-    return stage.parts[part]->exchange(proxy->part_state[part], client, req,
-                                       res, out);
+    to_client =
+        stage.parts[part]->respond(proxy->part_state[part], client, req);
+    if (to_client == NULL) {
+        log_warn("%s: cannot frame an answer:", out->peer);
+        return 503;
+    }
+    rc = forward(client, to_client, req, proxy, res, out);
+    out->keep_ms = stage.parts[part]->answered(
+        proxy->part_state[part], to_client, rc == 0 && res->complete);
+    return rc;
 }
 
 /* admit - ask the part that admits requests (stage 06's policy), if there
@@ -294,34 +326,54 @@ static void account(const struct outcome *out, const struct proxy *proxy)
     }
 }
 
-void proxy_serve_client(int connfd, const char *peer, const struct proxy *proxy)
+/* serve_one - read and answer the next request on client. Returns how
+ * long the connection may then wait for another, in ms; 0: close it. */
+static int serve_one(struct rio *client, const char *peer,
+                     const struct proxy *proxy)
 {
-    struct rio client;
     struct http_request req;
     struct outcome out = { .peer = peer,
                            .arrived_ms = wall_clock_ms(),
                            .arrived = deadline_now() };
     int rc;
 
-    rio_init(&client, connfd);
-    rio_set_cancel(&client, proxy->cfg.forward.cancel_fd);
-    rio_set_deadline(&client, deadline_after(proxy->cfg.header_ms));
+    rio_set_deadline(client, deadline_after(proxy->cfg.header_ms));
+    rio_set_idle_timeout(client, 0);
     http_request_init(&req);
 
-    rc = read_request(&client, &req, &out);
+    rc = read_request(client, &req, &out);
     if (rc == 0) {
         /* The head is in: from now on the client need only keep moving. */
-        rio_set_deadline(&client, DEADLINE_NONE);
-        rio_set_idle_timeout(&client, proxy->cfg.client_idle_ms);
-        rc = serve_request(&client, &req, proxy, &out);
+        rio_set_deadline(client, DEADLINE_NONE);
+        rio_set_idle_timeout(client, proxy->cfg.client_idle_ms);
+        rc = serve_request(client, &req, proxy, &out);
     }
     if (rc > 0) {
-        answer_error(&client, rc, &out);
+        out.keep_ms = 0;
+        answer_error(client, rc, &out);
     } else if (rc < 0) {
+        out.keep_ms = 0;
         out.status = 499; /* nginx's code: the client closed first */
     }
-    proxy_close(connfd);
     if (out.req != NULL || rc > 0) {
         account(&out, proxy);
+    }
+    return out.keep_ms;
+}
+
+void proxy_serve_client(int connfd, const char *peer, const struct proxy *proxy)
+{
+    struct rio client;
+    int keep_ms;
+
+    rio_init(&client, connfd);
+    rio_set_cancel(&client, proxy->cfg.forward.cancel_fd);
+    do {
+        keep_ms = serve_one(&client, peer, proxy);
+    } while (keep_ms > 0 && rio_buffered(&client) > 0);
+    if (keep_ms > 0) {
+        waiting_room_keep(proxy->room, connfd, peer, keep_ms);
+    } else {
+        proxy_close(connfd);
     }
 }

@@ -33,6 +33,8 @@ static bool takes_over(const struct stage_part *part, enum stage_step step)
         return part->admit != NULL;
     case STEP_ACCOUNT:
         return part->account != NULL;
+    case STEP_RESPOND:
+        return part->respond != NULL;
     }
     return false;
 }

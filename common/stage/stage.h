@@ -12,6 +12,8 @@
  *   04     proxy04_tunnel.c     -p            tunnel: CONNECT
  *   05     proxy05_cache.c      -m -o -e      exchange: hits and misses
  *   06     proxy06_policy.c     -f -a -A -C   admit, account: the policy
+ *   07     proxy07_persist.c    -k            respond, answered: kept
+ *                                             client connections
  *
  * A stage's table, stageNN.c, lists the parts of the stages up to it. The
  * core runs each step with the last part that takes it over, or does what
@@ -34,6 +36,7 @@
 #include "http.h"
 #include "proxy.h"
 #include "rio.h"
+#include "sink.h"
 
 struct stage_part {
     const char *name;      /* "cache", for messages */
@@ -66,11 +69,26 @@ struct stage_part {
     int (*tunnel)(void *state, struct rio *client,
                   const struct http_request *req, struct outcome *out);
 
-    /* Serve a request that goes to an origin: returns as forward_request
-     * does, and may set out->note. Stage 02: forward_request. */
-    int (*exchange)(void *state, struct rio *client,
+    /* Serve a request that goes to an origin, its answer going to the
+     * client through to_client (respond's sink): returns as
+     * forward_request does, and may set out->note. Stage 02:
+     * forward_request. */
+    int (*exchange)(void *state, struct rio *client, struct sink *to_client,
                     const struct http_request *req, struct forward_result *res,
                     struct outcome *out);
+
+    /* The way the answer to req, a request that goes to an origin, reaches
+     * the client: a sink in front of client's connection, which answered
+     * then frees; NULL with errno set when it cannot be made. Stage 02:
+     * the connection itself. */
+    struct sink *(*respond)(void *state, struct rio *client,
+                            const struct http_request *req);
+
+    /* The answer that went through to_client is over; complete says
+     * whether it ended as its framing says. Frees to_client. Returns how
+     * long the client's connection may then wait for its next request, in
+     * ms, or 0 when it must close. Stage 02: 0, every connection closes. */
+    int (*answered)(void *state, struct sink *to_client, bool complete);
 
     /* Decide whether a request may reach its origin (a CONNECT request:
      * its target), and rewrite it before it goes. Called after
@@ -89,7 +107,8 @@ enum stage_step {
     STEP_TUNNEL,
     STEP_EXCHANGE,
     STEP_ADMIT,
-    STEP_ACCOUNT
+    STEP_ACCOUNT,
+    STEP_RESPOND /* respond and answered */
 };
 
 struct stage {

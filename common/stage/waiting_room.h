@@ -18,11 +18,19 @@
  * longest is answered 503 to make room: a flood of half-open connections
  * cannot lock new clients out.
  *
+ * From stage 07 on, a connection kept open between two requests waits
+ * there too (waiting_room_keep), as long as its idle time allows: a
+ * thousand idle keep-alive clients cost a thousand descriptors and a few
+ * bytes each, never a thread. A kept connection idle too long, or the
+ * oldest idle one when the room is full, is closed without a word.
+ *
  * Interface:
  *   struct waiting_room (opaque)
- *   waiting_room_new, waiting_room_next, waiting_room_free
+ *   waiting_room_new, waiting_room_next, waiting_room_keep,
+ *   waiting_room_free
  *
- * Not thread-safe: only the accept loop's thread uses a room.
+ * Not thread-safe but for waiting_room_keep: only the accept loop's thread
+ * calls the others.
  */
 #ifndef WAITING_ROOM_H
 #define WAITING_ROOM_H
@@ -49,6 +57,18 @@ struct waiting_room *waiting_room_new(int listenfd, int stop_fd, int header_ms,
  * is unusable.
  */
 int waiting_room_next(struct waiting_room *room, char *peer, size_t peersize);
+
+/*
+ * waiting_room_keep - give the room back the connected socket fd of a
+ * client (peer: its "host:port") that may send another request within
+ * idle_ms. It is handed over again, by waiting_room_next, once its next
+ * head is in; it is closed if that does not start within idle_ms. Any
+ * thread may call it, with nothing of the client's next request read yet.
+ * The room owns fd from then on (and closes it at once if it has no
+ * memory left).
+ */
+void waiting_room_keep(struct waiting_room *room, int fd, const char *peer,
+                       int idle_ms);
 
 /* waiting_room_free - close the clients still waiting, then free room. */
 void waiting_room_free(struct waiting_room *room);
