@@ -85,14 +85,16 @@ FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
 FUZZ_DIR     := build/fuzz/$(SRC)
 FUZZ_FLAGS    = -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-# authority needs stage 04's tunnel.c: a handout of an earlier stage
-# fuzzes the two others.
-FUZZ_NAMES   := request response $(if $(wildcard labs/04-*/tunnel.c),authority)
+# authority needs stage 04's tunnel.c and chunked stage 07's chunked.c: a
+# handout of an earlier stage fuzzes the others.
+FUZZ_NAMES   := request response $(if $(wildcard labs/04-*/tunnel.c),authority) \
+                $(if $(wildcard labs/07-*/chunked.c),chunked)
 fuzz_request_srcs   = $(call module_src,http) common/log.c common/httpdate.c
 fuzz_response_srcs  = $(call module_src,http) common/log.c common/httpdate.c
 fuzz_authority_srcs = $(call module_src,http) $(call module_src,tunnel) \
                       common/log.c common/httpdate.c common/net.c \
                       common/rio.c common/deadline.c
+fuzz_chunked_srcs   = $(call module_src,chunked) common/log.c
 
 $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $$(fuzz_$$*_srcs)
 	@mkdir -p $(@D)

@@ -36,8 +36,8 @@
  *   ... bytes of buf from at on belong to whatever follows the body
  *
  * Interface:
- *   struct chunked, struct chunked_piece, CHUNKED_MAXLINE,
- *   CHUNKED_MAXTRAILER, CHUNKED_SIZE_MAX
+ *   struct chunked, enum chunked_state, struct chunked_piece,
+ *   CHUNKED_MAXLINE, CHUNKED_MAXTRAILER, CHUNKED_SIZE_MAX
  *   chunked_init, chunked_decode, chunked_done, chunked_format_size
  *
  * Thread-safe: all state lives in the struct chunked.
@@ -57,11 +57,11 @@
 /* Where the decoder is: in a line (the size line, after a chunk's data,
  * or in the trailer section), or in a chunk's data. */
 enum chunked_state {
-    CHUNKED_SIZE_LINE,  /* a chunk's size and extensions, to CRLF */
-    CHUNKED_DATA,       /* left bytes of data still to come */
-    CHUNKED_DATA_END,   /* the CRLF after a chunk's data */
-    CHUNKED_TRAILER,    /* a trailer line, or the empty line that ends */
-    CHUNKED_DONE        /* the body has ended */
+    CHUNKED_SIZE_LINE, /* a chunk's size and extensions, to CRLF */
+    CHUNKED_DATA,      /* left bytes of data still to come */
+    CHUNKED_DATA_END,  /* the CRLF after a chunk's data */
+    CHUNKED_TRAILER,   /* a trailer line, or the empty line that ends them */
+    CHUNKED_DONE       /* the body has ended */
 };
 
 struct chunked {
@@ -90,7 +90,8 @@ void chunked_init(struct chunked *dec);
  * among them piece->len bytes of body data at piece->data (consecutive
  * bytes of in). One call takes at most one line or one run of data, so
  * the caller calls again from in + piece->used while bytes are left and
- * chunked_done is false. Bytes after the end of the body are never taken.
+ * chunked_done is false. Each call takes at least one byte until the body
+ * has ended; bytes after the end of the body are never taken.
  *
  * Strict, as RFC 9112 section 7.1 says:
  *   - a size is 1 to 16 hexadecimal digits (any case) with a value below
@@ -121,9 +122,9 @@ bool chunked_done(const struct chunked *dec);
 
 /*
  * chunked_format_size - write the line that starts a chunk of size bytes
- * ("1a\r\n" for 26; "0\r\n" starts the last chunk) into buf, of size
- * bufsize (CHUNKED_SIZE_MAX is always enough). Returns its length, or -1
- * with errno EMSGSIZE when it does not fit.
+ * ("1a\r\n" for 26; "0\r\n" starts the last chunk), NUL-terminated, into
+ * buf, of size bufsize (CHUNKED_SIZE_MAX is always enough). Returns its
+ * length, or -1 with errno EMSGSIZE when it does not fit.
  */
 ssize_t chunked_format_size(uint64_t size, char *buf, size_t bufsize)
     __attribute__((warn_unused_result));
