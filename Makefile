@@ -53,6 +53,7 @@ prog_libs = $(if $(filter 01-%,$(1)),,$(BUILD)/libproxy.a) $(BUILD)/libcommon.a
 test_freshness_needs := http
 test_filter_needs    := blocklist
 test_anonymity_needs := http
+test_persist_needs   := http chunked
 UNITS        := $(patsubst tests/unit/%.c,$(BUILD)/tests/$(TREE)/%,$(wildcard tests/unit/test_*.c))
 module_stage  = $(notdir $(patsubst %/,%,$(dir $(wildcard labs/[0-9][0-9]-*/$(1).c))))
 module_src    = $(if $(call module_stage,$(1)),$(call root_of,$(TREE),$(call module_stage,$(1)))/$(call module_stage,$(1))/$(1).c,$(wildcard common/stage/proxy_$(1).c))

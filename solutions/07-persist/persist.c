@@ -357,7 +357,7 @@ ssize_t persist_framer_write(struct persist_framer *f, const void *buf,
         head = (size_t)taken;
     }
     if (f->head_sent && relay_body(f, bytes + head, n - head) < 0) {
-        return -1;
+        return broken(f, errno); /* the body did not all reach the client */
     }
     return (ssize_t)n;
 }
