@@ -93,10 +93,12 @@ void chunked_init(struct chunked *dec);
  * chunked_done is false. Each call takes at least one byte until the body
  * has ended; bytes after the end of the body are never taken.
  *
- * Strict, as RFC 9112 section 7.1 says:
- *   - a size is 1 to 16 hexadecimal digits (any case) with a value below
- *     2^64, followed by CRLF or by extensions; nothing else (no sign, no
- *     "0x", no space before the digits, no bare LF);
+ * Strict, as RFC 9112 section 7.1 says, and bounded where it sets no
+ * bound:
+ *   - a size is 1 to 16 hexadecimal digits (any case; the RFC sets no
+ *     limit, the kit's is what fits in 64 bits, leading zeros included),
+ *     followed by CRLF or by extensions; nothing else (no sign, no "0x",
+ *     no space before the digits or before the CRLF, no bare LF);
  *   - extensions (section 7.1.1): each is optional whitespace, ';',
  *     optional whitespace, a token, then optionally optional whitespace,
  *     '=', optional whitespace and a token or a quoted string (with
@@ -106,7 +108,7 @@ void chunked_init(struct chunked *dec);
  *     lines as in a head (a token, ':', a value without control bytes but
  *     HTAB) up to an empty line; they are checked and passed over;
  *   - a line is at most CHUNKED_MAXLINE bytes with its CRLF, the trailer
- *     section at most CHUNKED_MAXTRAILER.
+ *     section at most CHUNKED_MAXTRAILER, its final empty line included.
  * Returns 0, or 400 when the bytes break a rule; after a 400 the decoder
  * must not be called again (nothing it says can be trusted).
  */

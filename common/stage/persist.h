@@ -53,7 +53,8 @@
 
 /* The longest response head a framer takes: what http_format_response
  * may write, and the lines a cache hit adds (Age, X-Cache). */
-#define PERSIST_HEAD_MAX (HTTP_MAXLINE + HTTP_MAXHEADTEXT + 4 * HTTP_MAXHEADERS + 1024)
+#define PERSIST_HEAD_MAX \
+    (HTTP_MAXLINE + HTTP_MAXHEADTEXT + 4 * HTTP_MAXHEADERS + 1024)
 
 /* How a response's body goes on to the client. */
 enum persist_body {
@@ -93,13 +94,20 @@ bool persist_client_wants(const struct http_request *req);
 
 /*
  * persist_body_of - how the body of resp, the answer to req, goes on
- * (RFC 9112 section 6.3, and the table at the top). No body for a HEAD
- * request, or a status 1xx, 204 or 304; else chunked when resp->chunked,
- * else Content-Length when resp has one, else until the origin closes:
- * re-framed in chunks (PERSIST_RECHUNK) when persist_client_wants(req),
- * else as it came (PERSIST_CLOSE). A chunked body goes on as it came to an
- * HTTP/1.1 client and decoded to an HTTP/1.0 one, which cannot read the
- * coding (section 6.1).
+ * (RFC 9112 section 6.3, in its order, and the table at the top):
+ *   - no body for a HEAD request, or a status 1xx, 204 or 304;
+ *   - a chunked body (resp->chunked: the last transfer coding is chunked)
+ *     goes on as it came to an HTTP/1.1 client; to an HTTP/1.0 one, which
+ *     cannot read a transfer coding (section 6.1), decoded when chunked
+ *     is its only coding (one Transfer-Encoding field, "chunked" in any
+ *     case), else as it came, ending with the close;
+ *   - any other Transfer-Encoding means the body ends with the close,
+ *     whatever Content-Length says: PERSIST_CLOSE;
+ *   - else Content-Length when resp has one;
+ *   - else until the origin closes: re-framed in chunks (PERSIST_RECHUNK)
+ *     when persist_client_wants(req), else as it came (PERSIST_CLOSE).
+ * resp needs its status and its framing fields (Content-Length,
+ * Transfer-Encoding) only.
  */
 enum persist_body persist_body_of(const struct http_request *req,
                                   const struct http_response *resp);
@@ -110,17 +118,17 @@ enum persist_body persist_body_of(const struct http_request *req,
  * http_format_response wrote it, maybe with lines a cache added): its
  * status line and every field in order but Connection, Keep-Alive and
  * Proxy-Connection (the fields of this connection, which the proxy now
- * owns) and, unless body is PERSIST_CHUNKED (the coding goes on as it
- * came), Transfer-Encoding; then "Transfer-Encoding: chunked" when body
- * is PERSIST_RECHUNK, then "Connection: close" unless keep, then the
- * blank line. Every line ends in CRLF.
+ * owns) and, when body is PERSIST_DECHUNK (the coding is taken off),
+ * Transfer-Encoding; then "Transfer-Encoding: chunked" when body is
+ * PERSIST_RECHUNK, then "Connection: close" unless keep, then the blank
+ * line. Every line ends in CRLF.
  * Returns the length written (NUL-terminated, at most size - 1 bytes), or
  * -1 with errno EMSGSIZE when it does not fit, or EINVAL when head holds
  * no blank line.
  */
-ssize_t persist_format_head(const char *head, size_t len, enum persist_body body,
-                            bool keep, char *buf, size_t size)
-    __attribute__((warn_unused_result));
+ssize_t persist_format_head(const char *head, size_t len,
+                            enum persist_body body, bool keep, char *buf,
+                            size_t size) __attribute__((warn_unused_result));
 
 /*
  * persist_framer_init - make f ready for the answer to req, which goes to
@@ -132,9 +140,12 @@ void persist_framer_init(struct persist_framer *f,
 /*
  * persist_framer_write - take the next n bytes of the answer, as they come
  * (the head in one write or several, maybe followed by body bytes in the
- * same write). Once the head is whole, it decides the body's framing
- * (persist_body_of) and whether the connection may persist
- * (persist_client_wants, unless the body ends with a close), sends the
+ * same write). Once the head is whole, it parses its status line and its
+ * framing fields (Content-Length, Transfer-Encoding: the others need not
+ * fit a struct http_response, which the proxy's own lines could overfill)
+ * with lab 2's parsers, decides the body's framing (persist_body_of) and
+ * whether the connection may persist (persist_client_wants, unless the
+ * body ends with a close or is decoded), sends the
  * client persist_format_head's head, and from then on relays the body in
  * that framing: a PERSIST_LENGTH body up to its length, a chunked one up
  * to its end as chunked_decode finds it (bytes past either are dropped), a

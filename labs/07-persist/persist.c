@@ -36,22 +36,25 @@ bool persist_client_wants(const struct http_request *req)
 enum persist_body persist_body_of(const struct http_request *req,
                                   const struct http_response *resp)
 {
-    /* TODO(lab7.2): PERSIST_NONE for HEAD, 1xx, 204 and 304; chunked
-     * goes on as it came to HTTP/1.1 and decoded to HTTP/1.0; then
-     * Content-Length; else re-framed in chunks for a client that stays,
-     * as it came for one that does not. */
+    /* TODO(lab7.2): RFC 9112 section 6.3, in its order: PERSIST_NONE for
+     * HEAD, 1xx, 204 and 304; chunked last goes on as it came to HTTP/1.1,
+     * decoded to HTTP/1.0 when it is the only coding; any other
+     * Transfer-Encoding ends with the close; then Content-Length; else
+     * re-framed in chunks for a client that stays, as it came for one that
+     * does not. */
     (void)req;
     (void)resp;
     log_error("TODO(lab7.2): persist_body_of is not written yet");
     return PERSIST_CLOSE;
 }
 
-ssize_t persist_format_head(const char *head, size_t len, enum persist_body body,
-                            bool keep, char *buf, size_t size)
+ssize_t persist_format_head(const char *head, size_t len,
+                            enum persist_body body, bool keep, char *buf,
+                            size_t size)
 {
     /* TODO(lab7.3): copy the status line and every field line of head
      * but the connection's own (Connection, Keep-Alive, Proxy-Connection,
-     * and Transfer-Encoding unless body is PERSIST_CHUNKED), then add
+     * and Transfer-Encoding when body is PERSIST_DECHUNK), then add
      * "Transfer-Encoding: chunked" for PERSIST_RECHUNK, "Connection:
      * close" unless keep, and the blank line. EMSGSIZE when buf is too
      * small, EINVAL when head has no blank line. */
@@ -85,10 +88,12 @@ ssize_t persist_framer_write(struct persist_framer *f, const void *buf,
 {
     /* TODO(lab7.4): gather the head in f->head until its blank line
      * (it may come in several writes, and body bytes may follow it in the
-     * same write); then parse it with lab 2's parsers, decide f->body and
-     * f->keep, and send persist_format_head's head. Relay every body byte
-     * after it in the framing decided: up to the length, up to the end
-     * chunked_decode finds, each write as a chunk for PERSIST_RECHUNK. */
+     * same write); then parse its status line and framing fields with lab
+     * 2's parsers, decide f->body and f->keep, and send
+     * persist_format_head's head. Relay every body byte after it in the
+     * framing decided: up to the length, up to the end chunked_decode
+     * finds, each write as a chunk for PERSIST_RECHUNK. A write to the
+     * client that fails leaves the framer broken. */
     (void)f;
     (void)buf;
     (void)n;

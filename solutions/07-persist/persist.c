@@ -37,22 +37,6 @@ bool persist_client_wants(const struct http_request *req)
     return req->minor_version >= 1 && !http_is_connection_option(req, "close");
 }
 
-enum persist_body persist_body_of(const struct http_request *req,
-                                  const struct http_response *resp)
-{
-    if (strcmp(req->method, "HEAD") == 0 || resp->status < 200 ||
-        resp->status == 204 || resp->status == 304) {
-        return PERSIST_NONE;
-    }
-    if (resp->chunked) {
-        return req->minor_version >= 1 ? PERSIST_CHUNKED : PERSIST_DECHUNK;
-    }
-    if (resp->content_length >= 0) {
-        return PERSIST_LENGTH;
-    }
-    return persist_client_wants(req) ? PERSIST_RECHUNK : PERSIST_CLOSE;
-}
-
 /* is_named - whether the field line (n bytes) is called name, in any case. */
 static bool is_named(const char *line, size_t n, const char *name)
 {
@@ -61,8 +45,57 @@ static bool is_named(const char *line, size_t n, const char *name)
     return n > len && line[len] == ':' && strncasecmp(line, name, len) == 0;
 }
 
+/* has_field - whether resp has a field called name, in any case. */
+static bool has_field(const struct http_response *resp, const char *name)
+{
+    for (size_t i = 0; i < resp->nheaders; i++) {
+        if (strcasecmp(resp->headers[i].name, name) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* only_chunked - whether chunked is resp's one transfer coding: a single
+ * Transfer-Encoding field that says "chunked". */
+static bool only_chunked(const struct http_response *resp)
+{
+    size_t fields = 0;
+    bool chunked = false;
+
+    for (size_t i = 0; i < resp->nheaders; i++) {
+        if (strcasecmp(resp->headers[i].name, "Transfer-Encoding") == 0) {
+            fields++;
+            chunked = strcasecmp(resp->headers[i].value, "chunked") == 0;
+        }
+    }
+    return fields == 1 && chunked;
+}
+
+enum persist_body persist_body_of(const struct http_request *req,
+                                  const struct http_response *resp)
+{
+    if (strcmp(req->method, "HEAD") == 0 || resp->status < 200 ||
+        resp->status == 204 || resp->status == 304) {
+        return PERSIST_NONE;
+    }
+    if (resp->chunked) {
+        if (req->minor_version >= 1) {
+            return PERSIST_CHUNKED;
+        }
+        return only_chunked(resp) ? PERSIST_DECHUNK : PERSIST_CLOSE;
+    }
+    if (has_field(resp, "Transfer-Encoding")) {
+        return PERSIST_CLOSE; /* not chunked last: the close ends it */
+    }
+    if (resp->content_length >= 0) {
+        return PERSIST_LENGTH;
+    }
+    return persist_client_wants(req) ? PERSIST_RECHUNK : PERSIST_CLOSE;
+}
+
 /* is_dropped - whether the field line belongs to the connection, for the
- * framer to write (Transfer-Encoding too, unless the coding goes on). */
+ * framer to write (Transfer-Encoding too, when the coding is taken off). */
 static bool is_dropped(const char *line, size_t n, enum persist_body body)
 {
     size_t count = sizeof(connection_fields) / sizeof(connection_fields[0]);
@@ -72,7 +105,7 @@ static bool is_dropped(const char *line, size_t n, enum persist_body body)
             return true;
         }
     }
-    return body != PERSIST_CHUNKED && is_named(line, n, "Transfer-Encoding");
+    return body == PERSIST_DECHUNK && is_named(line, n, "Transfer-Encoding");
 }
 
 /* append - copy n bytes to buf at *pos, keeping room for the NUL.
@@ -128,8 +161,9 @@ static ssize_t too_long(void)
     return -1;
 }
 
-ssize_t persist_format_head(const char *head, size_t len, enum persist_body body,
-                            bool keep, char *buf, size_t size)
+ssize_t persist_format_head(const char *head, size_t len,
+                            enum persist_body body, bool keep, char *buf,
+                            size_t size)
 {
     size_t at = 0;
     size_t pos = 0;
@@ -178,9 +212,19 @@ static ssize_t broken(struct persist_framer *f, int err)
     return -1;
 }
 
-/* parse_head - read the gathered head into resp, line by line, with the
- * parsers of lab 02. Returns 0, or -1 when a line is not valid. */
-static int parse_head(const struct persist_framer *f, struct http_response *resp)
+/* is_framing - whether the field line says how the body is framed. */
+static bool is_framing(const char *line, size_t n)
+{
+    return is_named(line, n, "Content-Length") ||
+           is_named(line, n, "Transfer-Encoding");
+}
+
+/* parse_head - read the gathered head's status line and framing fields
+ * into resp with the parsers of lab 02 (the other fields, with the lines
+ * the proxy added, might not fit). Returns 0, or -1 when one is not
+ * valid. */
+static int parse_head(const struct persist_framer *f,
+                      struct http_response *resp)
 {
     size_t at = line_length(f->head, f->head_len);
 
@@ -193,7 +237,8 @@ static int parse_head(const struct persist_framer *f, struct http_response *resp
         if (is_blank(f->head + at, n)) {
             return 0;
         }
-        if (http_parse_response_header(resp, f->head + at, n) != 0) {
+        if (is_framing(f->head + at, n) &&
+            http_parse_response_header(resp, f->head + at, n) != 0) {
             return -1;
         }
         at += n;
@@ -280,8 +325,8 @@ static ssize_t send_chunk(struct persist_framer *f, const char *buf, size_t n)
     }
     if ((size_t)len + n + 2 > sizeof(f->out)) {
         return pass(f, size, (size_t)len) < 0 || pass(f, buf, n) < 0
-                       ? -1
-                       : pass(f, "\r\n", 2);
+                   ? -1
+                   : pass(f, "\r\n", 2);
     }
     memcpy(f->out, size, (size_t)len);
     memcpy(f->out + len, buf, n);

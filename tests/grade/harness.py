@@ -46,6 +46,10 @@ STOP_GRACE = 5.0         # seconds a program gets to exit after SIGTERM
 MANUAL_PORT = 7000       # the port in "reproduce by hand" commands
 RECEIVE_SLACK = 64 << 10  # extra bytes read to show what came after the end
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
+# The options that give a stage's program the manners of the stages before
+# it, for their tests: stage 07 keeps client connections open, where the
+# tests of labs 1-6 expect each answer to end with a close.
+EARLIER_MANNERS = {7: ("-k", "0")}
 OWN_CAUSE = {hints.STUB, hints.SIGNAL, hints.PIPE, hints.MEMORY,
              hints.SANITIZER, hints.RACE, hints.GRADER,
              hints.NOT_BUILT}   # symptoms a stub cannot explain
@@ -296,7 +300,9 @@ class Context:
         under_tsan, the program is the stage's ThreadSanitizer build);
         nofile, if given, limits its open descriptors (soft and hard).
         """
-        path = procs.find_program(self.options.bin_dir, stage or self._stage())
+        stage = stage or self._stage()
+        path = procs.find_program(self.options.bin_dir, stage)
+        args = self._manners(stage) + list(args)
         sanitizer = "tsan" if self.tsan else self.options.sanitizer
         if sanitizer != self.options.sanitizer:
             path = builds.build(self, builds.tsan_program(self.options, path),
@@ -320,6 +326,12 @@ class Context:
         self.log(f"started {program.command(program.port)} "
                  f"(pid {program.pid}{', valgrind' if memcheck else ''})")
         return program
+
+    def _manners(self, stage: int) -> list[str]:
+        """The options (EARLIER_MANNERS) this test's lab needs in stage's
+        program: those of every later stage up to it."""
+        return [option for later, options in sorted(EARLIER_MANNERS.items())
+                if self.test.lab < later <= stage for option in options]
 
     def _stage(self) -> int:
         """The stage whose program this test runs by default."""
