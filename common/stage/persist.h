@@ -19,8 +19,8 @@
  * own version of the head, and relays the body in the framing decided:
  *
  *   origin's body      HTTP/1.1 client (keeps)      HTTP/1.0 client (closes)
- *   none (HEAD, 1xx,   none                         none
- *     204, 304)
+ *   none (HEAD, 204,   none                         none
+ *     304)
  *   Content-Length     as it came                   as it came
  *   chunked            as it came, to its end       decoded: data only
  *   until close        re-framed in chunks          as it came
@@ -58,7 +58,7 @@
 
 /* How a response's body goes on to the client. */
 enum persist_body {
-    PERSIST_NONE,    /* no body: HEAD, 1xx, 204, 304 */
+    PERSIST_NONE,    /* no body: HEAD, 204, 304 */
     PERSIST_LENGTH,  /* Content-Length bytes, as they came */
     PERSIST_CHUNKED, /* chunked as it came, up to the end of its trailers */
     PERSIST_DECHUNK, /* chunked from the origin, sent decoded: the data */
@@ -98,7 +98,12 @@ bool persist_client_wants(const struct http_request *req);
 /*
  * persist_body_of - how the body of resp, the answer to req, goes on
  * (RFC 9112 section 6.3, in its order, and the table at the top):
- *   - no body for a HEAD request, or a status 1xx, 204 or 304;
+ *   - no body for a HEAD request, or a status 204 or 304;
+ *   - a status 1xx: PERSIST_CLOSE. It is an interim answer, the final one
+ *     comes after it on the same connection (RFC 9110 section 15.2), but
+ *     lab 2's forward_request relays it as the whole answer: the
+ *     connection must close, or the next request would get the final
+ *     answer meant for this one;
  *   - a chunked body (resp->chunked: the last transfer coding is chunked)
  *     goes on as it came to an HTTP/1.1 client; to an HTTP/1.0 one, which
  *     cannot read a transfer coding (section 6.1), decoded when chunked

@@ -37,8 +37,8 @@ enum persist_body persist_body_of(const struct http_request *req,
                                   const struct http_response *resp)
 {
     /* TODO(lab7.2): RFC 9112 section 6.3, in its order: PERSIST_NONE for
-     * HEAD, 1xx, 204 and 304; chunked last goes on as it came to HTTP/1.1,
-     * decoded to HTTP/1.0 when it is the only coding; any other
+     * HEAD, 204 and 304 (a 1xx closes); chunked last goes on as it came to
+     * HTTP/1.1, decoded to HTTP/1.0 when it is the only coding; any other
      * Transfer-Encoding ends with the close; then Content-Length; else
      * re-framed in chunks for a client that stays, as it came for one that
      * does not. */

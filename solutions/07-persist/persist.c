@@ -75,8 +75,11 @@ static bool only_chunked(const struct http_response *resp)
 enum persist_body persist_body_of(const struct http_request *req,
                                   const struct http_response *resp)
 {
-    if (strcmp(req->method, "HEAD") == 0 || resp->status < 200 ||
-        resp->status == 204 || resp->status == 304) {
+    if (resp->status < 200) {
+        return PERSIST_CLOSE; /* interim: the final answer is lost */
+    }
+    if (strcmp(req->method, "HEAD") == 0 || resp->status == 204 ||
+        resp->status == 304) {
         return PERSIST_NONE;
     }
     if (resp->chunked) {

@@ -502,12 +502,6 @@ static void test_persist_body_head_request(void)
 
 static void test_persist_body_status_without_body(void)
 {
-    ASSERT_EQ_INT(body_of(GET11, "HTTP/1.1 100 Continue\r\n\r\n"),
-                  PERSIST_NONE);
-    ASSERT_EQ_INT(body_of(GET11, "HTTP/1.1 101 Switching Protocols\r\n\r\n"),
-                  PERSIST_NONE);
-    ASSERT_EQ_INT(body_of(GET11, "HTTP/1.1 103 Early Hints\r\n\r\n"),
-                  PERSIST_NONE);
     ASSERT_EQ_INT(body_of(GET11, "HTTP/1.1 204 No Content\r\n\r\n"),
                   PERSIST_NONE);
     ASSERT_EQ_INT(body_of(GET11, "HTTP/1.1 304 Not Modified\r\n"
@@ -515,6 +509,19 @@ static void test_persist_body_status_without_body(void)
                   PERSIST_NONE);
     ASSERT_EQ_INT(body_of(GET10, "HTTP/1.1 304 Not Modified\r\n\r\n"),
                   PERSIST_NONE);
+}
+
+static void test_persist_body_interim_closes(void)
+{
+    ASSERT_EQ_INT(body_of(GET11, "HTTP/1.1 100 Continue\r\n\r\n"),
+                  PERSIST_CLOSE);
+    ASSERT_EQ_INT(body_of(GET11, "HTTP/1.1 101 Switching Protocols\r\n\r\n"),
+                  PERSIST_CLOSE);
+    ASSERT_EQ_INT(body_of(GET11, "HTTP/1.1 103 Early Hints\r\n\r\n"),
+                  PERSIST_CLOSE);
+    ASSERT_EQ_INT(body_of("HEAD http://example.com/ HTTP/1.1\r\n\r\n",
+                          "HTTP/1.1 100 Continue\r\n\r\n"),
+                  PERSIST_CLOSE);
 }
 
 static void test_persist_body_chunked_to_http11(void)
@@ -1134,7 +1141,9 @@ static CU_TestInfo persist_tests[] = {
       test_persist_wants_not_http10 },
     { "the answer to HEAD has no body, whatever its head says",
       test_persist_body_head_request },
-    { "1xx, 204 and 304 have no body", test_persist_body_status_without_body },
+    { "204 and 304 have no body", test_persist_body_status_without_body },
+    { "an interim 1xx answer closes: lab 2 relays it as the whole answer",
+      test_persist_body_interim_closes },
     { "chunked goes on as it came to HTTP/1.1",
       test_persist_body_chunked_to_http11 },
     { "chunked is decoded for HTTP/1.0", test_persist_body_chunked_to_http10 },
