@@ -378,10 +378,10 @@ def expect_closed(t: Context, conn: Conn, what: str, why: str) -> None:
 
 
 def expect_cut(t: Context, conn: Conn, want: bytes, valid: int,
-               what: str, why: str) -> None:
+               what: str, why: str, least: int = 0) -> None:
     """The answer breaks its framing after valid bytes of want: fail
-    unless what comes is a prefix of want no longer than valid, then the
-    end of the connection."""
+    unless what comes is a prefix of want no longer than valid (and no
+    shorter than least), then the end of the connection."""
     data = bytearray(conn.buf)
     conn.buf.clear()
     closed = False
@@ -403,6 +403,11 @@ def expect_cut(t: Context, conn: Conn, want: bytes, valid: int,
         t.fail(hints.EXTRA, f"{what}: {len(got) - valid} bytes came past "
                f"the point where {why}: nothing from there on may reach the "
                "client", failure.detail)
+    if len(got) < least:
+        failure = hints.mismatch(got, want[:least], what)
+        failure.summary += f": the head and the {least - head_end(want)} " \
+            "bytes of whole chunks before the error must come first"
+        raise failure
     if not closed:
         t.fail(hints.STAYS_OPEN, f"{what}: the connection was still open "
                f"{patience(t):g} s after the answer was cut short ({why}): "
@@ -698,7 +703,7 @@ def chunked_malformed_closes(t: Context) -> None:
         valid = head_end(want) + case.valid
         expect_cut(t, conn, want, valid, f"the answer whose chunked body "
                    f"has {case.wrong}", f"the body breaks the coding "
-                   f"({case.wrong})")
+                   f"({case.wrong})", head_end(want) + case.good)
         if any(path_only(e.target) == never for e in origin.exchanges):
             t.fail(hints.DIFFERS, f"after the answer with {case.wrong}, the "
                    "request sent behind it reached the origin: once an "

@@ -192,11 +192,13 @@ def truncated(status: int, body: bytes, length: int,
 @dataclass(frozen=True)
 class BrokenChunked:
     """A chunked body that breaks the coding: its bytes (after the head),
-    how many of them come before the first byte that breaks it (a strict
+    how many of them are whole valid chunks (a proxy relays at least
+    those), how many come before the first byte that breaks it (a strict
     decoder stops there at the latest: nothing from there on may reach a
     client), and what is wrong, for a failure message."""
     name: str
     body: bytes
+    good: int
     valid: int
     wrong: str
 
@@ -207,7 +209,7 @@ def broken(name: str, good: bytes, bad: bytes, within: int,
     the first that breaks the coding, then a chunk and a last chunk that
     a lenient decoder would go on to read."""
     return BrokenChunked(name, good + bad + b"5\r\nlater\r\n0\r\n\r\n",
-                         len(good) + within, wrong)
+                         len(good), len(good) + within, wrong)
 
 
 # Chunked bodies a strict decoder (chunked.h) rejects but a lenient one
