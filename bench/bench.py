@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 
+import idle
 import load
 import origin
 import report
@@ -110,8 +111,27 @@ def run_target(t, setup, opts, http, tunnels, alive) -> None:
         proc.stop()
 
 
+def run_idle(setup):
+    """Stage 07 holding idle.CLIENTS idle kept clients."""
+    print("07-persist idle clients", flush=True)
+    idle.raise_nofile()  # the proxy inherits it
+    proc, port = targets.start_kit(
+        "07-persist", "-k", str(idle.IDLE_MS), *targets.cache_flags(setup))(
+            setup)
+    try:
+        targets.warm(port, setup.origin_port, "1k")
+        result = idle.hold(port, setup.origin_port, proc)
+        print(f"  {result.clients:,} idle: {result.threads} threads, "
+              f"{result.rss_kib / 1024:.1f} MiB, a new client in "
+              f"{result.new_ms:.1f} ms, {result.kept} kept of the probed",
+              flush=True)
+        return result
+    finally:
+        proc.stop()
+
+
 def build_kit() -> str:
-    for lab in (2, 3, 5):
+    for lab in (2, 3, 5, 7):
         subprocess.run(["make", "-s", "--no-print-directory", "SOL=1",
                         "lab", f"LAB={lab}"], check=True)
     out = subprocess.run(["make", "-s", "--no-print-directory", "SOL=1",
@@ -120,7 +140,7 @@ def build_kit() -> str:
     return os.path.dirname(out.stdout.strip())
 
 
-def write_docs(opts, http, tunnels, alive, started, loads) -> str:
+def write_docs(opts, http, tunnels, alive, started, loads, held) -> str:
     command = "make bench" + (" FULL=1" if opts.full else "")
     keep = ", ".join(f"{k}: {'yes' if v else 'no'}" for k, v in alive.items())
     text = (
@@ -133,7 +153,7 @@ def write_docs(opts, http, tunnels, alive, started, loads) -> str:
         f"{loads[0]} before, {loads[1]} after.\n\n"
         f"{machine()}\n"
         "## Against the targets of the issue\n\n"
-        f"{report.targets(http, tunnels, targets.CACHE_BYTES)}\n"
+        f"{report.targets(http, tunnels, targets.CACHE_BYTES, held)}\n"
         "## HTTP\n\n![req/s by target](performance.svg)\n\n"
         f"Client keep-alive honoured (a second request on one connection "
         f"answered): {keep}.\n\n"
@@ -207,17 +227,19 @@ def main() -> int:
     tmp = tempfile.mkdtemp(prefix="proxylab-bench-")
     nginx, port, tls_port = origin.start(tmp, load.LOAD_CPU)
     setup = targets.Setup(tmp, port, tls_port, kit_bin)
-    http, tunnels, alive = [], [], {}
+    http, tunnels, alive, held = [], [], {}, None
     try:
         run_direct(nginx, setup, opts, http, tunnels, alive)
         for t in targets.all_targets():
             if opts.only is None or t.name in opts.only:
                 run_target(t, setup, opts, http, tunnels, alive)
+        if opts.only is None or "07-persist idle" in opts.only:
+            held = run_idle(setup)
     finally:
         nginx.stop()
         shutil.rmtree(tmp, ignore_errors=True)
     loads = (f"{load_before:.2f}", f"{os.getloadavg()[0]:.2f}")
-    print(write_docs(opts, http, tunnels, alive, started, loads))
+    print(write_docs(opts, http, tunnels, alive, started, loads, held))
     return 0
 
 

@@ -104,13 +104,15 @@ def check(name: str, met: bool, detail: str) -> str:
     return f"- {'met' if met else '**not met**'}: {name} ({detail})"
 
 
-def pairs(rows: list[Row], ours: str, base: str):
+def pairs(rows: list[Row], ours: str, base: str, kept: bool = False,
+          sizes: tuple[str, ...] = ("1k", "100k")):
     """(size, conns, our row, base row) for each table the issue's HTTP
-    targets speak of: 1 KiB and 100 KiB, a new connection per request,
-    more than one connection."""
+    targets speak of: sizes, a new connection per request (kept: the
+    connections kept open), more than one connection."""
     for (size, keepalive, conns), g in groups(rows).items():
         mine, theirs = find(g, ours), find(g, base)
-        if keepalive or size == "1m" or conns == 1 or not (mine and theirs):
+        if keepalive != kept or size not in sizes or conns == 1 or \
+                not (mine and theirs):
             continue
         yield size, conns, mine.result, theirs.result
 
@@ -134,6 +136,46 @@ def hit_checks(rows: list[Row]) -> list[str]:
         out.append(check(f"hits {size}, {conns} connections: 1.5x squid's "
                          "memory hits", x >= 1.5, f"{x:.2f}x"))
     return out
+
+
+def keepalive_checks(rows: list[Row]) -> list[str]:
+    """Stage 07's targets: kept connections against direct and squid, and
+    a new connection per request no worse than the stage before."""
+    out = []
+    for size, conns, mine, nginx in pairs(rows, "07-persist hit", "direct",
+                                          kept=True, sizes=("1k",)):
+        x = mine.rps / nginx.rps if nginx.rps else 0
+        out.append(check(f"kept hits {size}, {conns} connections: 0.7x "
+                         "direct nginx", x >= 0.7, f"{x:.2f}x"))
+    for size, conns, mine, squid in pairs(rows, "07-persist", "squid",
+                                          kept=True):
+        x = mine.rps / squid.rps if squid.rps else 0
+        out.append(check(f"kept misses {size}, {conns} connections: 2x squid",
+                         x >= 2, f"{x:.2f}x"))
+    for size, conns, mine, before in pairs(rows, "07-persist", "05-cache"):
+        x = mine.rps / before.rps if before.rps else 0
+        out.append(check(f"misses {size}, {conns} connections, a new "
+                         "connection per request: no worse than 05-cache",
+                         x >= 0.9, f"{x:.2f}x"))
+    return out
+
+
+def idle_check(result, cache_bytes: int, pool: int) -> list[str]:
+    """Stage 07's idle clients: threads, memory, a new client served."""
+    if result is None:
+        return []
+    limit_kib = 8 * 1024 + cache_bytes // 1024 + result.clients
+    served = result.new_ms < 1000 and result.kept > 0
+    return [check(f"{result.clients:,} idle kept clients: no more threads "
+                  f"than the pool ({pool}) and the main thread",
+                  result.threads <= pool + 1, f"{result.threads} threads"),
+            check("RSS at most 8 MiB + the cache + 1 KiB a client "
+                  f"({limit_kib / 1024:.0f} MiB)", result.rss_kib <= limit_kib,
+                  f"{result.rss_kib / 1024:.1f} MiB"),
+            check("a new client is served meanwhile, and the idle ones "
+                  "are still kept", served,
+                  f"{result.new_ms:.1f} ms; {result.kept} of the probed "
+                  "idle clients answered again")]
 
 
 def tunnel_checks(rows: list[TunnelRow]) -> list[str]:
@@ -160,10 +202,11 @@ def memory_check(rows: list[Row], tunnels: list[TunnelRow],
                   peak < limit, f"{peak:.1f} MiB")]
 
 
-def targets(rows: list[Row], tunnels: list[TunnelRow],
-            cache_bytes: int) -> str:
+def targets(rows: list[Row], tunnels: list[TunnelRow], cache_bytes: int,
+            idle=None, pool: int = 16) -> str:
     lines = (miss_checks(rows) + hit_checks(rows) + tunnel_checks(tunnels) +
-             memory_check(rows, tunnels, cache_bytes))
+             memory_check(rows, tunnels, cache_bytes) +
+             keepalive_checks(rows) + idle_check(idle, cache_bytes, pool))
     return "\n".join(lines) + "\n"
 
 

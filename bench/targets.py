@@ -60,6 +60,10 @@ def start_stage05(s: Setup) -> tuple[Proc, int]:
     return start_kit("05-cache", *cache_flags(s))(s)
 
 
+def start_stage07(s: Setup) -> tuple[Proc, int]:
+    return start_kit("07-persist", *cache_flags(s))(s)
+
+
 TINYPROXY_CONF = """\
 Port {port}
 Listen 127.0.0.1
@@ -129,6 +133,8 @@ def all_targets() -> list[Target]:
         Target("03-threads", start_kit("03-threads")),
         Target("05-cache", start_stage05, tunnels=True),
         Target("05-cache hit", start_stage05, hits=True),
+        Target("07-persist", start_stage07, tunnels=True),
+        Target("07-persist hit", start_stage07, hits=True),
     ]
     if shutil.which("tinyproxy"):
         targets.append(Target("tinyproxy", start_tinyproxy, tunnels=True))

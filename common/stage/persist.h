@@ -79,7 +79,10 @@ struct persist_framer {
     uint64_t left;                  /* PERSIST_LENGTH: bytes still due */
     struct chunked dec;             /* PERSIST_CHUNKED, PERSIST_DECHUNK */
     char head[PERSIST_HEAD_MAX];    /* the head as it was written */
-    char out[PERSIST_HEAD_MAX];     /* what goes to the client */
+    char out[PERSIST_HEAD_MAX];     /* what goes to the client next: the
+                                       head and the body of one write go
+                                       out in one send where they fit */
+    size_t out_len;                 /* bytes in out */
 };
 
 /*

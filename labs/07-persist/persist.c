@@ -80,6 +80,7 @@ void persist_framer_init(struct persist_framer *f,
     f->broken = false;
     f->body = PERSIST_CLOSE;
     f->left = 0;
+    f->out_len = 0;
     chunked_init(&f->dec);
 }
 

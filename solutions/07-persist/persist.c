@@ -200,6 +200,7 @@ void persist_framer_init(struct persist_framer *f,
     f->broken = false;
     f->body = PERSIST_CLOSE;
     f->left = 0;
+    f->out_len = 0;
     chunked_init(&f->dec);
 }
 
@@ -267,9 +268,7 @@ static int send_head(struct persist_framer *f)
     if (n < 0) {
         return (int)broken(f, errno);
     }
-    if (sink_write(f->client, f->out, (size_t)n) < 0) {
-        return (int)broken(f, errno);
-    }
+    f->out_len = (size_t)n; /* it goes with the body bytes of this write */
     f->head_sent = true;
     return 0;
 }
@@ -307,31 +306,40 @@ static ssize_t gather_head(struct persist_framer *f, const char *buf, size_t n)
     return send_head(f) < 0 ? -1 : (ssize_t)(end - before);
 }
 
-/* pass - send n bytes of body to the client as they are. */
+/* flush - send the client what waits in out. */
+static ssize_t flush(struct persist_framer *f)
+{
+    size_t n = f->out_len;
+
+    f->out_len = 0;
+    return n == 0 ? 0 : sink_write(f->client, f->out, n);
+}
+
+/* pass - send n bytes on to the client: into out while they fit, so that
+ * what one write produced goes out in one send (each is a packet the
+ * client wakes up for: a small hit's head and body in one, not two),
+ * else after what out holds. */
 static ssize_t pass(struct persist_framer *f, const char *buf, size_t n)
 {
-    return n == 0 ? 0 : sink_write(f->client, buf, n);
+    if (n <= sizeof(f->out) - f->out_len) {
+        memcpy(f->out + f->out_len, buf, n);
+        f->out_len += n;
+        return 0;
+    }
+    return flush(f) < 0 ? -1 : sink_write(f->client, buf, n);
 }
 
 /* send_chunk - send n bytes (n > 0: an empty chunk would end the body) as
- * one chunk, in one write when it fits in out. */
+ * one chunk. */
 static ssize_t send_chunk(struct persist_framer *f, const char *buf, size_t n)
 {
     char size[CHUNKED_SIZE_MAX];
     ssize_t len = chunked_format_size(n, size, sizeof(size));
 
-    if (len < 0) {
+    if (len < 0 || pass(f, size, (size_t)len) < 0 || pass(f, buf, n) < 0) {
         return -1;
     }
-    if ((size_t)len + n + 2 > sizeof(f->out)) {
-        return pass(f, size, (size_t)len) < 0 || pass(f, buf, n) < 0
-                   ? -1
-                   : pass(f, "\r\n", 2);
-    }
-    memcpy(f->out, size, (size_t)len);
-    memcpy(f->out + len, buf, n);
-    memcpy(f->out + (size_t)len + n, "\r\n", 2);
-    return pass(f, f->out, (size_t)len + n + 2);
+    return pass(f, "\r\n", 2);
 }
 
 /* relay_chunked - find the end of a chunked body in buf (n bytes): pass
@@ -348,8 +356,9 @@ static ssize_t relay_chunked(struct persist_framer *f, const char *buf,
         if (chunked_decode(&f->dec, buf + at, n - at, &piece) != 0) {
             log_info("the chunked body breaks its coding");
             if (f->body == PERSIST_CHUNKED) {
-                (void)pass(f, buf, at); /* what was valid; it is cut anyway */
+                (void)pass(f, buf, at); /* what was valid, and cut there */
             }
+            (void)flush(f);
             return broken(f, EPROTO);
         }
         if (f->body == PERSIST_DECHUNK && pass(f, piece.data, piece.len) < 0) {
@@ -401,7 +410,8 @@ ssize_t persist_framer_write(struct persist_framer *f, const void *buf,
         }
         head = (size_t)taken;
     }
-    if (f->head_sent && relay_body(f, bytes + head, n - head) < 0) {
+    if (f->head_sent &&
+        (relay_body(f, bytes + head, n - head) < 0 || flush(f) < 0)) {
         return broken(f, errno); /* the body did not all reach the client */
     }
     return (ssize_t)n;
@@ -419,7 +429,8 @@ static bool ended_exactly(struct persist_framer *f, bool complete)
     case PERSIST_DECHUNK:
         return chunked_done(&f->dec);
     case PERSIST_RECHUNK:
-        return complete && pass(f, LAST_CHUNK, strlen(LAST_CHUNK)) >= 0;
+        return complete && pass(f, LAST_CHUNK, strlen(LAST_CHUNK)) == 0 &&
+               flush(f) >= 0;
     case PERSIST_CLOSE:
         return complete;
     case PERSIST_NONE:
