@@ -321,6 +321,9 @@ static ssize_t flush(struct persist_framer *f)
  * else after what out holds. */
 static ssize_t pass(struct persist_framer *f, const char *buf, size_t n)
 {
+    if (n == 0) {
+        return 0; /* buf may be NULL: a piece without data (chunked.h) */
+    }
     if (n <= sizeof(f->out) - f->out_len) {
         memcpy(f->out + f->out_len, buf, n);
         f->out_len += n;
