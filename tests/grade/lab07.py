@@ -127,8 +127,13 @@ class Quiet(Exception):
 
 def patience(t: Context, seconds: float = PATIENCE) -> float:
     """seconds, stretched as the test's limit is (--stretch, valgrind,
-    ThreadSanitizer)."""
-    return seconds * t.limit / t.test.timeout
+    ThreadSanitizer), and as valgrind's when the test runs the program
+    under valgrind of its own accord."""
+    factor = t.limit / t.test.timeout
+    if not t.options.valgrind and any(p.valgrind_log is not None
+                                      for p in t.programs):
+        factor *= harness.VALGRIND_FACTOR
+    return seconds * factor
 
 
 class Conn:
@@ -493,9 +498,9 @@ def typed(*requests: bytes) -> str:
 def reuse_line(*paths: str) -> str:
     """curl fetching paths on one connection: it says 'Re-using existing
     connection' for each after the first."""
-    urls = " ".join(f"http://{BY_HAND}{p}" for p in paths)
-    return f"{SCRIPTED_ORIGIN} {CURL} -v -o /dev/null {urls} 2>&1 | " \
-        "grep -i -e '^< ' -e 're-us' -e 'closing connection'"
+    urls = " ".join(f"http://{BY_HAND}{p} -o /dev/null" for p in paths)
+    return f"{SCRIPTED_ORIGIN} {CURL} -v {urls} 2>&1 | grep -i -e '^< ' " \
+        "-e 're-us' -e 'closing connection'"
 
 
 # The tests: one connection, request after request.
@@ -1050,9 +1055,7 @@ def relay_large_kept(t: Context) -> None:
       rules=("7.4.b",))
 def cache_hit_kept(t: Context) -> None:
     proxy, origin = setup(t)
-    t.reproduce(f"{SCRIPTED_ORIGIN} {CURL} -sv -o /dev/null "
-                f"http://{BY_HAND}/chunked-trailers -H 'Cache-Control: "
-                f"max-age=60' http://{BY_HAND}/hello.txt 2>&1 | grep '^< '")
+    t.reproduce(reuse_line("/cacheable", "/cacheable", "/hello.txt"))
     conn = Conn(t, proxy)
     path = fresh_path(t, "cached", ".txt")
     reply = response(200, text(t, 1500), [*TEXT, ("Cache-Control",
@@ -1449,8 +1452,9 @@ def stops_with_idle_clients(t: Context) -> None:
         t.fail(hints.NO_STOP, f"the proxy still ran {proxy.stop_grace():g} s "
                "after SIGTERM with 20 idle kept clients")
     if status != 0:
-        t.fail(hints.EXITED, f"the proxy ended with {hints.status_text(status)}"
-               " after SIGTERM with 20 idle kept clients; expected status 0")
+        t.fail(hints.EXITED, f"the proxy ended with "
+               f"{hints.status_text(status)} after SIGTERM with 20 idle kept "
+               "clients; expected status 0")
 
 
 @test(4, f"{FD_CLIENTS} kept connections come and go every way (a 'close' "

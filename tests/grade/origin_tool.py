@@ -47,6 +47,9 @@ PATHS = {
              "close", "Content-Length 100, then 5 bytes and the close"),
     "/silent": (b"", HOLD, "reads the request, never answers"),
     "/echo": (echo_body, "close", "answers a POST with its body"),
+    "/cacheable": (response(200, b"fresh for ten minutes\n",
+                            [*TEXT, ("Cache-Control", "max-age=600")]),
+                   "close", "a response a cache may keep for 600 s"),
     "/chunked-trailers": (chunked_as_is(
         200, chunk(b"hello ", b";lang=en") + chunk(b"chunked\n", b';q="a b"')
         + last_chunk([("X-Checksum", "c0ffee")], b";end"), TEXT), "close",
