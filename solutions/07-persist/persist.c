@@ -2,15 +2,16 @@
  * persist.c - lab 07: frame each answer so that the client's connection
  * can carry the next request.
  *
- * Read it in the order an answer passes through a framer: the decisions
+ * Write it in the order an answer passes through a framer: the decisions
  * (persist_client_wants, persist_body_of), the head the client receives
  * (persist_format_head), then the framer itself, which gathers the head
  * the proxy wrote, sends its own, relays the body in the framing decided
  * (persist_framer_write) and says at the end whether the body ended
- * exactly (persist_framer_end).
+ * exactly (persist_framer_end). persist.h says what each must do.
  *
- * Heads are read in place, as len bytes that need not end in a NUL, and
- * every copy is bounded by the size of its buffer.
+ * Heads are read in place, as len bytes that need not end in a NUL: work
+ * on spans (a pointer and a length), never on strings, and bound every
+ * copy by the size of its buffer.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -324,6 +325,9 @@ static ssize_t flush(struct persist_framer *f)
  * else after what out holds. */
 static ssize_t pass(struct persist_framer *f, const char *buf, size_t n)
 {
+    if (n == 0) {
+        return 0; /* buf may be NULL: a piece without data (chunked.h) */
+    }
     if (n <= sizeof(f->out) - f->out_len) {
         memcpy(f->out + f->out_len, buf, n);
         f->out_len += n;

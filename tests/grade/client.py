@@ -171,6 +171,21 @@ def relayed(reply: bytes) -> bytes:
             b"Connection: close\r\n\r\n" + reply[end:])
 
 
+CLOSE_LINE = b"Connection: close\r\n"   # the last line relayed() writes
+
+
+def kept(reply: bytes) -> bytes:
+    """What a client whose connection the proxy keeps (stage 07: an
+    HTTP/1.1 request without "close", and an answer whose end it can find)
+    receives of the origin's reply: relayed(reply) without its
+    'Connection: close' line."""
+    want = relayed(reply)
+    end = head_end(want)
+    if not end or not want[:end].endswith(CLOSE_LINE + b"\r\n"):
+        return want
+    return want[:end - len(CLOSE_LINE) - 2] + b"\r\n" + want[end:]
+
+
 # Reading what comes back.
 
 def receive_reply(t: Context, sock: socket.socket, want: bytes, what: str,

@@ -10,6 +10,8 @@ first), notes its descriptors and threads, then for every row:
   1. sends the row's bytes as the row says (rawclient.py) and checks the
      answer: an error page with the status, the origin's reply relayed
      unchanged (or framed by its Content-Length), a close, or a tunnel;
+     a "kept," row first sends a good GET on the same connection, whose
+     answer must come kept (stage 07 on);
   2. checks that the proxy is alive and still serves a good request
      (a tunnel for CONNECT rows, a cache hit for cache rows);
   3. checks that the origin received nothing the row forbids, and that
@@ -44,7 +46,7 @@ import procs
 import rawclient
 from bytediff import quote, shell_printf
 from client import (CACHE_STAGE, STATUS_LINE, check_error_page, first_line,
-                    relayed)
+                    kept, relayed)
 from harness import Context, Test, TestTimeout
 from hints import Failure
 from hostile_rows import Row
@@ -134,6 +136,7 @@ def run_stage(t: Context, rows: list[Row]) -> None:
             proxies[row.args] = attack(t, origin, closed, row)
         attacked = proxies[row.args]
         fill["path"] = path_of(t, row)
+        fill["good"] = f"{HEALTH_PREFIX}good/{t.rng.randrange(1 << 40):x}"
         try:
             run_row(t, attacked, origin, row, fill)
         except TestTimeout:
@@ -209,13 +212,18 @@ def run_row(t: Context, attacked: Attacked, origin: Origin, row: Row,
     data = hostile_rows.unescape(row.send, fill)
     reply = route(origin, row, fill)
     before = origin.connections
+    good = b""
+    if row.kept:
+        origin.route(fill["good"], GOOD_REPLY)
+        good = get(origin, fill["good"], close=False)
     with t.step(f"case {row.id}"):
         if row.mode == "parallel":
             in_parallel(t, attacked, row, data, reply)
         elif row.mode == "idle":
             while_idle(t, attacked, origin, row, data, reply)
         else:
-            judge(t, row, one_client(attacked.proxy, row, data), reply)
+            judge(t, row, one_client(attacked.proxy, row, data, good),
+                  reply)
         if row.mode == "leave":
             wait_origin_closed(t, origin, before, row)
         health(t, attacked, origin, row.category)
@@ -243,12 +251,16 @@ def route(origin: Origin, row: Row, fill: dict[str, str]) -> bytes:
 
 # The clients of a row.
 
-def one_client(proxy: procs.Program, row: Row, data: bytes) -> bytes | None:
-    """One client: send data as row.how says and return what came back
-    (None for a client that resets or leaves without reading it all)."""
+def one_client(proxy: procs.Program, row: Row, data: bytes,
+               good: bytes = b"") -> bytes | None:
+    """One client: send good at once (a kept row's good request), then
+    data as row.how says, and return what came back (None for a client
+    that resets or leaves without reading it all)."""
     sock = socket.create_connection(("127.0.0.1", proxy.port),
                                     timeout=ROW_SECONDS)
     try:
+        if good:
+            rawclient.send_once(sock, good)
         rawclient.send(sock, data, row.way)
         if row.mode == "reset":
             return None
@@ -346,9 +358,12 @@ def framed(reply: bytes) -> bytes:
 
 def judge(t: Context, row: Row, got: bytes | None, reply: bytes,
           who: str = "the client") -> None:
-    """Fail unless got is what row expects."""
+    """Fail unless got is what row expects (after the kept answer to the
+    good request, for a kept row)."""
     what = f"case {row.id}, {who}"
     outcome = row.outcome
+    if row.kept and got is not None:
+        got = after_kept(t, got, what)
     if row.statuses:
         status = STATUS_LINE.match(got or b"")
         code = int(status[1]) if status else 0
@@ -364,6 +379,18 @@ def judge(t: Context, row: Row, got: bytes | None, reply: bytes,
             raise hints.mismatch(seen(t, got, want), want, what)
     elif outcome == "tunnel":
         judge_tunnel(t, got or b"", reply, what)
+
+
+def after_kept(t: Context, got: bytes, what: str) -> bytes:
+    """What came after the answer to a kept row's good request, which
+    must start got: GOOD_REPLY, kept (no 'Connection: close')."""
+    want = kept(GOOD_REPLY)
+    first = seen(t, got, want)
+    if not first.startswith(want):
+        raise hints.mismatch(first[:len(want)], want, f"{what}: the answer "
+                             "to the good request before the case's bytes, "
+                             "on a connection the proxy keeps")
+    return got[len(got) - len(first) + len(want):]
 
 
 def judge_tunnel(t: Context, got: bytes, reply: bytes, what: str) -> None:
@@ -414,10 +441,13 @@ def check_hit(t: Context, proxy: procs.Program, origin: Origin,
                f"{quote(got[:300])}")
 
 
-def get(origin: Origin, path: str) -> bytes:
-    """A plain GET of path on origin, as a browser sends it to a proxy."""
+def get(origin: Origin, path: str, close: bool = True) -> bytes:
+    """A plain GET of path on origin, as a browser sends it to a proxy;
+    with close, one that asks for the close after its answer (a proxy
+    that keeps connections would otherwise keep the checker waiting)."""
+    ask = "Connection: close\r\n" if close else ""
     return (f"GET {origin.url(path)} HTTP/1.1\r\nHost: {origin.authority}"
-            "\r\n\r\n").encode()
+            f"\r\n{ask}\r\n").encode()
 
 
 def connect_then_get(origin: Origin, path: str) -> bytes:
@@ -552,6 +582,9 @@ def describe(row: Row, failure: Failure) -> str:
     fill = {"origin": "127.0.0.1:8000", "origin_port": "8000",
             "closed": "127.0.0.1:9", "path": f"/hostile/{row.id}"}
     data = hostile_rows.unescape(row.send, fill)
+    if row.kept:
+        data = (b"GET http://127.0.0.1:8000/hello.txt HTTP/1.1\r\nHost: "
+                b"127.0.0.1:8000\r\n\r\n") + data
     lines = [f"{row.id} ({row.category}): sent {row.how}: "
              f"'{quote(data[:160])}{'...' if len(data) > 160 else ''}'",
              f"  expected: {row.expect}; got: {failure.summary}",

@@ -13,6 +13,12 @@ Bytes columns (send, reply, never) are written with backslash escapes
   {N*text}       text repeated N times ({9000*a}, {101*X-F: v\\r\\n})
 A column holding only "-" is empty (send: nothing at all).
 
+An expect column that starts with "kept," (stage 07 on: "kept,400") is a
+case on a kept connection: the client first sends a good GET (whose
+answer must come without "Connection: close"), and right behind it, on
+the same connection, the row's bytes, whose answer must then be what the
+rest of the column says.
+
 This module only reads and checks the table; hostile.py runs it.
 """
 from __future__ import annotations
@@ -27,8 +33,9 @@ CATEGORIES = ("request-line", "headers", "framing", "smuggling", "oversize",
               "slow-client", "upstream", "concurrency", "connect", "cache")
 HOWS = re.compile(r"^(once|bytes|slow|hold|half|reset|leave:\d+|"
                   r"parallel:\d+(:bytes|:slow)?|idle:\d+)$")
-EXPECTS = re.compile(r"^(\d{3}(\|\d{3})*|relayed|framed|closed|tunnel|none)"
-                     r"(\+uncached)?$")
+EXPECTS = re.compile(r"^(kept,)?(\d{3}(\|\d{3})*|relayed|framed|closed|"
+                     r"tunnel|none)(\+uncached)?$")
+KEPT = "kept,"         # the expect column: after a good request, kept
 AFTERWARDS = re.compile(r"^(close|hold|reset)(,piece=\d+,pause=\d+)?$")
 REPEAT = re.compile(r"\{(\d+)\*([^{}]*)\}")
 NEVER_ANYTHING = "anything"   # the never column: no connection at all
@@ -49,7 +56,8 @@ class Row:
                       # parallel:N[:bytes|:slow], idle:N
     reply: str        # the origin's reply on {path}, escaped
     afterwards: str   # close, hold or reset, with optional piece/pause
-    expect: str       # a status, relayed, framed, closed, tunnel, none
+    expect: str       # a status, relayed, framed, closed, tunnel, none,
+                      # each maybe after "kept,"
     never: str        # what the origin must not receive
     points: int       # the row's weight within its stage's share
     hint: str
@@ -87,8 +95,15 @@ class Row:
 
     @property
     def outcome(self) -> str:
-        """The expect column without its +uncached flag."""
-        return self.expect.split("+")[0]
+        """The expect column without its kept, prefix and +uncached
+        flag."""
+        return self.expect.split("+")[0].removeprefix(KEPT)
+
+    @property
+    def kept(self) -> bool:
+        """Whether the row's bytes follow a good request on a connection
+        the proxy keeps."""
+        return self.expect.startswith(KEPT)
 
     @property
     def uncached(self) -> bool:

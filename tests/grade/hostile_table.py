@@ -29,10 +29,12 @@ def table(stage: int) -> str:
              "|---|---|---|---|---|"]
     for row in hostile_rows.of_stage(hostile_rows.load(), stage):
         send = row.send if len(row.send) <= 70 else row.send[:67] + "..."
+        after = "after a good GET on the same connection, " if row.kept \
+            else ""
         origin = "" if row.reply == "-" else \
             f"; origin: `{cell(row.reply[:40])}`" + \
             ("..." if len(row.reply) > 40 else "")
-        lines.append(f"| {row.id} | {row.category} | `{cell(send)}` "
+        lines.append(f"| {row.id} | {row.category} | {after}`{cell(send)}` "
                      f"({row.how}){origin} | {cell(row.expect)} | "
                      f"{cell(row.hint)} ({cell(row.source)}) |")
     return "\n".join(lines)

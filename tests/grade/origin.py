@@ -139,18 +139,104 @@ def close_delimited(status: int, body: bytes = b"",
     return head(status, headers, **kw) + body
 
 
-def chunk(data: bytes) -> bytes:
-    """One chunk of a chunked body: size in hex, CRLF, data, CRLF."""
-    return b"%x\r\n%s\r\n" % (len(data), data)
+def chunk(data: bytes, extension: bytes = b"") -> bytes:
+    """One chunk of a chunked body: size in hex, the extension (";name=v",
+    as given), CRLF, data, CRLF."""
+    return b"%x%s\r\n%s\r\n" % (len(data), extension, data)
+
+
+def last_chunk(trailers: Sequence[tuple[str, str]] = (),
+               extension: bytes = b"") -> bytes:
+    """The end of a chunked body: the chunk of size 0 (with extension),
+    the trailer fields and the empty line (RFC 9112 section 7.1.2)."""
+    fields = "".join(f"{name}: {value}\r\n" for name, value in trailers)
+    return b"0" + extension + b"\r\n" + fields.encode("latin-1") + b"\r\n"
 
 
 def chunked(status: int, pieces: Sequence[bytes],
-            headers: Sequence[tuple[str, str]] = (), **kw) -> bytes:
+            headers: Sequence[tuple[str, str]] = (),
+            trailers: Sequence[tuple[str, str]] = (), **kw) -> bytes:
     """A response with Transfer-Encoding: chunked, one chunk per piece,
-    ending with the last chunk and no trailers (RFC 9112 section 7.1)."""
+    ending with the last chunk and the trailers given (RFC 9112 section
+    7.1)."""
+    body = b"".join(chunk(p) for p in pieces if p) + last_chunk(trailers)
+    return chunked_as_is(status, body, headers, **kw)
+
+
+def chunked_as_is(status: int, body: bytes,
+                  headers: Sequence[tuple[str, str]] = (), **kw) -> bytes:
+    """A response with Transfer-Encoding: chunked whose body is given as
+    it goes on the wire: chunks with extensions, trailers, a broken
+    coding, bytes after the end."""
     framed = [*headers, ("Transfer-Encoding", "chunked")]
-    body = b"".join(chunk(p) for p in pieces if p) + b"0\r\n\r\n"
     return head(status, framed, **kw) + body
+
+
+def both_framings(status: int, body: bytes = b"",
+                  headers: Sequence[tuple[str, str]] = ()) -> bytes:
+    """A response that says Content-Length and Transfer-Encoding: chunked
+    at once, the body framed both ways (RFC 9112 section 6.3: a proxy
+    answers 502)."""
+    framed = [*headers, ("Content-Length", str(len(chunk(body)))),
+              ("Transfer-Encoding", "chunked")]
+    return head(status, framed) + chunk(body) + last_chunk()
+
+
+def truncated(status: int, body: bytes, length: int,
+              headers: Sequence[tuple[str, str]] = ()) -> bytes:
+    """A response announcing Content-Length: length but holding only
+    body (fewer bytes): the origin then closes mid-body."""
+    return head(status, [*headers, ("Content-Length", str(length))]) + body
+
+
+@dataclass(frozen=True)
+class BrokenChunked:
+    """A chunked body that breaks the coding: its bytes (after the head),
+    how many of them are whole valid chunks (a proxy relays at least
+    those), how many come before the first byte that breaks it (a strict
+    decoder stops there at the latest: nothing from there on may reach a
+    client), and what is wrong, for a failure message."""
+    name: str
+    body: bytes
+    good: int
+    valid: int
+    wrong: str
+
+
+def broken(name: str, good: bytes, bad: bytes, within: int,
+           wrong: str) -> BrokenChunked:
+    """A BrokenChunked: valid chunks good, then bad, whose byte within is
+    the first that breaks the coding, then a chunk and a last chunk that
+    a lenient decoder would go on to read."""
+    return BrokenChunked(name, good + bad + b"5\r\nlater\r\n0\r\n\r\n",
+                         len(good), len(good) + within, wrong)
+
+
+# Chunked bodies a strict decoder (chunked.h) rejects but a lenient one
+# reads as a whole body: each would make a proxy and the server behind it
+# disagree on where the body ends.
+BROKEN_CHUNKED = (
+    broken("bare-lf", b"6\r\nhello\n\r\n", b"5\nhello\r\n", 1,
+           "a size line ended by a bare LF"),
+    broken("hex-prefix", b"", b"0x5\r\nhello\r\n", 1,
+           "a size written '0x5' (strtoull's base 16 takes it)"),
+    broken("space-before-size", b"3\r\nabc\r\n", b" 5\r\nhello\r\n", 0,
+           "a space before the size (strtoull skips it)"),
+    broken("signed-size", b"", b"+5\r\nhello\r\n", 0,
+           "a size with a sign (strtoull takes '+')"),
+    broken("overflowing-size", b"2\r\nab\r\n",
+           b"10000000000000005\r\nhello\r\n", 16,
+           "a size of 17 digits, 2^64 + 5: it wraps to 5 in 64 bits"),
+    broken("no-crlf-after-data", b"5\r\nhello", b"XY", 0,
+           "chunk data followed by 'XY' instead of CRLF"),
+    broken("bad-trailer", b"4\r\nwxyz\r\n0\r\n", b"Bad Trailer: x\r\n\r\n",
+           3, "a trailer line with a space in its name"),
+    broken("long-line", b"", b"5;" + b"e" * 5000 + b"\r\nhello\r\n", 4094,
+           "a size line of 5000 bytes, longer than CHUNKED_MAXLINE (4096 "
+           "with its CRLF)"),
+    broken("bare-lf-at-end", b"5\r\nhello\r\n", b"0\n\n", 1,
+           "a last chunk and trailer section ended by bare LFs"),
+)
 
 
 def fields(head_bytes: bytes) -> list[tuple[str, str]]:

@@ -15,8 +15,9 @@ import threading
 
 import hostile
 import hostile_rows
-from origin import (HOLD, Exchange, Origin, chunked, close_delimited, head,
-                    response)
+from origin import (BROKEN_CHUNKED, HOLD, Exchange, Origin, both_framings,
+                    chunk, chunked, chunked_as_is, close_delimited, head,
+                    last_chunk, response, truncated)
 
 TEXT = [("Content-Type", "text/plain; charset=utf-8")]
 BINARY = [("Content-Type", "application/octet-stream")]
@@ -46,7 +47,34 @@ PATHS = {
              "close", "Content-Length 100, then 5 bytes and the close"),
     "/silent": (b"", HOLD, "reads the request, never answers"),
     "/echo": (echo_body, "close", "answers a POST with its body"),
+    "/cacheable": (response(200, b"fresh for ten minutes\n",
+                            [*TEXT, ("Cache-Control", "max-age=600")]),
+                   "close", "a response a cache may keep for 600 s"),
+    "/chunked-trailers": (chunked_as_is(
+        200, chunk(b"hello ", b";lang=en") + chunk(b"chunked\n", b';q="a b"')
+        + last_chunk([("X-Checksum", "c0ffee")], b";end"), TEXT), "close",
+        "chunked, with chunk extensions and a trailer"),
+    "/no-length": (close_delimited(200, b"no length: ends at the close\n",
+                                   TEXT), "close",
+                   "HTTP/1.1 without Content-Length: ends at the close"),
+    "/no-content": (head(204, [("X-Note", "no body")]), HOLD,
+                    "204, then the connection stays open"),
+    "/not-modified": (head(304, [("ETag", '"v1"')]), HOLD,
+                      "304, then the connection stays open"),
+    "/gzip": (head(200, [*TEXT, ("Transfer-Encoding", "gzip")]) +
+              b"not really gzip\n", "close",
+              "Transfer-Encoding: gzip alone: ends at the close"),
+    "/both-framings": (both_framings(200, b"hello\n", TEXT), "close",
+                       "Content-Length and Transfer-Encoding at once"),
+    "/cut-chunked": (chunked_as_is(200, b"a\r\nhello", TEXT), "close",
+                     "chunked, closed in the middle of a chunk"),
+    "/cut-long": (truncated(200, b"only 20 bytes came!\n", 1000, TEXT),
+                  "close", "Content-Length 1000, then 20 bytes and the close"),
 }
+# each chunked body a strict decoder rejects (origin.BROKEN_CHUNKED)
+PATHS.update({f"/chunked-bad/{b.name}": (chunked_as_is(200, b.body, TEXT),
+                                          "close", b.wrong)
+              for b in BROKEN_CHUNKED})
 
 
 def serve_paths(origin: Origin) -> None:
@@ -73,8 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     serve_paths(origin)
     print(f"origin listening on {origin.authority}; Ctrl-C stops it")
     for path, (_, _, what) in PATHS.items():
-        print(f"  http://{origin.authority}{path:<18} {what}")
-    print(f"  http://{origin.authority}/hostile/ID        each hostile "
+        print(f"  http://{origin.authority}{path:<32} {what}")
+    print(f"  http://{origin.authority}{'/hostile/ID':<32} each hostile "
           "case's reply (ID as in hostile.tsv)", flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())

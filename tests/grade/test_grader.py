@@ -36,6 +36,7 @@ import hostile_table  # noqa: E402
 import procs  # noqa: E402
 import report  # noqa: E402
 import builds  # noqa: E402
+import client  # noqa: E402
 import units  # noqa: E402
 from hints import Failure, Pending  # noqa: E402
 
@@ -587,6 +588,21 @@ class HostileTableTest(unittest.TestCase):
         got = hostile_rows.unescape(r"GET {path}\r\n{2*X: {3*a}\r\n}\x00",
                                     {"path": "/p"})
         self.assertEqual(got, b"GET /p\r\nX: aaa\r\nX: aaa\r\n\0")
+
+    def test_kept_rows_expect_after_a_good_answer(self) -> None:
+        cells = ["X1", "7", "smuggling", "-", "GET", "once", "-", "close",
+                 "kept,400|501", "-", "1", "hint", "RFC 9112"]
+        row = hostile_rows.parse_line("\t".join(cells), 7)
+        self.assertTrue(row.kept)
+        self.assertEqual(row.statuses, [400, 501])
+        self.assertEqual(row.outcome, "400|501")
+        self.assertFalse(hostile_rows.parse_line("\t".join(
+            cells[:8] + ["400"] + cells[9:]), 7).kept)
+
+    def test_kept_answer_drops_only_the_close(self) -> None:
+        reply = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+        self.assertEqual(client.kept(reply), client.relayed(reply).replace(
+            b"Connection: close\r\n", b""))
 
     def test_framed_cuts_at_content_length(self) -> None:
         reply = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokEXTRA"
