@@ -36,7 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -200,6 +200,11 @@ def follow(shared: Shared, files: dict[str, list[Block]]) -> \
     with ThreadPoolExecutor(WORKERS) as pool:
         found = {p: pool.submit(Walkthrough(shared, p, files[p]).follow)
                  for p in paths}
+        try:
+            wait(found.values())
+        except KeyboardInterrupt:
+            shared.cancelled.set()   # each stops its jobs, then ends
+            raise
     return {p: found[p].result() for p in files if p in found}
 
 

@@ -172,7 +172,8 @@ def graded(text: str, output: str) -> str:
 class Shared:
     """What the walk-throughs of every file share (each in a thread): the
     plan (runs: the text a command runs as, or None; rules: the action of
-    an excepted command, by file:line) and what ran once."""
+    an excepted command, by file:line), what ran once, and whether to
+    stop (Ctrl-C: each walk-through then stops its jobs and ends)."""
     tree: Path
     scratch: Path
     runs: Callable[[Command], str | None]
@@ -182,6 +183,7 @@ class Shared:
     counts: dict[str, int] = field(default_factory=dict)
     times: list = field(default_factory=list)  # (seconds, where, text)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    cancelled: threading.Event = field(default_factory=threading.Event)
 
     def claim(self, key: tuple | None) -> bool:
         """True unless key is that of a command that ran already."""
@@ -268,7 +270,8 @@ class Walkthrough:
         """Type a block's commands into a terminal of its own."""
         terminal = self.terminal()
         for command in block.commands:
-            self.command(terminal, command, scoped=False)
+            if not self.shared.cancelled.is_set():
+                self.command(terminal, command, scoped=False)
 
     def scene(self, block: Block) -> None:
         """A transcript: its commands, then its jobs stopped, and the ports
@@ -276,7 +279,8 @@ class Walkthrough:
         saved = dict(self.ports), set(self.reserved), dict(self.served)
         terminal = self.terminal()
         for command in block.commands:
-            self.command(terminal, command, scoped=True)
+            if not self.shared.cancelled.is_set():
+                self.command(terminal, command, scoped=True)
         for job in reversed([j for j in self.jobs if j.terminal is terminal]):
             self.stop(job)
         self.ports, self.reserved, self.served = saved
