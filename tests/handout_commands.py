@@ -36,7 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -205,7 +205,14 @@ def follow(shared: Shared, files: dict[str, list[Block]]) -> \
         except KeyboardInterrupt:
             shared.cancelled.set()   # each stops its jobs, then ends
             raise
-    return {p: found[p].result() for p in files if p in found}
+    return {p: outcome(found[p]) for p in files if p in found}
+
+
+def outcome(future: Future) -> list[str]:
+    """A walk-through's problems, or the error that stopped it."""
+    error = future.exception()
+    return [f"the walk-through stopped: {error!r}"] if error else \
+        future.result()
 
 
 def ordered(paths: list[str]) -> list[str]:
