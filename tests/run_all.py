@@ -75,7 +75,8 @@ def steps() -> list[tuple[str, list[str]]]:
         ("grader and tools self-test", [
             SYSTEM_PYTHON, "-m", "unittest", "-v",
             "tests/grade/test_grader.py", "tests/test_python_support.py",
-            "tests/test_handin.py", "tests/test_docs.py"]),
+            "tests/test_handin.py", "tests/test_docs.py",
+            "tests/test_mdcommands.py"]),
     ]
     for n in range(1, last):
         plan.append((f"grade lab {n} (own tests)",
