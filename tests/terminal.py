@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 STOP_LIMIT = 5.0   # seconds a process group has to end after each signal
+TYPE_LIMIT = 30.0  # seconds bash has to answer a builtin (a loaded machine)
 POLL = 0.05        # seconds between looks at /proc
 
 
@@ -68,28 +69,32 @@ class Terminal:
         logs.mkdir(parents=True, exist_ok=True)
         self.logs, self.cwd, self.count = logs, cwd, 0
         self.jobs: list[int] = []    # process groups of background jobs
-        self.marker = f"__typed_{os.getpid()}_{logs.name}__"
-        self.pending = b""
+        self.marker = f"__typed_{os.getpid()}_{logs.name}_"
+        self.token, self.said, self.pending = "", 0, b""
         with open(logs / "bash.log", "wb") as errors:
             self.bash = subprocess.Popen(
                 ["bash", "--norc", "--noprofile"], cwd=cwd, env=env,
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                 stderr=errors, start_new_session=True)
-        self.say("set -m", "$?", STOP_LIMIT)
+        self.say("set -m", "$?", TYPE_LIMIT)
 
     def say(self, script: str, value: str, limit: float) -> str | None:
-        """Type a script, then have bash print value (a shell word); return
-        what it printed, or None if the script did not end within limit."""
-        line = f"printf '\\n%s %s %s\\n' {self.marker} {value} \"$PWD\"\n"
+        """Type a script, then have bash print value (a shell word) after a
+        token of its own; return what it printed, or None if the script
+        did not end within limit."""
+        self.said += 1
+        self.token = f"{self.marker}{self.said}"
+        line = f"printf '\\n%s %s %s\\n' {self.token} {value} \"$PWD\"\n"
         self.bash.stdin.write(f"{script}\n{line}".encode())
         self.bash.stdin.flush()
         return self.answer(time.monotonic() + limit)
 
     def answer(self, deadline: float) -> str | None:
-        """The value bash printed after the marker, once it has; None if
-        deadline passes first."""
-        fd = self.bash.stdout.fileno()
-        while self.marker.encode() not in self.pending:
+        """The value bash printed after the last script's token, once it
+        has (any earlier, late answer is dropped); None if deadline passes
+        first."""
+        fd, token = self.bash.stdout.fileno(), f"{self.token} ".encode()
+        while token not in self.pending:
             left = deadline - time.monotonic()
             if left <= 0 or not select.select([fd], [], [], left)[0]:
                 return None
@@ -97,7 +102,7 @@ class Terminal:
             if not chunk:
                 return None
             self.pending += chunk
-        before, after = self.pending.split(self.marker.encode(), 1)
+        _, after = self.pending.split(token, 1)
         line, _, self.pending = after.partition(b"\n")
         value, _, cwd = line.decode(errors="replace").strip().partition(" ")
         self.cwd = Path(cwd) if cwd else self.cwd
@@ -132,7 +137,7 @@ class Terminal:
         log = self.logs / f"{self.count}.log"
         script = (f"{{ trap : TERM; {text}\nuntil wait; do :; done; }} "
                   f"> {shlex.quote(str(log))} 2>&1 < /dev/null &")
-        value = self.say(script, "$!", STOP_LIMIT)
+        value = self.say(script, "$!", TYPE_LIMIT)
         if not value or not value.isdigit():
             return None
         self.jobs.append(int(value))
