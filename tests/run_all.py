@@ -21,9 +21,10 @@ Steps (see docs/ARCHITECTURE.md, "What make test runs"):
      core kept busy (make check-grader RUNS=20 is the full flake check);
   7. the handout check: the students' tarball holds no solution, builds,
      and its starters score 0; with the reference copied over them,
-     every command its Markdown tells a student to run works; the Gradescope, PrairieLearn and Autolab
-     autograders of lab 2 on sample submissions (full marks, 0, a build
-     that fails), giving the same points for every test; batch grading
+     every command its Markdown tells a student to run works; the
+     Gradescope, PrairieLearn and Autolab autograders of lab 2 on sample
+     submissions (full marks, 0, a build that fails), giving the same
+     points for every test; batch grading
      of the samples (sandboxed when run as root) and its class report,
      rendered by headless Chromium; the
      reference at full marks where the loopback has no IPv6 (its
