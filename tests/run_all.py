@@ -20,9 +20,11 @@ Steps (see docs/ARCHITECTURE.md, "What make test runs"):
      (two variants at a time), and the reference passes once more with a
      core kept busy (make check-grader RUNS=20 is the full flake check);
   7. the handout check: the students' tarball holds no solution, builds,
-     and its starters score 0; the Gradescope, PrairieLearn and Autolab
-     autograders of lab 2 on sample submissions (full marks, 0, a build
-     that fails), giving the same points for every test; batch grading
+     and its starters score 0; with the reference copied over them,
+     every command its Markdown tells a student to run works; the
+     Gradescope, PrairieLearn and Autolab autograders of lab 2 on sample
+     submissions (full marks, 0, a build that fails), giving the same
+     points for every test; batch grading
      of the samples (sandboxed when run as root) and its class report,
      rendered by headless Chromium; the
      reference at full marks where the loopback has no IPv6 (its
@@ -74,7 +76,8 @@ def steps() -> list[tuple[str, list[str]]]:
         ("grader and tools self-test", [
             SYSTEM_PYTHON, "-m", "unittest", "-v",
             "tests/grade/test_grader.py", "tests/test_python_support.py",
-            "tests/test_handin.py", "tests/test_docs.py"]),
+            "tests/test_handin.py", "tests/test_docs.py",
+            "tests/test_mdcommands.py"]),
     ]
     for n in range(1, last):
         plan.append((f"grade lab {n} (own tests)",

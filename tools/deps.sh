@@ -11,7 +11,7 @@ set -eu
 
 grading="build-essential valgrind curl wget openssl netcat-openbsd python3"
 packages="$grading libcunit1-dev clang clang-format clang-tidy graphviz
-chromium"
+chromium gdb strace"
 case "${1:-}" in
 grading) packages=$grading ;;
 bench) packages="$packages wrk nginx tinyproxy squid" ;;

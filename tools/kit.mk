@@ -58,7 +58,7 @@ batch: ## grade a folder of submissions: DIR=d [LAB=N] [OWN=1] [GIVEN=K] [JOBS=2
 	    $(if $(LAB),--lab $(LAB)) $(if $(OWN),--own) $(if $(GIVEN),--given $(GIVEN)) \
 	    $(if $(JOBS),--jobs $(JOBS)) $(if $(OUT),--out $(OUT))
 
-check-handout: ## the handout (and graders) hold no solution or guide, build, score 0
+check-handout: ## the handout (and graders) hold no solution or guide, build, score 0; its commands work
 	$(PYTHON) tests/check_handout.py
 
 check-gradescope: ## run_autograder on sample submissions (LAB=2 default)

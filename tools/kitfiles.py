@@ -43,7 +43,9 @@ PRIVATE = ("solutions/", "tests/mutants/", ".ci/",
            "tests/check_platforms.py", "tests/samples.py",
            "tests/check_batch.py", "tests/checktable.py",
            "tests/check_no_ipv6.py", "tests/test_docs.py",
-           "tests/pngcolours.py")
+           "tests/pngcolours.py", "tests/handout_commands.py",
+           "tests/mdcommands.py", "tests/test_mdcommands.py",
+           "tests/terminal.py", "tests/walkthrough.py")
 
 
 def stages(root: Path = ROOT) -> list[str]:
