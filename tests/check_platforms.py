@@ -22,6 +22,7 @@ Usage: python3 tests/check_platforms.py [--lab N] [--platform P]...
 """
 from __future__ import annotations
 import argparse
+import concurrent.futures
 import json
 import os
 import re
@@ -198,6 +199,18 @@ def agreement(runs: dict[str, Run]) -> list[str]:
     return problems
 
 
+def run_platforms(platforms, packages, sample: Path, scratch: Path) -> dict:
+    """Each platform's run of one sample, the platforms at once: a grade
+    mostly waits on sockets, and each runs in a scratch directory of its
+    own, on ports the kernel picks."""
+    def run(platform: str):
+        work = Path(tempfile.mkdtemp(dir=scratch))
+        return PLATFORMS[platform](packages[platform], sample, work)
+
+    with concurrent.futures.ThreadPoolExecutor(len(platforms)) as pool:
+        return dict(zip(platforms, pool.map(run, platforms)))
+
+
 def main() -> int:
     """Check every platform on every sample; exit 1 on any failure."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -216,11 +229,8 @@ def main() -> int:
                     for p in platforms}
         for name, path in samples.make_all(scratch, lab).items():
             expected = samples.EXPECTED[name]
-            runs = {}
+            runs = run_platforms(platforms, packages, path, scratch)
             for platform in platforms:
-                work = Path(tempfile.mkdtemp(dir=scratch))
-                runs[platform] = PLATFORMS[platform](packages[platform],
-                                                     path, work)
                 checks.append((f"{platform} lab {lab} {name} ({expected})",
                                verdict_problems(runs[platform], expected)))
                 checktable.print_row(*checks[-1])

@@ -12,7 +12,6 @@
  * that ASan catches a read past it.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,22 +119,6 @@ static void escape(char *out, size_t size, const char *text, size_t n)
     out[pos] = '\0';
 }
 
-/* expect_at - record an assertion at line of this file, with a
- * printf-style message. */
-static void expect_at(int line, bool ok, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void expect_at(int line, bool ok, const char *fmt, ...)
-{
-    char msg[UNIT_MSG_MAX];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    CU_assertImplementation(ok, (unsigned)line, msg, __FILE__, "", CU_FALSE);
-}
-
 /* expect_bytes - record whether got (got_len bytes) is want (want_len)
  * exactly; when not, the message gives both lengths, the first byte that
  * differs and both sides from a little before it. */
@@ -153,10 +136,10 @@ static void expect_bytes(int line, const char *what, const char *got,
     from = at > SHOWN_FROM ? at - SHOWN_FROM : 0;
     escape(g, sizeof(g), got + from, got_len - from);
     escape(w, sizeof(w), wanted + from, want_len - from);
-    expect_at(line, at == got_len && at == want_len,
-              "%s: %zu bytes, want %zu; first difference at byte %zu; "
-              "from byte %zu got \"%s\", want \"%s\"",
-              what, got_len, want_len, at, from, g, w);
+    UNIT_CHECK_AT(line, at == got_len && at == want_len,
+                  "%s: %zu bytes, want %zu; first difference at byte %zu; "
+                  "from byte %zu got \"%s\", want \"%s\"",
+                  what, got_len, want_len, at, from, g, w);
 }
 
 /* EXPECT_BYTES - expect_bytes at the caller's line; EXPECT_SENT - the
@@ -233,8 +216,8 @@ static const struct http_request *request(const char *text)
     }
     if (rc != 0) {
         escape(shown, sizeof(shown), text, strlen(text));
-        expect_at(__LINE__, false, "the test's request does not parse (%d): %s",
-                  rc, shown);
+        UNIT_CHECK_AT(__LINE__, false,
+                      "the test's request does not parse (%d): %s", rc, shown);
     }
     return &req;
 }
@@ -247,8 +230,8 @@ static const struct http_response *response(const char *text)
 
     if (rc != 0) {
         escape(shown, sizeof(shown), text, strlen(text));
-        expect_at(__LINE__, false,
-                  "the test's response does not parse (%d): %s", rc, shown);
+        UNIT_CHECK_AT(__LINE__, false,
+                      "the test's response does not parse (%d): %s", rc, shown);
     }
     return &resp;
 }
@@ -313,8 +296,8 @@ static void expect_head(int line, const char *head, enum persist_body body,
     int err = errno;
 
     if (n < 0) {
-        expect_at(line, false, "persist_format_head: got -1 (%s), want %zu",
-                  strerror(err), strlen(wanted));
+        UNIT_CHECK_AT(line, false, "persist_format_head: got -1 (%s), want %zu",
+                      strerror(err), strlen(wanted));
         return;
     }
     expect_bytes(line, "head", buf, (size_t)n + 1, wanted, strlen(wanted) + 1);
@@ -357,9 +340,9 @@ static void feed(int line, const char *text, size_t n)
     ssize_t rc = framer_write(text, n);
     int err = errno;
 
-    expect_at(line, rc == (ssize_t)n,
-              "persist_framer_write of %zu bytes: got %zd (errno %d, %s)", n,
-              rc, rc < 0 ? err : 0, rc < 0 ? strerror(err) : "none");
+    UNIT_CHECK_AT(line, rc == (ssize_t)n,
+                  "persist_framer_write of %zu bytes: got %zd (errno %d, %s)",
+                  n, rc, rc < 0 ? err : 0, rc < 0 ? strerror(err) : "none");
 }
 
 /* expect_end - persist_framer_end(complete), which must say wanted. */
@@ -367,9 +350,10 @@ static void expect_end(int line, bool complete, bool wanted)
 {
     bool keep = persist_framer_end(&framer, complete);
 
-    expect_at(line, keep == wanted, "persist_framer_end(%s): got %s, want %s",
-              complete ? "true" : "false", keep ? "true" : "false",
-              wanted ? "true" : "false");
+    UNIT_CHECK_AT(line, keep == wanted,
+                  "persist_framer_end(%s): got %s, want %s",
+                  complete ? "true" : "false", keep ? "true" : "false",
+                  wanted ? "true" : "false");
 }
 
 /* FEED (text, n, or LIT(s)) and EXPECT_END at the caller's line. */

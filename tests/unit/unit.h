@@ -17,14 +17,18 @@
 #define UNIT_MSG_MAX   512 /* room for one failure message */
 #define UNIT_TIMEOUT_S 5   /* SIGALRM ends a test that runs longer */
 
-/* UNIT_CHECK - record an assertion, with a printf-style message. */
-#define UNIT_CHECK(ok, ...)                                                  \
-    do {                                                                     \
-        char m_[UNIT_MSG_MAX];                                               \
-        int n_ = snprintf(m_, sizeof(m_), __VA_ARGS__);                      \
-        CU_assertImplementation((ok), __LINE__, n_ < 0 ? "?" : m_, __FILE__, \
-                                "", CU_FALSE);                               \
+/* UNIT_CHECK_AT - record an assertion at line of the file, with a
+ * printf-style message (for a helper that checks for its caller). */
+#define UNIT_CHECK_AT(line, ok, ...)                                       \
+    do {                                                                   \
+        char m_[UNIT_MSG_MAX];                                             \
+        int n_ = snprintf(m_, sizeof(m_), __VA_ARGS__);                    \
+        CU_assertImplementation((ok), (unsigned)(line), n_ < 0 ? "?" : m_, \
+                                __FILE__, "", CU_FALSE);                   \
     } while (0)
+
+/* UNIT_CHECK - record an assertion, with a printf-style message. */
+#define UNIT_CHECK(ok, ...) UNIT_CHECK_AT(__LINE__, ok, __VA_ARGS__)
 
 #define ASSERT_EQ_INT(got, want)                                       \
     do {                                                               \
