@@ -388,17 +388,16 @@ def expect_closed(t: Context, conn: Conn, what: str, why: str) -> None:
     t.event(t.lane_of(conn.sock), "end of file")
 
 
-def expect_cut(t: Context, conn: Conn, want: bytes, valid: int,
-               what: str, why: str, least: int = 0) -> None:
-    """The answer breaks its framing after valid bytes of want: fail
-    unless what comes is a prefix of want no longer than valid (and no
-    shorter than least), then the end of the connection."""
+def read_to_close(t: Context, conn: Conn, limit: int,
+                  what: str) -> tuple[bytes, bool]:
+    """What comes on conn, up to limit bytes, until the proxy closes it or
+    goes quiet; and whether it closed."""
     data = bytearray(conn.buf)
     conn.buf.clear()
     closed = False
-    with t.step(f"waiting for {what} and the end of the connection"):
+    with t.step(f"waiting for {what}"):
         try:
-            while len(data) < len(want) + harness.RECEIVE_SLACK:
+            while len(data) < limit:
                 if not receive_more(t, conn):
                     closed = True
                     break
@@ -406,7 +405,17 @@ def expect_cut(t: Context, conn: Conn, want: bytes, valid: int,
                 conn.buf.clear()
         except Quiet:
             pass
-    got = settled(unmarked(bytes(data)), want)
+    return bytes(data), closed
+
+
+def expect_cut(t: Context, conn: Conn, want: bytes, valid: int,
+               what: str, why: str, least: int = 0) -> None:
+    """The answer breaks its framing after valid bytes of want: fail
+    unless what comes is a prefix of want no longer than valid (and no
+    shorter than least), then the end of the connection."""
+    data, closed = read_to_close(t, conn, len(want) + harness.RECEIVE_SLACK,
+                                 f"{what} and the end of the connection")
+    got = settled(unmarked(data), want)
     if not want.startswith(got[:valid]):
         raise hints.mismatch(got, want, what)
     if len(got) > valid:
@@ -1302,20 +1311,7 @@ def expect_error_then_close(t: Context, conn: Conn, statuses: tuple,
                             what: str) -> None:
     """Read the rest of conn to its end: one complete error page with one
     of statuses, then the end of the connection."""
-    data = bytearray(conn.buf)
-    conn.buf.clear()
-    closed = False
-    with t.step(f"waiting for {what}"):
-        try:
-            while len(data) < harness.RECEIVE_SLACK:
-                if not receive_more(t, conn):
-                    closed = True
-                    break
-                data += conn.buf
-                conn.buf.clear()
-        except Quiet:
-            pass
-    page = bytes(data)
+    page, closed = read_to_close(t, conn, harness.RECEIVE_SLACK, what)
     match = first_line(page).split(b" ")
     status = int(match[1]) if len(match) > 1 and match[1].isdigit() else 0
     check_error_page(t, page, status if status in statuses else statuses[0],
