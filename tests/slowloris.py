@@ -164,8 +164,10 @@ def fetch(port: int, origin: str) -> tuple[float, bytes]:
     try:
         with socket.create_connection(("127.0.0.1", port),
                                       timeout=FETCH_SECONDS) as sock:
+            # read to the end: the answer's close (stage 07 would keep
+            # the connection open for the next request otherwise)
             sock.sendall(f"GET http://{origin}/ HTTP/1.1\r\nHost: {origin}"
-                         "\r\n\r\n".encode())
+                         "\r\nConnection: close\r\n\r\n".encode())
             while chunk := sock.recv(65536):
                 data += chunk
     except OSError as exc:
