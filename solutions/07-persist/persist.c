@@ -319,21 +319,29 @@ static ssize_t flush(struct persist_framer *f)
     return n == 0 ? 0 : sink_write(f->client, f->out, n);
 }
 
-/* pass - send n bytes on to the client: into out while they fit, so that
- * what one write produced goes out in one send (each is a packet the
- * client wakes up for: a small hit's head and body in one, not two),
- * else after what out holds. */
-static ssize_t pass(struct persist_framer *f, const char *buf, size_t n)
+/* queue - add n bytes to what waits in out, so that what one write
+ * produced goes out in one send (each is a packet the client wakes up
+ * for: a small hit's head and body in one, not two); what does not fit
+ * goes straight after what out holds. */
+static ssize_t queue(struct persist_framer *f, const char *buf, size_t n)
 {
-    if (n == 0) {
-        return 0; /* buf may be NULL: a piece without data (chunked.h) */
-    }
     if (n <= sizeof(f->out) - f->out_len) {
         memcpy(f->out + f->out_len, buf, n);
         f->out_len += n;
         return 0;
     }
     return flush(f) < 0 ? -1 : sink_write(f->client, buf, n);
+}
+
+/* pass - send n bytes of body on to the client: joined to what waits in
+ * out, if anything does, else at once (copying a body that would go out
+ * alone anyway costs a miss of 100 KiB about a tenth of its speed). */
+static ssize_t pass(struct persist_framer *f, const char *buf, size_t n)
+{
+    if (n == 0) {
+        return 0;
+    }
+    return f->out_len > 0 ? queue(f, buf, n) : sink_write(f->client, buf, n);
 }
 
 /* send_chunk - send n bytes (n > 0: an empty chunk would end the body) as
@@ -343,10 +351,10 @@ static ssize_t send_chunk(struct persist_framer *f, const char *buf, size_t n)
     char size[CHUNKED_SIZE_MAX];
     ssize_t len = chunked_format_size(n, size, sizeof(size));
 
-    if (len < 0 || pass(f, size, (size_t)len) < 0 || pass(f, buf, n) < 0) {
+    if (len < 0 || queue(f, size, (size_t)len) < 0 || pass(f, buf, n) < 0) {
         return -1;
     }
-    return pass(f, "\r\n", 2);
+    return queue(f, "\r\n", 2);
 }
 
 /* relay_chunked - find the end of a chunked body in buf (n bytes): pass
@@ -368,7 +376,8 @@ static ssize_t relay_chunked(struct persist_framer *f, const char *buf,
             (void)flush(f);
             return broken(f, EPROTO);
         }
-        if (f->body == PERSIST_DECHUNK && pass(f, piece.data, piece.len) < 0) {
+        if (f->body == PERSIST_DECHUNK && piece.len > 0 &&
+            queue(f, piece.data, piece.len) < 0) {
             return -1;
         }
         at += piece.used;
@@ -436,7 +445,7 @@ static bool ended_exactly(struct persist_framer *f, bool complete)
     case PERSIST_DECHUNK:
         return chunked_done(&f->dec);
     case PERSIST_RECHUNK:
-        return complete && pass(f, LAST_CHUNK, strlen(LAST_CHUNK)) == 0 &&
+        return complete && queue(f, LAST_CHUNK, strlen(LAST_CHUNK)) == 0 &&
                flush(f) >= 0;
     case PERSIST_CLOSE:
         return complete;
