@@ -313,25 +313,36 @@ static int enter(struct waiting_room *room, int fd, const char *peer, bool idle,
     return i;
 }
 
+/* first_deadline - the deadline of the oldest client on list, which
+ * comes first, or DEADLINE_NONE when the list is empty. */
+static int64_t first_deadline(const struct waiting_room *room,
+                              const struct list *list)
+{
+    return list->head != NONE ? room->slots[list->head].deadline
+                              : DEADLINE_NONE;
+}
+
+/* is_due - whether the oldest client on list is past its deadline. */
+static bool is_due(const struct waiting_room *room, const struct list *list)
+{
+    return list->head != NONE &&
+           deadline_poll_ms(first_deadline(room, list)) == 0;
+}
+
 /* expire - answer 408 to every client whose head is late, and close the
  * kept connections idle too long (on each list the oldest first, so the
  * first on time ends its scan). Returns the earliest deadline left. */
 static int64_t expire(struct waiting_room *room)
 {
-    while (room->idle.head != NONE &&
-           deadline_poll_ms(room->slots[room->idle.head].deadline) == 0) {
+    while (is_due(room, &room->idle)) {
         close_quietly(room, &room->idle, room->idle.head);
     }
-    while (room->waiting.head != NONE &&
-           deadline_poll_ms(room->slots[room->waiting.head].deadline) == 0) {
+    while (is_due(room, &room->waiting)) {
         send_away(room, &room->waiting, room->waiting.head, 408,
                   "its request came too slowly");
     }
-    return deadline_earlier(
-        room->idle.head != NONE ? room->slots[room->idle.head].deadline
-                                : DEADLINE_NONE,
-        room->waiting.head != NONE ? room->slots[room->waiting.head].deadline
-                                   : DEADLINE_NONE);
+    return deadline_earlier(first_deadline(room, &room->idle),
+                            first_deadline(room, &room->waiting));
 }
 
 static void wake_idle(struct waiting_room *room, int i);

@@ -62,9 +62,7 @@ TOGETHER_POOL = 8            # requests the origin holds at once before it
 OTHERS = 10                  # clients served while one request is held
 THREAD_BURST = 50            # clients queued behind the busy workers
 FD_BURST = 100               # clients of the descriptor test
-MAIN_THREADS = 1             # the main thread, which accepts
 STACK_CACHE = 40 << 20       # bytes of ended threads' stacks glibc keeps
-SANITIZER_THREADS = {"tsan": 1}  # ThreadSanitizer's background thread
 HELD_PREFIX = 8 * KIBIBYTE   # body bytes an origin sends before its gate
 NEVER_MS = "60000"           # a -t no client of a test comes near
 BUSY = 503                   # what a full queue answers
@@ -164,12 +162,6 @@ def thread_stacks(proxy: procs.Program) -> tuple[int, int]:
              if gperms == "---p" and ghigh - glow == page and ghigh == low
              and perms.startswith("rw") and high - low >= 16 * page]
     return len(sizes), max(sizes, default=0)
-
-
-def allowed_threads(t: Context, workers: int) -> int:
-    """The threads a proxy with this many workers may run."""
-    return MAIN_THREADS + workers + \
-        SANITIZER_THREADS.get(t.options.sanitizer or "", 0)
 
 
 class ThreadWatch:
@@ -824,7 +816,7 @@ def pool_survives_errors(t: Context) -> None:
       rules=("3.3.c",))
 def thread_count(t: Context) -> None:
     proxy, origin = setup(t, ["-n", str(SMALL_POOL)])
-    watch = ThreadWatch(t, proxy, allowed_threads(t, SMALL_POOL), SMALL_POOL)
+    watch = ThreadWatch(t, proxy, procs.threads_allowed(proxy, SMALL_POOL), SMALL_POOL)
     watch.sample()
     base = fd_count(proxy, "before the first client")
     gate = threading.Event()
@@ -869,7 +861,7 @@ def detached_threads_end(t: Context) -> None:
         held)
     gate.set()
     read_quiet(t, held, f"the responses to {THREAD_BURST} clients")
-    alone = allowed_threads(t, 0)
+    alone = procs.threads_allowed(proxy, 0)
     ended = f"waiting for the proxy's {THREAD_BURST} threads to end"
     poll_until(t, proxy, lambda: len(proc_entries(
         proxy, "task", ended)) <= alone, ended)

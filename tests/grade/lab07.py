@@ -62,8 +62,6 @@ POOL = 2                 # the -n of the idle-clients test
 IDLE_CLIENTS = 50        # kept clients idling at once
 SERVED_WITHIN = 1.0      # seconds a new client waits for its answer then
 SHORT_KEEP_MS = 400      # the -k of the idle timeout tests
-MAIN_THREADS = 1         # the main thread: accept loop and waiting room
-SANITIZER_THREADS = {"tsan": 1}  # ThreadSanitizer's background thread
 POLL = 0.005             # seconds between two looks at /proc
 FD_CLIENTS = 40          # kept connections of the descriptor test
 BURST = 16               # kept clients at once in the ThreadSanitizer test
@@ -1170,13 +1168,6 @@ def served_anew(t: Context, proxy: procs.Program, origin: Origin) -> None:
 
 # The tests: the program as a whole.
 
-def allowed_threads(t: Context, workers: int) -> int:
-    """The threads a proxy with this many workers may run: the main
-    thread, the workers and ThreadSanitizer's."""
-    sanitizer = "tsan" if t.tsan else (t.options.sanitizer or "")
-    return MAIN_THREADS + workers + SANITIZER_THREADS.get(sanitizer, 0)
-
-
 def count_threads(t: Context, proxy: procs.Program, allowed: int,
                   when: str) -> int:
     """The proxy's threads now; fail if more than allowed."""
@@ -1218,7 +1209,7 @@ def idle_clients(t: Context, proxy: procs.Program, origin: Origin,
       rules=("7.0.a",))
 def idle_kept_no_threads(t: Context) -> None:
     proxy, origin = setup(t, ["-n", str(POOL)])
-    allowed = allowed_threads(t, POOL)
+    allowed = procs.threads_allowed(proxy, POOL)
     count_threads(t, proxy, allowed, "before any client")
     try:
         idle = idle_clients(t, proxy, origin, IDLE_CLIENTS, "idle client")

@@ -29,6 +29,8 @@ LISTENING = re.compile(rb"listening on (\[[0-9A-Fa-f:.]+\]|[0-9.]+):(\d+)")
 OUTPUT_CAP = 4 << 20     # stderr bytes kept at most: the head and the tail
 OUTPUT_HEAD = 64 << 10   # bytes kept from the start when trimming
 DEATH_GRACE = 0.5        # seconds a failed test waits for a dying program
+MAIN_THREADS = 1         # a proxy's main thread: accept loop, waiting room
+SANITIZER_THREADS = {"tsan": 1}  # ThreadSanitizer's background thread
 VALGRIND_STATUS = 99     # valgrind's exit status when it found errors
 VALGRIND = ("valgrind", "--leak-check=full",
             "--errors-for-leak-kinds=definite", "--show-leak-kinds=definite",
@@ -358,6 +360,14 @@ def check_alive(proxy: Program, when: str) -> None:
     status = proxy.status()
     if status is not None:
         raise proxy.exit_failure(status, when)
+
+
+def threads_allowed(proxy: Program, workers: int) -> int:
+    """The threads a proxy with this many workers may run: its main thread
+    (the accept loop and the waiting room), the workers, and its
+    sanitizer's own (ThreadSanitizer has a background thread)."""
+    return MAIN_THREADS + workers + \
+        SANITIZER_THREADS.get(proxy.sanitizer or "", 0)
 
 
 def proc_entries(proxy: Program, what: str, when: str) -> list[str]:
