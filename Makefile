@@ -54,6 +54,7 @@ test_freshness_needs := http
 test_filter_needs    := blocklist
 test_anonymity_needs := http
 test_persist_needs   := http chunked
+test_upstream_needs  := http chunked
 UNITS        := $(patsubst tests/unit/%.c,$(BUILD)/tests/$(TREE)/%,$(wildcard tests/unit/test_*.c))
 module_stage  = $(notdir $(patsubst %/,%,$(dir $(wildcard labs/[0-9][0-9]-*/$(1).c))))
 module_src    = $(if $(call module_stage,$(1)),$(call root_of,$(TREE),$(call module_stage,$(1)))/$(call module_stage,$(1))/$(1).c,$(wildcard common/stage/proxy_$(1).c))

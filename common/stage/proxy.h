@@ -15,6 +15,7 @@
  *   struct proxy_config, struct proxy, struct outcome, PROXY_MAXPARTS,
  *   PROXY_MAXDETAIL, PROXY_MAX_MS
  *   proxy_serve_client      serve one client connection, then close it
+ *   proxy_forward           send a request to its origin, relay the answer
  *   proxy_serve_sequential  stage 02's accept loop: one client at a time
  *   proxy_accept            the next client whose request head has arrived
  *   proxy_send_error        answer with an error page (proxy_error.c)
@@ -87,6 +88,18 @@ struct outcome {
  */
 void proxy_serve_client(int connfd, const char *peer,
                         const struct proxy *proxy);
+
+/*
+ * proxy_forward - send req to its origin and relay the answer through
+ * sink, req's body coming from client: with the part that takes over the
+ * forward step (stage.h: stage 07's kept origin connections), or with
+ * forward_request and the proxy's cfg.forward. Returns as forward_request
+ * does. For the core's exchange, and the cache's misses.
+ */
+int proxy_forward(const struct proxy *proxy, const struct http_request *req,
+                  struct rio *client, struct sink *sink,
+                  struct forward_result *res)
+    __attribute__((warn_unused_result));
 
 /*
  * proxy_serve_sequential - accept the proxy's clients and serve them one

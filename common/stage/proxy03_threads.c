@@ -40,9 +40,9 @@ static bool option(int letter, const char *arg)
 
 /* start - the state is the options themselves: the pool is made by
  * threads_serve, and lives as long as its accept loop. */
-static void *start(const struct proxy_config *cfg)
+static void *start(const struct proxy *proxy)
 {
-    (void)cfg;
+    (void)proxy;
     return &options;
 }
 

@@ -54,11 +54,11 @@ static bool option(int letter, const char *arg)
 }
 
 /* start - the tunnel's limits are the core's towards origins (-c, -i). */
-static void *start(const struct proxy_config *cfg)
+static void *start(const struct proxy *proxy)
 {
-    options.connect_ms = cfg->forward.connect_ms;
-    options.idle_ms = cfg->forward.idle_ms;
-    options.cancel_fd = cfg->forward.cancel_fd;
+    options.connect_ms = proxy->cfg.forward.connect_ms;
+    options.idle_ms = proxy->cfg.forward.idle_ms;
+    options.cancel_fd = proxy->cfg.forward.cancel_fd;
     return &options;
 }
 

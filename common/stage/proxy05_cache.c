@@ -48,7 +48,7 @@ struct cache_options {
 struct proxy_cache {
     struct cache *cache; /* thread-safe: it has its own lock */
     struct cache_options opt;
-    const struct forward_config *forward; /* for the misses */
+    const struct proxy *proxy; /* proxy_forward: the misses */
 };
 
 static struct cache_options options = {
@@ -96,7 +96,7 @@ static bool option(int letter, const char *arg)
 }
 
 /* start - make the shared cache. */
-static void *start(const struct proxy_config *cfg)
+static void *start(const struct proxy *proxy)
 {
     struct proxy_cache *pc = malloc(sizeof(*pc));
 
@@ -104,7 +104,7 @@ static void *start(const struct proxy_config *cfg)
         return NULL;
     }
     pc->opt = options;
-    pc->forward = &cfg->forward;
+    pc->proxy = proxy;
     pc->cache = cache_new(options.bytes, options.object);
     if (pc->cache == NULL) {
         free(pc);
@@ -643,8 +643,8 @@ static int forward_and_store(struct rio *client, struct sink *to_client,
     struct http_request *cond = conditional(req, stale);
     struct probe probe = { .next = &tee_sink, .passed = cond == NULL };
     struct sink sink = { .write = write_to_probe, .arg = &probe };
-    int rc = forward_request(cond != NULL ? cond : req, client, &sink,
-                             pc->forward, res);
+    int rc =
+        proxy_forward(pc->proxy, cond != NULL ? cond : req, client, &sink, res);
     struct stored copy = { tee.copy, tee.len, tee.head, tee.received,
                            tee.fresh };
 
@@ -747,7 +747,7 @@ static int forward_unsafe(struct rio *client, struct sink *to_client,
 {
     struct watch watch = { .out = to_client };
     struct sink sink = { .write = write_to_watch, .arg = &watch };
-    int rc = forward_request(req, client, &sink, pc->forward, res);
+    int rc = proxy_forward(pc->proxy, req, client, &sink, res);
     size_t head = head_length(watch.head, watch.len);
 
     if (rc != 0 || res->status < 200 || res->status >= 400) {
@@ -797,7 +797,7 @@ static int exchange(void *state, struct rio *client, struct sink *to_client,
     int rc;
 
     if (!make_key(req, key, sizeof(key)) || strcmp(req->method, "HEAD") == 0) {
-        return forward_request(req, client, to_client, pc->forward, res);
+        return proxy_forward(pc->proxy, req, client, to_client, res);
     }
     if (strcmp(req->method, "GET") != 0) {
         return forward_unsafe(client, to_client, req, pc, key, res);

@@ -187,11 +187,11 @@ static int open_all(struct proxy_policy *pp)
 /* start - the filter, the access log and the SIGHUP thread. It runs
  * before any other thread exists: it blocks SIGHUP, and threads made
  * later inherit that. */
-static void *start(const struct proxy_config *cfg)
+static void *start(const struct proxy *proxy)
 {
     struct proxy_policy *pp = calloc(1, sizeof(*pp));
 
-    (void)cfg;
+    (void)proxy;
     if (pp == NULL) {
         return NULL;
     }

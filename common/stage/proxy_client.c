@@ -141,6 +141,19 @@ static void log_exchange(const struct http_request *req, int rc,
              out->note != NULL ? out->note : "");
 }
 
+int proxy_forward(const struct proxy *proxy, const struct http_request *req,
+                  struct rio *client, struct sink *sink,
+                  struct forward_result *res)
+{
+    int part = stage_part_for(STEP_FORWARD);
+
+    if (part < 0) {
+        return forward_request(req, client, sink, &proxy->cfg.forward, res);
+    }
+    return stage.parts[part]->forward(proxy->part_state[part], req, client,
+                                      sink, res);
+}
+
 /* forward - forward req, or let the part that takes over exchanges
  * (stage 05's cache) do it, the answer going to to_client. */
 static int forward(struct rio *client, struct sink *to_client,
@@ -150,8 +163,7 @@ static int forward(struct rio *client, struct sink *to_client,
     int part = stage_part_for(STEP_EXCHANGE);
 
     if (part < 0) {
-        return forward_request(req, client, to_client, &proxy->cfg.forward,
-                               res);
+        return proxy_forward(proxy, req, client, to_client, res);
     }
     return stage.parts[part]->exchange(proxy->part_state[part], client,
                                        to_client, req, res, out);

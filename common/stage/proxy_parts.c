@@ -29,6 +29,8 @@ static bool takes_over(const struct stage_part *part, enum stage_step step)
         return part->tunnel != NULL;
     case STEP_EXCHANGE:
         return part->exchange != NULL;
+    case STEP_FORWARD:
+        return part->forward != NULL;
     case STEP_ADMIT:
         return part->admit != NULL;
     case STEP_ACCOUNT:
@@ -59,7 +61,7 @@ int stage_start(struct proxy *proxy)
         if (part->start == NULL) {
             continue;
         }
-        proxy->part_state[i] = part->start(&proxy->cfg);
+        proxy->part_state[i] = part->start(proxy);
         if (proxy->part_state[i] == NULL) {
             int saved = errno;
 

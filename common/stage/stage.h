@@ -12,8 +12,10 @@
  *   04     proxy04_tunnel.c     -p            tunnel: CONNECT
  *   05     proxy05_cache.c      -m -o -e      exchange: hits and misses
  *   06     proxy06_policy.c     -f -a -A -C   admit, account: the policy
- *   07     proxy07_persist.c    -k            respond, answered: kept
- *                                             client connections
+ *   07     proxy07_persist.c    -k -u -U      respond, answered: kept
+ *                                             client connections;
+ *                                             forward: kept origin
+ *                                             connections
  *
  * A stage's table, stageNN.c, lists the parts of the stages up to it. The
  * core runs each step with the last part that takes it over, or does what
@@ -47,11 +49,13 @@ struct stage_part {
      * options, before start; false if arg is not valid. */
     bool (*option)(int letter, const char *arg);
 
-    /* Make the part's state from its options and the core's (cfg), before
-     * the accept loop; NULL with errno set if it cannot (main() then exits).
+    /* Make the part's state from its options and the core's (proxy->cfg),
+     * before the accept loop; the proxy outlives the state, and its steps
+     * (proxy_forward) may be used from it once the accept loop runs. NULL
+     * with errno set if it cannot (main() then exits).
      * stop frees it once the accept loop has ended and no request is in flight.
      * NULL: the part has no state to make or free. */
-    void *(*start)(const struct proxy_config *cfg);
+    void *(*start)(const struct proxy *proxy);
     void (*stop)(void *state);
 
     /* The steps it takes over; NULL where it takes over nothing. Each gets
@@ -76,6 +80,14 @@ struct stage_part {
     int (*exchange)(void *state, struct rio *client, struct sink *to_client,
                     const struct http_request *req, struct forward_result *res,
                     struct outcome *out);
+
+    /* Send req to its origin and relay the answer through sink: what an
+     * exchange does with a request the cache cannot answer (proxy_forward
+     * runs this step). Returns as forward_request does. Stage 02:
+     * forward_request, a new connection for every request. */
+    int (*forward)(void *state, const struct http_request *req,
+                   struct rio *client, struct sink *sink,
+                   struct forward_result *res);
 
     /* The way the answer to req, a request that goes to an origin, reaches
      * the client: a sink in front of client's connection, which answered
@@ -106,6 +118,7 @@ enum stage_step {
     STEP_SERVE,
     STEP_TUNNEL,
     STEP_EXCHANGE,
+    STEP_FORWARD,
     STEP_ADMIT,
     STEP_ACCOUNT,
     STEP_RESPOND /* respond and answered */

@@ -42,7 +42,7 @@ from dates import settled
 from harness import Context, TestTimeout, expect_stop, test
 from hints import Failure, Pending
 from netutil import abort
-from origin import (BROKEN_CHUNKED, HOLD, RESET, Origin,
+from origin import (BROKEN_CHUNKED, CLOSE, DROP, HOLD, KEEP, RESET, Origin,
                     both_framings, chunk, chunked, chunked_as_is,
                     close_delimited, field_values, head, head_end, last_chunk,
                     response, truncated)
@@ -67,6 +67,9 @@ FD_CLIENTS = 40          # kept connections of the descriptor test
 BURST = 16               # kept clients at once in the ThreadSanitizer test
 EXTENSIONS = (b";lang=en", b' ; q = "a \\"b\\""', b";flag", b";x=1;y=two")
 NC = "nc -N 127.0.0.1 {port}"
+CLIENT_SIDE = ("-u", "0")  # the tests of lab7.1 to lab7.4 and of the
+                           # waiting room: no origin connection kept, so
+                           # that they need no pool (lab7.5, lab7.6)
 
 FRAMER_HINT = "persist_framer_write gathers the head (it may come in " \
     "several writes, with body bytes behind it in the last one), sends " \
@@ -518,7 +521,7 @@ def reuse_line(*paths: str) -> str:
          "carries the next request",
       rules=("7.2.a",))
 def keepalive_sequential(t: Context) -> None:
-    proxy, origin = setup(t)
+    proxy, origin = setup(t, CLIENT_SIDE)
     t.reproduce(reuse_line("/hello.txt", "/binary.bin", "/hello.txt"))
     conn = Conn(t, proxy)
     first = fresh_path(t, "seq", ".txt")
@@ -569,7 +572,7 @@ def path_only(target: str) -> str:
                                "field and ignores case)."},
       rules=("7.2.b",))
 def close_when_asked(t: Context) -> None:
-    proxy, origin = setup(t)
+    proxy, origin = setup(t, CLIENT_SIDE)
     t.reproduce(typed(hand_get("/hello.txt"),
                       hand_get("/hello.txt", [("Connection", "CLOSE")]),
                       hand_get("/binary.bin")))
@@ -606,7 +609,7 @@ def close_when_asked(t: Context) -> None:
                                "Connection field says."},
       rules=("7.2.b",))
 def http10_closes(t: Context) -> None:
-    proxy, origin = setup(t)
+    proxy, origin = setup(t, CLIENT_SIDE)
     t.reproduce(typed(hand_get("/hello.txt", [("Connection", "keep-alive")],
                                version="HTTP/1.0"), hand_get("/hello.txt")))
     cases = (((), "an HTTP/1.0 GET"),
@@ -667,7 +670,7 @@ def chunked_with_everything(t: Context, data: bytes) -> bytes:
                            "once chunked_done is true. " + DECODER_HINT},
       rules=("7.1.a",))
 def relay_chunked_kept(t: Context) -> None:
-    proxy, origin = setup(t)
+    proxy, origin = setup(t, CLIENT_SIDE)
     t.reproduce(typed(hand_get("/chunked-trailers"), hand_get("/chunked"),
                       hand_get("/hello.txt")))
     conn = Conn(t, proxy)
@@ -706,7 +709,7 @@ def relay_chunked_kept(t: Context) -> None:
              hints.DIFFERS: DECODER_HINT},
       rules=("7.1.b",))
 def chunked_malformed_closes(t: Context) -> None:
-    proxy, origin = setup(t)
+    proxy, origin = setup(t, CLIENT_SIDE)
     t.reproduce(typed(hand_get("/chunked-bad/hex-prefix"),
                       hand_get("/hello.txt")))
     for case in BROKEN_CHUNKED:
@@ -743,7 +746,7 @@ def chunked_malformed_closes(t: Context) -> None:
                             "Content-Length."},
       rules=("7.2.c",))
 def bodiless_kept(t: Context) -> None:
-    proxy, origin = setup(t)
+    proxy, origin = setup(t, CLIENT_SIDE)
     t.reproduce(typed(hand_get("/head-held", method="HEAD"),
                       hand_get("/no-content"), hand_get("/not-modified"),
                       hand_get("/hello.txt")))
@@ -825,7 +828,7 @@ def read_rechunked(t: Context, conn: Conn, reply: bytes, what: str,
                             "last chunk). " + HEAD_HINT},
       rules=("7.2.c",))
 def rechunked_until_close(t: Context) -> None:
-    proxy, origin = setup(t)
+    proxy, origin = setup(t, CLIENT_SIDE)
     t.reproduce(typed(hand_get("/no-length"), hand_get("/hello.txt")))
     conn = Conn(t, proxy)
     empty = fresh_path(t, "no-length-empty")
@@ -883,7 +886,7 @@ def rechunked_until_close(t: Context) -> None:
                             "came (PERSIST_CLOSE)."},
       rules=("7.2.c",))
 def dechunked_for_http10(t: Context) -> None:
-    proxy, origin = setup(t)
+    proxy, origin = setup(t, CLIENT_SIDE)
     t.reproduce(typed(hand_get("/chunked-trailers", version="HTTP/1.0")))
     conn = Conn(t, proxy, "the HTTP/1.0 client")
     path = fresh_path(t, "chunked-old")
@@ -914,7 +917,7 @@ def dechunked_for_http10(t: Context) -> None:
       hints={hints.DIFFERS: HEAD_HINT},
       rules=("7.3.a",))
 def head_owned(t: Context) -> None:
-    proxy, origin = setup(t)
+    proxy, origin = setup(t, CLIENT_SIDE)
     t.reproduce(typed(hand_get("/hello.txt"), hand_get("/chunked"),
                       hand_get("/hello.txt", [("Connection", "close")])))
     fields = [("Connection", "keep-alive, X-Hop"), ("X-Hop", "secret"),
@@ -954,7 +957,7 @@ def head_owned(t: Context) -> None:
                             "one and are dropped, never sent."},
       rules=("7.4.a",))
 def pipelined_in_order(t: Context) -> None:
-    proxy, origin = setup(t)
+    proxy, origin = setup(t, CLIENT_SIDE)
     t.reproduce(typed(hand_get("/hello.txt"), hand_get("/chunked"),
                       hand_get("/hello.txt", method="HEAD"),
                       hand_get("/binary.bin")))
@@ -1019,7 +1022,7 @@ def check_order(t: Context, origin: Origin, paths: list[str]) -> None:
       hints={hints.TRUNCATED: FRAMER_HINT, hints.DIFFERS: FRAMER_HINT},
       rules=("7.4.b",))
 def relay_large_kept(t: Context) -> None:
-    proxy, origin = setup(t)
+    proxy, origin = setup(t, CLIENT_SIDE)
     t.reproduce(reuse_line("/binary.bin", "/binary.bin", "/hello.txt"))
     conn = Conn(t, proxy)
     big = fresh_path(t, "big", ".bin")
@@ -1061,7 +1064,7 @@ def relay_large_kept(t: Context) -> None:
                             HEAD_HINT},
       rules=("7.4.b",))
 def cache_hit_kept(t: Context) -> None:
-    proxy, origin = setup(t)
+    proxy, origin = setup(t, CLIENT_SIDE)
     t.reproduce(reuse_line("/cacheable", "/cacheable", "/hello.txt"))
     conn = Conn(t, proxy)
     path = fresh_path(t, "cached", ".txt")
@@ -1127,7 +1130,7 @@ def read_hit(t: Context, conn: Conn, data: bytes, want: bytes,
                                "a body ended by the close)."},
       rules=("7.4.c",))
 def truncated_closes(t: Context) -> None:
-    proxy, origin = setup(t)
+    proxy, origin = setup(t, CLIENT_SIDE)
     t.reproduce(typed(hand_get("/cut-long"), hand_get("/hello.txt")))
     body = text(t, 20)
     cases = (
@@ -1208,7 +1211,7 @@ def idle_clients(t: Context, proxy: procs.Program, origin: Origin,
              hints.CLOSED: KEEP_HINT},
       rules=("7.0.a",))
 def idle_kept_no_threads(t: Context) -> None:
-    proxy, origin = setup(t, ["-n", str(POOL)])
+    proxy, origin = setup(t, [*CLIENT_SIDE, "-n", str(POOL)])
     allowed = procs.threads_allowed(proxy, POOL)
     count_threads(t, proxy, allowed, "before any client")
     try:
@@ -1245,7 +1248,7 @@ def idle_kept_no_threads(t: Context) -> None:
                           "end exactly."},
       rules=("7.0.b",))
 def idle_timeout_closes(t: Context) -> None:
-    proxy, origin = setup(t, ["-k", str(SHORT_KEEP_MS)])
+    proxy, origin = setup(t, [*CLIENT_SIDE, "-k", str(SHORT_KEEP_MS)])
     t.reproduce(f"{SCRIPTED_ORIGIN} (printf 'GET http://{BY_HAND}/hello.txt"
                 f" HTTP/1.1\\r\\nHost: {BY_HAND}\\r\\n\\r\\n'; sleep 2) | "
                 f"{NC}  # closed 0.4 s after the answer")
@@ -1326,7 +1329,7 @@ def expect_error_then_close(t: Context, conn: Conn, statuses: tuple,
                                "from the next request."},
       rules=("7.0.c",))
 def smuggling_closes(t: Context) -> None:
-    proxy, origin = setup(t)
+    proxy, origin = setup(t, CLIENT_SIDE)
     t.reproduce(typed(hand_get("/hello.txt"), hand_get(
         "/echo", [("Content-Length", "5"), ("Transfer-Encoding", "chunked")],
         method="POST"), b"0\r\n\r\n", hand_get("/smuggled")))
@@ -1372,7 +1375,7 @@ def smuggling_closes(t: Context) -> None:
       rules=("7.0.d",))
 def connect_after_requests(t: Context) -> None:
     target = t.use(Target())
-    proxy = t.start(["-p", str(target.port)])
+    proxy = t.start([*CLIENT_SIDE, "-p", str(target.port)])
     origin = t.use(Origin())
     t.reproduce(f"{SCRIPTED_ORIGIN} (printf 'GET http://{BY_HAND}/hello.txt "
                 f"HTTP/1.1\\r\\nHost: {BY_HAND}\\r\\n\\r\\nCONNECT "
@@ -1426,7 +1429,7 @@ def tunnel_after(t: Context, conn: Conn, target: Target, first: bytes,
                           "to answer."},
       rules=("7.0.e",))
 def stops_with_idle_clients(t: Context) -> None:
-    proxy, origin = setup(t, ["-g", "1"])
+    proxy, origin = setup(t, [*CLIENT_SIDE, "-g", "1"])
     idle = idle_clients(t, proxy, origin, 20, "idle client")
     proxy.stop(signal.SIGTERM, timeout=0)
     for conn in idle:
@@ -1455,7 +1458,7 @@ def stops_with_idle_clients(t: Context) -> None:
                             "client leaves or -k passes."},
       rules=("7.0.e",))
 def no_fd_leak_kept(t: Context) -> None:
-    proxy, origin = setup(t, ["-k", str(SHORT_KEEP_MS)])
+    proxy, origin = setup(t, [*CLIENT_SIDE, "-k", str(SHORT_KEEP_MS)])
     base = fd_count(proxy, "before the first client")
     before = fd_targets(proxy)
     cut = fresh_path(t, "cut")
@@ -1595,15 +1598,17 @@ def kept_client(sock: socket.socket, requests: list[tuple[bytes, bytes]],
 
 def kept_burst(t: Context) -> None:
     """BURST clients at once, each with four requests on its connection
-    (GET, POST, chunked, GET), two of them pipelined."""
+    (GET, POST, chunked, GET), two of them pipelined, to an origin that
+    keeps its connections: the pool is shared by them all."""
     proxy, origin = setup(t)
     errors: list[str] = []
     threads = []
     for n in range(1, BURST + 1):
         paths = [fresh_path(t, f"burst{n}-") for _ in range(3)]
-        origin.route(paths[0], response(200, binary(t, 8000), BINARY))
-        origin.route(paths[1], lambda e: response(200, e.body, BINARY))
-        origin.route(paths[2], chunked(200, [text(t, 700), text(t, 300)]))
+        origin.route(paths[0], response(200, binary(t, 8000), BINARY), KEEP)
+        origin.route(paths[1], lambda e: response(200, e.body, BINARY), KEEP)
+        origin.route(paths[2], chunked(200, [text(t, 700), text(t, 300)]),
+                     KEEP)
         body = binary(t, 3000)
         requests = [
             (get(origin, paths[0]), kept(origin.direct(paths[0]))),
@@ -1638,6 +1643,388 @@ def tsan_clean(t: Context) -> None:
         kept_burst(t)
 
 
+# The origin's side: kept origin connections (lab7.5, lab7.6).
+
+POOL_HINT = "The pool (pool.c) keeps an origin connection once its " \
+    "answer ended exactly (pool_give) and hands it to the next request " \
+    "for the same host and port (pool_take), newest first; " \
+    "upstream_exchange says end->reusable only after an exact end of an " \
+    "HTTP/1.1 answer without 'close', with no byte past it."
+UNSURE_HINT = "A connection goes back to the pool only when the answer " \
+    "ended exactly where its framing says and the origin will take " \
+    "another request: not after a body that ran to the close, an answer " \
+    "saying 'Connection: close' (any case, among other options), an " \
+    "HTTP/1.0 answer, bytes past the end of the body, or a body cut short."
+ORIGIN_IDLE_S = 3.0       # the pool's idle timeout (ORIGIN_IDLE_MS)
+SETTLE = 0.2              # seconds for a close, or a connection going back
+                          # to the pool, to be done (stretched)
+
+
+def requests_by_connection(origin: Origin) -> str:
+    """Every request the origin received, and the connection it came on,
+    one a line: the detail of a failure."""
+    return "\n".join(f"connection {e.connection}: "
+                     f"{e.request_line.decode('latin-1')}"
+                     for e in origin.exchanges) or "(none)"
+
+
+def connection_of(t: Context, origin: Origin, path: str,
+                  nth: int = -1) -> int:
+    """The connection the nth request for path (the last by default) came
+    on; fails if the origin never received it."""
+    on = [e.connection for e in origin.exchanges
+          if path_only(e.target) == path]
+    if not on:
+        t.fail(hints.TRUNCATED, f"the origin never received the request "
+               f"for {path}", requests_by_connection(origin))
+    return on[nth]
+
+
+def expect_connections(t: Context, origin: Origin, want: int,
+                       what: str) -> None:
+    """Fail unless the origin accepted exactly want connections."""
+    if origin.connections != want:
+        t.fail(hints.DIFFERS, f"{what}: the origin accepted "
+               f"{origin.connections} connection(s), want {want}",
+               requests_by_connection(origin))
+
+
+def settle(t: Context) -> None:
+    """Give the proxy SETTLE s (stretched) to finish what follows an
+    answer already received: a connection back to the pool, a close."""
+    time.sleep(patience(t, SETTLE))
+
+
+@test(8, "requests for one origin, one after another, go on one kept "
+         "origin connection: five on one client connection, then two from "
+         "new clients; each answer byte for byte",
+      hints={hints.DIFFERS: POOL_HINT},
+      rules=("7.5.a",))
+def origin_reused(t: Context) -> None:
+    proxy, origin = setup(t)
+    paths = [fresh_path(t, "pooled") for _ in range(4)]
+    for path in paths:
+        origin.route(path, response(200, text(t, 400), TEXT), KEEP)
+    conn = Conn(t, proxy)
+    for n, path in enumerate([*paths, paths[0]], 1):
+        ask(t, conn, get(origin, path), kept(origin.direct(path)),
+            f"request {n} on one client connection")
+    expect_connections(t, origin, 1, "five requests one after another on "
+                       "one client connection")
+    for n in (1, 2):
+        settle(t)
+        fresh = Conn(t, proxy, f"new client {n}")
+        ask(t, fresh, get(origin, paths[n]), kept(origin.direct(paths[n])),
+            f"a request from new client {n}")
+    expect_connections(t, origin, 1, "seven requests one after another "
+                       "(the last two from new clients)")
+
+
+@test(4, "requests go to the origin in HTTP/1.1 without 'Connection: "
+         "close': the request line says HTTP/1.1, hop-by-hop fields are "
+         "dropped, the others kept in order, Via added; a POST body follows "
+         "its head",
+      hints={hints.DIFFERS: "upstream_format_request takes "
+                            "http_format_request's head, changes the "
+                            "request line's HTTP/1.0 to HTTP/1.1 and takes "
+                            "out the 'Connection: close' line, nothing "
+                            "else."},
+      rules=("7.6.a",))
+def upstream_http11(t: Context) -> None:
+    proxy, origin = setup(t)
+    path = fresh_path(t, "head")
+    origin.route(path, lambda e: response(200, e.body, TEXT), KEEP)
+    tok = token(t)
+    conn = Conn(t, proxy)
+    ask(t, conn, get(origin, path, [("Accept", "*/*"),
+                                    ("Connection", "keep-alive, X-Hop"),
+                                    ("X-Hop", "1"), ("X-Token", tok),
+                                    ("Proxy-Connection", "keep-alive"),
+                                    ("Keep-Alive", "300")]),
+        kept(response(200, b"", TEXT)), "a GET with hop-by-hop fields")
+    body = text(t, 700)
+    ask(t, conn, get(origin, path, method="POST", body=body),
+        kept(response(200, body, TEXT)), "a POST with a body")
+    heads = [e.head for e in origin.exchanges]
+    want = [(f"GET {path} HTTP/1.1\r\nHost: {origin.authority}\r\n"
+             f"Accept: */*\r\nX-Token: {tok}\r\nVia: 1.1 proxylab\r\n\r\n"
+             ).encode(),
+            (f"POST {path} HTTP/1.1\r\nHost: {origin.authority}\r\n"
+             f"Content-Length: {len(body)}\r\nVia: 1.1 proxylab\r\n\r\n"
+             ).encode()]
+    for got, wanted, what in zip(heads, want, ("GET", "POST")):
+        if got != wanted:
+            raise hints.mismatch(got, wanted, f"the head of the {what} the "
+                                 "origin received")
+    if len(heads) != 2:
+        t.fail(hints.DIFFERS, f"the origin received {len(heads)} requests, "
+               "want 2", requests_by_connection(origin))
+
+
+@test(6, "a kept origin connection carries the next request after every "
+         "exact end: Content-Length, chunked with extensions and trailers, "
+         "an empty chunked body, HEAD, 204, 304, a 100 KiB binary",
+      hints={hints.DIFFERS: POOL_HINT, hints.TIMEOUT: POOL_HINT},
+      rules=("7.6.b",))
+def reuse_after_exact_end(t: Context) -> None:
+    proxy, origin = setup(t)
+    routes = [
+        ("length", response(200, text(t, 900), TEXT), "GET"),
+        ("chunked", chunked_as_is(200, chunked_with_everything(
+            t, text(t, 1500)), TEXT), "GET"),
+        ("empty-chunked", chunked(200, []), "GET"),
+        ("head", head(200, [*TEXT, ("Content-Length", "5000")]), "HEAD"),
+        ("no-content", head(204, [("X-Token", token(t))]), "GET"),
+        ("not-modified", head(304, [("ETag", '"v1"')]), "GET"),
+        ("large", response(200, binary(t, 100 * KIBIBYTE), BINARY), "GET"),
+    ]
+    conn = Conn(t, proxy)
+    for stem, reply, method in routes:
+        path = fresh_path(t, stem)
+        origin.route(path, reply, KEEP)
+        ask(t, conn, get(origin, path, method=method), kept(reply),
+            f"the answer to {method} {stem}", method=method)
+    expect_connections(t, origin, 1, f"{len(routes)} answers that each "
+                       "ended exactly where their framing says")
+
+
+def unsure_cases(t: Context) -> list[tuple[str, bytes, str]]:
+    """Answers after which an origin connection must not carry another
+    request: what, the reply, and what the origin does after it."""
+    body = text(t, 300)
+    return [
+        ("a body that ends with the close", close_delimited(
+            200, body, TEXT), CLOSE),
+        ("'Connection: close' (among other options, in a second field)",
+         response(200, body, [*TEXT, ("Connection", "x-a"),
+                              ("Connection", "keep-alive, CLOSE")]), HOLD),
+        ("an HTTP/1.0 answer with Content-Length", response(
+            200, body, TEXT, version="HTTP/1.0"), HOLD),
+        ("bytes after the Content-Length body", response(200, body, TEXT) +
+         b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", HOLD),
+        ("bytes after the last chunk", chunked(200, [body], TEXT) +
+         b"HTTP/1.1 200 OK\r\n", HOLD),
+        ("a body short of its Content-Length", truncated(
+            200, body, len(body) + 100, TEXT), CLOSE),
+    ]
+
+
+@test(7, "no origin connection is reused unless its answer ended exactly "
+         "and the origin keeps it: after a body to the close, 'Connection: "
+         "close', an HTTP/1.0 answer, bytes past the end of a length or "
+         "chunked body, or a body cut short, the next request goes on a new "
+         "connection",
+      hints={hints.DIFFERS: UNSURE_HINT, hints.TIMEOUT: UNSURE_HINT},
+      rules=("7.6.b",))
+def no_reuse_when_unsure(t: Context) -> None:
+    proxy, origin = setup(t, ["-i", "1500"])
+    for what, reply, after in unsure_cases(t):
+        first, second = fresh_path(t, "unsure"), fresh_path(t, "next")
+        origin.route(first, reply, after)
+        origin.route(second, response(200, text(t, 200), TEXT), KEEP)
+        conn = Conn(t, proxy, f"the client of {what}")
+        send(t, conn, get(origin, first, [("Connection", "close")]),
+             "a GET")
+        read_to_close(t, conn, len(reply) + 1024, f"the answer with {what}")
+        settle(t)
+        other = Conn(t, proxy, "a next client")
+        ask(t, other, get(origin, second), kept(origin.direct(second)),
+            f"a GET for the same origin after {what}")
+        if connection_of(t, origin, second) == connection_of(t, origin,
+                                                             first):
+            t.fail(hints.DIFFERS, f"after {what}, the next request went on "
+                   "the same origin connection", requests_by_connection(
+                       origin))
+
+
+@test(6, "a reused origin connection that the origin closes as the request "
+         "arrives: a GET is sent once more on a new connection and answered; "
+         "if that fails too, 502 (never a third try)",
+      hints={hints.DIFFERS: "When upstream_exchange on a reused connection "
+                            "returns 502 with end->silent (the origin closed "
+                            "or reset it before a byte of answer), the glue "
+                            "sends the request once more on a new "
+                            "connection: silent must be set only then, and "
+                            "only for the first head.",
+             hints.CLOSED: "A reused connection found closed before any "
+                           "answer is not the client's fault: "
+                           "end->silent makes the glue try a new one."},
+      rules=("7.6.c",))
+def retry_idempotent_once(t: Context) -> None:
+    proxy, origin = setup(t)
+    first, again, dead = (fresh_path(t, s) for s in ("first", "again",
+                                                      "dead"))
+    origin.route(first, response(200, text(t, 300), TEXT), DROP)
+    origin.route(again, response(200, text(t, 300), TEXT), DROP)
+    origin.route(dead, b"")
+    conn = Conn(t, proxy)
+    ask(t, conn, get(origin, first), kept(origin.direct(first)),
+        "a GET on a connection the origin then drops")
+    ask(t, conn, get(origin, again), kept(origin.direct(again)),
+        "a GET that meets the dropped connection first")
+    on = [e.connection for e in origin.exchanges
+          if path_only(e.target) == again]
+    if len(on) != 2 or on[0] == on[1]:
+        t.fail(hints.DIFFERS, "the GET that met a dropped connection should "
+               "reach the origin twice, on two connections",
+               requests_by_connection(origin))
+    send(t, conn, get(origin, dead), "a GET whose new connection fails too")
+    want = read_answer(t, conn, b"", "the answer when both tries fail")
+    if not want.startswith(b"HTTP/1.1 502"):
+        t.fail(hints.DIFFERS, "a GET that failed on the reused connection "
+               "and on a new one should get 502", quote(want[:200]))
+    tries = sum(path_only(e.target) == dead for e in origin.exchanges)
+    if tries != 2:
+        t.fail(hints.DIFFERS, f"the GET was sent {tries} times, want 2 (the "
+               "reused connection, then one new one)",
+               requests_by_connection(origin))
+
+
+@test(4, "a POST, or a PUT with a body, never goes on a reused origin "
+         "connection: it cannot be sent twice, so it takes a new one even "
+         "when one is idle, and is sent exactly once",
+      hints={hints.DIFFERS: "upstream_may_reuse is true only for an "
+                            "idempotent method (GET, HEAD, PUT, DELETE, "
+                            "OPTIONS, TRACE) without a body."},
+      rules=("7.6.c",))
+def unsafe_on_new_connection(t: Context) -> None:
+    proxy, origin = setup(t)
+    first, post, put = (fresh_path(t, s) for s in ("idle", "post", "put"))
+    origin.route(first, response(200, text(t, 300), TEXT), DROP)
+    origin.route(post, lambda e: response(200, e.body, TEXT), KEEP)
+    origin.route(put, lambda e: response(201, e.body, TEXT), KEEP)
+    conn = Conn(t, proxy)
+    ask(t, conn, get(origin, first), kept(origin.direct(first)),
+        "a GET whose connection the origin keeps, and would drop")
+    body = text(t, 500)
+    ask(t, conn, get(origin, post, method="POST", body=body),
+        kept(response(200, body, TEXT)), "a POST with a connection idle")
+    ask(t, conn, get(origin, put, method="PUT", body=body),
+        kept(response(201, body, TEXT)), "a PUT with a body")
+    for path, method in ((post, "POST"), (put, "PUT")):
+        on = [e.connection for e in origin.exchanges
+              if path_only(e.target) == path]
+        if on != [max(on)] or on[0] == connection_of(t, origin, first):
+            t.fail(hints.DIFFERS, f"the {method} went on a reused "
+                   "connection, or more than once",
+                   requests_by_connection(origin))
+
+
+@test(4, "interim answers from the origin (100 Continue, 103 Early Hints) "
+         "are dropped: the client gets the final answer only, and the "
+         "connection is kept on both sides",
+      hints={hints.DIFFERS: "upstream_exchange reads heads until one is "
+                            "final (status 200 or more, or 101), dropping "
+                            "the interim ones."},
+      rules=("7.6.d",))
+def interim_dropped(t: Context) -> None:
+    proxy, origin = setup(t)
+    path = fresh_path(t, "hints")
+    final = response(200, text(t, 300), TEXT)
+    origin.route(path, head(100) + head(103, [("Link", "</s.css>; "
+                                                "rel=preload")]) + final,
+                 KEEP)
+    conn = Conn(t, proxy)
+    for n in (1, 2):
+        ask(t, conn, get(origin, path), kept(final),
+            f"answer {n}, after two interim ones")
+    expect_connections(t, origin, 1, "two answers after interim ones")
+
+
+@test(5, "-u 2 -U 3: after four requests at once for one origin, two of "
+         "its connections stay idle and two are closed; two more for "
+         "another origin close the oldest idle one (the total is 3)",
+      hints={hints.DIFFERS: "pool_give closes the origin's oldest idle "
+                            "connection when it has per_origin already, "
+                            "else the oldest of all when the pool holds "
+                            "total."},
+      rules=("7.5.b",))
+def pool_limits(t: Context) -> None:
+    proxy, first = setup(t, ["-n", "8", "-u", "2", "-U", "3"])
+    second = t.use(Origin())
+
+    def wave(origin: Origin, count: int) -> None:
+        gate = threading.Event()
+        path = fresh_path(t, "wave")
+        reply = response(200, text(t, 300), TEXT)
+        origin.route(path, reply, KEEP, gate=gate, gate_at=10)
+        conns = [Conn(t, proxy, f"client {n}") for n in range(count)]
+        for conn in conns:
+            send(t, conn, get(origin, path), "a GET")
+        with t.step(f"waiting for {count} requests at the origin at once"):
+            origin.wait_for(count, timeout=patience(t, 5))
+        gate.set()
+        for conn in conns:
+            expect_answer(t, conn, kept(reply), "the answer")
+        settle(t)
+
+    def open_ones(origin: Origin) -> int:
+        return sum(not e.finished for e in origin.exchanges)
+
+    wave(first, 4)
+    if first.connections != 4 or open_ones(first) != 2:
+        t.fail(hints.DIFFERS, f"after 4 requests at once, "
+               f"{first.connections} connections, {open_ones(first)} still "
+               "open: want 4, of which 2 kept (-u 2)",
+               requests_by_connection(first))
+    wave(second, 2)
+    if open_ones(first) != 1 or open_ones(second) != 2:
+        t.fail(hints.DIFFERS, f"after 2 more for another origin, "
+               f"{open_ones(first)} and {open_ones(second)} kept: want 1 "
+               "and 2 (-U 3 closes the oldest of all)",
+               requests_by_connection(first))
+
+
+@test(4, "an idle origin connection the origin has closed is never used: "
+         "the next request goes on a new connection, and nothing is sent "
+         "on the closed one",
+      hints={hints.DIFFERS: "pool_take looks at a connection before it "
+                            "hands it out: recv(MSG_PEEK | MSG_DONTWAIT) "
+                            "must fail with EAGAIN; end of file or a byte "
+                            "means the origin closed it or spoke unasked."},
+      rules=("7.5.c",))
+def origin_closed_idle(t: Context) -> None:
+    proxy, origin = setup(t)
+    first, second = fresh_path(t, "closes"), fresh_path(t, "after")
+    origin.route(first, response(200, text(t, 300), TEXT))
+    origin.route(second, response(200, text(t, 300), TEXT), KEEP)
+    conn = Conn(t, proxy)
+    ask(t, conn, get(origin, first), kept(origin.direct(first)),
+        "a GET whose origin closes after answering")
+    settle(t)
+    ask(t, conn, get(origin, second), kept(origin.direct(second)),
+        "the next GET for the same origin")
+    settle(t)
+    closed = origin.exchanges[0]
+    if closed.extra:
+        t.fail(hints.DIFFERS, "a request was sent on the connection the "
+               "origin had closed", quote(closed.extra[:200]))
+
+
+@test(3, f"an origin connection idle longer than {ORIGIN_IDLE_S:g} s (the "
+         "pool's idle timeout) is closed, not reused",
+      hints={hints.DIFFERS: "Every pool_take and pool_give first closes "
+                            "the connections given back more than idle_ms "
+                            "ago."},
+      rules=("7.5.c",))
+def origin_idle_expires(t: Context) -> None:
+    proxy, origin = setup(t)
+    first, second = fresh_path(t, "old"), fresh_path(t, "later")
+    for path in (first, second):
+        origin.route(path, response(200, text(t, 300), TEXT), KEEP)
+    conn = Conn(t, proxy)
+    ask(t, conn, get(origin, first), kept(origin.direct(first)), "a GET")
+    time.sleep(ORIGIN_IDLE_S + patience(t, 0.3))
+    ask(t, conn, get(origin, second), kept(origin.direct(second)),
+        f"a GET {ORIGIN_IDLE_S:g} s later")
+    if connection_of(t, origin, second) == connection_of(t, origin, first):
+        t.fail(hints.DIFFERS, "a connection idle longer than the pool's "
+               "idle timeout was reused", requests_by_connection(origin))
+    settle(t)
+    if not origin.exchanges[0].finished:
+        t.fail(hints.DIFFERS, "the expired connection was not closed")
+
+
 unit_chunked = units.suite_test(
     __name__, 8, "chunked",
     "the strict chunked decoder of lab7.1: sizes, extensions, data, "
@@ -1649,3 +2036,17 @@ unit_persist = units.suite_test(
     __name__, 10, "persist",
     "the decisions, the head and the framer of lab7.2 to lab7.4",
     ("7.2.a", "7.2.b", "7.2.c", "7.3.a", "7.4.c"))
+
+
+unit_pool = units.suite_test(
+    __name__, 8, "pool",
+    "the origin pool of lab7.5: by origin, newest first, the limits, the "
+    "idle timeout, connections the origin closed, threads at once",
+    ("7.5.a", "7.5.b", "7.5.c"))
+
+
+unit_upstream = units.suite_test(
+    __name__, 10, "upstream",
+    "the HTTP/1.1 exchange of lab7.6: the head, which requests may be "
+    "reused, exact ends, what is left of the connection",
+    ("7.6.a", "7.6.b", "7.6.c", "7.6.d"))

@@ -11,8 +11,12 @@ Each path is served by a Route: a reply (bytes sent exactly as given, so
 chunked, close-delimited and malformed responses are all just bytes),
 optionally sent in small pieces with pauses (trickle), or in two parts with
 a gate the test opens in between; then the connection is closed, held open
-until the fixture closes, or reset. An empty reply closed at once is an
-origin that closes before its status line.
+until the fixture closes, or reset; or kept, as an HTTP/1.1 origin keeps
+it, for the next request (each request on it an Exchange of its own); or
+its next request is read and the connection closed without an answer (an
+origin whose idle timeout ends the connection as a request arrives). An
+empty reply closed at once is an origin that closes before its status
+line.
 
 Every thread is a daemon and every wait is bounded (by LIFETIME, and woken
 by close()), so a forgotten origin can neither hang a test nor the grader;
@@ -33,8 +37,12 @@ from netutil import LIFETIME, READ_SIZE
 CLOSE = "close"            # after the reply: close the connection (FIN)
 HOLD = "hold"              # after the reply: say nothing until close()
 RESET = "reset"            # after the reply: reset the connection (RST)
-AFTER_WORDS = {CLOSE: "closed", HOLD: "held open", RESET: "reset"}
-AFTERWARDS = (CLOSE, HOLD, RESET)
+KEEP = "keep"              # after the reply: read and serve the next request
+DROP = "drop"              # after the reply: read the next request, then
+                           # close without answering it
+AFTER_WORDS = {CLOSE: "closed", HOLD: "held open", RESET: "reset",
+               KEEP: "kept", DROP: "dropped the next request on"}
+AFTERWARDS = (CLOSE, HOLD, RESET, KEEP, DROP)
 ACCEPTED = "accepted"      # wait_for: the connection was accepted
 RECEIVED = "received"      # wait_for: its request has been read
 FINISHED = "finished"      # wait_for: the connection is over
@@ -49,14 +57,17 @@ Reply = Union[bytes, Callable[["Exchange"], bytes]]
 
 @dataclass
 class Exchange:
-    """One connection the origin accepted, and the bytes that came on it.
+    """One request the origin received, and the bytes that came with it.
 
-    A proxy sends one request per connection, so the request is read once:
-    its head (through the blank line), then as many body bytes as its
-    Content-Length says. Bytes that come after that are kept in extra.
+    Until stage 07 a proxy sends one request per connection: its head
+    (through the blank line), then as many body bytes as its Content-Length
+    says. Bytes that come after that are kept in extra. On a connection
+    the route keeps (KEEP), each next request is an Exchange of its own,
+    with the same connection number.
     """
-    number: int                # 1 for the first connection accepted
+    number: int                # 1 for the first request received
     peer: tuple                # the proxy's address and port
+    connection: int = 0        # 1 for the first connection accepted
     head: bytes = b""          # request line and headers, blank line too
     body: bytes = b""          # the body bytes read (Content-Length)
     extra: bytes = b""         # bytes after the body, until the end
@@ -346,19 +357,20 @@ class Origin:
     def connections(self) -> int:
         """How many connections the origin has accepted."""
         with self._changed:
-            return len(self._exchanges)
+            return self._connection_count()
 
     @property
     def exchanges(self) -> list[Exchange]:
-        """Every connection accepted so far, in order."""
+        """Every request so far (one per connection accepted, and each
+        next request on a kept one), in order."""
         with self._changed:
             return list(self._exchanges)
 
     def wait_for(self, count: int, until: str = RECEIVED,
                  timeout: float = LIFETIME) -> list[Exchange]:
-        """Wait until count connections are ACCEPTED, have their request
-        RECEIVED (read, whole or not) or are FINISHED, and return the
-        exchanges so far. Returns early, with fewer, after timeout seconds
+        """Wait until count exchanges are ACCEPTED (their connection, or
+        their first byte on a kept one), have their request RECEIVED (read,
+        whole or not) or are FINISHED, and return the exchanges so far. Returns early, with fewer, after timeout seconds
         or once the origin is closed."""
 
         def ready(e: Exchange) -> bool:
@@ -395,7 +407,8 @@ class Origin:
                peer: tuple) -> Callable[[], None]:
         """Record a connection just accepted (under the lock); returns
         what starts its thread."""
-        exchange = Exchange(len(self._exchanges) + 1, peer)
+        exchange = Exchange(len(self._exchanges) + 1, peer,
+                            connection=self._connection_count() + 1)
         self._exchanges.append(exchange)
         self.narrate(exchange.number, f"accepted the proxy's connection "
                      f"from port {peer[1]}")
@@ -404,6 +417,32 @@ class Origin:
         return lambda: netutil.spawn(
             self._threads, self._serve, f"origin conn {exchange.number}",
             conn, exchange)
+
+    def _connection_count(self) -> int:
+        """connections, for a caller that holds the lock."""
+        return len({e.connection for e in self._exchanges})
+
+    def _next_on(self, conn: socket.socket,
+                 last: Exchange) -> Exchange | None:
+        """Wait for the next request on a kept connection: the Exchange it
+        starts (once its first byte is in), or None when the proxy closed
+        the connection (or the origin is closing)."""
+        try:
+            if not conn.recv(1, socket.MSG_PEEK):
+                return None
+        except OSError:
+            return None
+        with self._changed:
+            if self._stopping.is_set():
+                return None
+            exchange = Exchange(len(self._exchanges) + 1, last.peer,
+                                connection=last.connection)
+            self._exchanges.append(exchange)
+            self._changed.notify_all()
+        self._note(last, finished=True)
+        self.narrate(exchange.number, "a next request on the kept "
+                     f"connection {last.connection}")
+        return exchange
 
     def _route_for(self, target: str) -> Route:
         """The route of a request-target, or the fallback 404."""
@@ -419,14 +458,24 @@ class Origin:
 
     def _serve(self, conn: socket.socket, exchange: Exchange) -> None:
         """One connection: read the request, answer as its route says,
-        then close, hold or reset; every failure ends just this one."""
+        then close, hold, reset, serve the next request (KEEP) or read it
+        and close (DROP); every failure ends just this one."""
         afterwards = CLOSE
         try:
-            if self._read_request(conn, exchange):
+            while self._read_request(conn, exchange):
                 route = self._route_for(exchange.target)
                 afterwards = route.afterwards
                 self._answer(conn, route, exchange)
-            if afterwards == CLOSE:
+                if afterwards not in (KEEP, DROP):
+                    break
+                following = self._next_on(conn, exchange)
+                if following is None:
+                    break
+                exchange = following
+                if afterwards == DROP:
+                    self._read_request(conn, exchange)
+                    break
+            if afterwards in (CLOSE, DROP):
                 self._finish_reading(conn, exchange)
             elif afterwards == HOLD:
                 self._stopping.wait(LIFETIME)

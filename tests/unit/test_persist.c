@@ -17,7 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "chunked.h"
+#include "heads.h"
 #include "http.h"
 #include "persist.h"
 #include "sink.h"
@@ -54,8 +56,6 @@
 
 #define CAPTURE_MAX (1 << 18) /* bytes a test's client can receive */
 #define BIG_BODY    100000    /* more than a framer's buffers hold */
-#define SHOWN_MAX   160       /* room for one side of a byte difference */
-#define SHOWN_FROM  24        /* bytes shown before the first difference */
 
 /* The client: what the framer sent it, and how much it takes before it
  * is gone (EPIPE). */
@@ -92,130 +92,19 @@ static ssize_t capture_write(struct sink *sink, const void *buf, size_t n)
 
 static struct sink client = { .write = capture_write, .arg = &sent };
 
-/* escape - n bytes of text as C would write them, in out (size bytes),
- * cut with "..." where they do not fit. */
-static void escape(char *out, size_t size, const char *text, size_t n)
-{
-    size_t pos = 0;
-
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)text[i];
-        char one[8];
-
-        if (c == '\r' || c == '\n' || c == '\t') {
-            snprintf(one, sizeof(one), "\\%c",
-                     c == '\r' ? 'r' : (c == '\n' ? 'n' : 't'));
-        } else if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
-            snprintf(one, sizeof(one), "\\x%02x", c);
-        } else {
-            snprintf(one, sizeof(one), "%c", c);
-        }
-        if (pos + strlen(one) + 4 > size) {
-            snprintf(out + pos, size - pos, "...");
-            return;
-        }
-        pos += (size_t)snprintf(out + pos, size - pos, "%s", one);
-    }
-    out[pos] = '\0';
-}
-
-/* expect_bytes - record whether got (got_len bytes) is want (want_len)
- * exactly; when not, the message gives both lengths, the first byte that
- * differs and both sides from a little before it. */
-static void expect_bytes(int line, const char *what, const char *got,
-                         size_t got_len, const char *wanted, size_t want_len)
-{
-    char g[SHOWN_MAX];
-    char w[SHOWN_MAX];
-    size_t at = 0;
-    size_t from;
-
-    while (at < got_len && at < want_len && got[at] == wanted[at]) {
-        at++;
-    }
-    from = at > SHOWN_FROM ? at - SHOWN_FROM : 0;
-    escape(g, sizeof(g), got + from, got_len - from);
-    escape(w, sizeof(w), wanted + from, want_len - from);
-    UNIT_CHECK_AT(line, at == got_len && at == want_len,
-                  "%s: %zu bytes, want %zu; first difference at byte %zu; "
-                  "from byte %zu got \"%s\", want \"%s\"",
-                  what, got_len, want_len, at, from, g, w);
-}
-
-/* EXPECT_BYTES - expect_bytes at the caller's line; EXPECT_SENT - the
- * client received exactly the string literal s. */
-#define EXPECT_BYTES(got, got_len, wanted, want_len) \
-    expect_bytes(__LINE__, #got, (got), (got_len), (wanted), (want_len))
+/* EXPECT_SENT - the client received exactly the string literal s. */
 #define EXPECT_SENT(s) \
-    expect_bytes(__LINE__, "sent", sent.bytes, sent.len, (s), sizeof(s) - 1)
-
-/* EXPECT_ERROR - call returns -1 with errno err. */
-#define EXPECT_ERROR(call, err)                                             \
-    do {                                                                    \
-        long long rc_;                                                      \
-        int e_;                                                             \
-        errno = 0;                                                          \
-        rc_ = (call);                                                       \
-        e_ = errno;                                                         \
-        UNIT_CHECK(rc_ == -1 && e_ == (err),                                \
-                   "%s: got %lld with errno %d (%s), want -1 with %d (%s)", \
-                   #call, rc_, e_, strerror(e_), (err), strerror(err));     \
-    } while (0)
-
-/* next_line - the length of the line at text, through its LF. */
-static size_t next_line(const char *text)
-{
-    const char *lf = strchr(text, '\n');
-
-    if (lf == NULL) {
-        CU_FAIL_FATAL("a line of the test's text has no LF");
-    }
-    return (size_t)(lf - text) + 1;
-}
-
-/* parse_lines - give parse each line of text up to the blank line, the
- * first with first set. Returns the first non-zero status, or 0. */
-static int parse_lines(const char *text, void *msg,
-                       int (*parse)(void *msg, const char *line, size_t n,
-                                    bool first))
-{
-    const char *line = text;
-    int rc = 0;
-
-    while (rc == 0 && (line == text || strcmp(line, END) != 0)) {
-        size_t n = next_line(line);
-
-        rc = parse(msg, line, n, line == text);
-        line += n;
-    }
-    return rc;
-}
-
-static int request_line(void *msg, const char *line, size_t n, bool first)
-{
-    return first ? http_parse_request_line(msg, line, n)
-                 : http_parse_header(msg, line, n);
-}
-
-static int response_line(void *msg, const char *line, size_t n, bool first)
-{
-    return first ? http_parse_status_line(msg, line, n)
-                 : http_parse_response_header(msg, line, n);
-}
+    bytes_expect(__LINE__, "sent", sent.bytes, sent.len, (s), sizeof(s) - 1)
 
 /* request - text (a request head) parsed into req as the glue parses it. */
 static const struct http_request *request(const char *text)
 {
-    char shown[SHOWN_MAX];
+    char shown[BYTES_SHOWN_MAX];
     int rc;
 
-    http_request_init(&req);
-    rc = parse_lines(text, &req, request_line);
-    if (rc == 0) {
-        rc = http_parse_target(&req);
-    }
+    rc = heads_parse_request(&req, text);
     if (rc != 0) {
-        escape(shown, sizeof(shown), text, strlen(text));
+        bytes_escape(shown, sizeof(shown), text, strlen(text));
         UNIT_CHECK_AT(__LINE__, false,
                       "the test's request does not parse (%d): %s", rc, shown);
     }
@@ -225,11 +114,11 @@ static const struct http_request *request(const char *text)
 /* response - text (a response head) parsed into resp. */
 static const struct http_response *response(const char *text)
 {
-    char shown[SHOWN_MAX];
-    int rc = parse_lines(text, &resp, response_line);
+    char shown[BYTES_SHOWN_MAX];
+    int rc = heads_parse_response(&resp, text);
 
     if (rc != 0) {
-        escape(shown, sizeof(shown), text, strlen(text));
+        bytes_escape(shown, sizeof(shown), text, strlen(text));
         UNIT_CHECK_AT(__LINE__, false,
                       "the test's response does not parse (%d): %s", rc, shown);
     }
@@ -300,7 +189,7 @@ static void expect_head(int line, const char *head, enum persist_body body,
                       strerror(err), strlen(wanted));
         return;
     }
-    expect_bytes(line, "head", buf, (size_t)n + 1, wanted, strlen(wanted) + 1);
+    bytes_expect(line, "head", buf, (size_t)n + 1, wanted, strlen(wanted) + 1);
 }
 
 #define EXPECT_HEAD(...) expect_head(__LINE__, __VA_ARGS__)
