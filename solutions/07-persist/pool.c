@@ -156,8 +156,8 @@ int pool_take(struct pool *pool, const char *host, const char *port)
     /* Each turn takes one out, so the loop ends with the pool empty. */
     while ((fd = newest_for(pool, host, port, &doomed)) >= 0 &&
            !is_still_idle(fd)) {
-        log_debug("idle connection to %s port %s: closed by the origin",
-                  host, port);
+        log_debug("idle connection to %s port %s: closed by the origin", host,
+                  port);
         close(fd);
     }
     close_doomed(&doomed);

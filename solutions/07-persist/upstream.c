@@ -275,18 +275,17 @@ static int relay_chunked(struct rio *origin, struct sink *sink,
 /* relay_counted - relay length bytes, or up to the close when length is
  * -1. Sets res->complete when the body ended so. Returns 0, or -1 when
  * the client failed. */
-static int relay_counted(struct rio *origin, struct sink *sink,
-                         int64_t length, struct forward_result *res)
+static int relay_counted(struct rio *origin, struct sink *sink, int64_t length,
+                         struct forward_result *res)
 {
     char buf[FORWARD_BUFSIZE];
     int64_t left = length;
     ssize_t n = 0;
 
-    while (left != 0 &&
-           (n = rio_read(origin, buf,
-                         left > 0 && left < (int64_t)sizeof(buf)
-                             ? (size_t)left
-                             : sizeof(buf))) > 0) {
+    while (left != 0 && (n = rio_read(origin, buf,
+                                      left > 0 && left < (int64_t)sizeof(buf)
+                                          ? (size_t)left
+                                          : sizeof(buf))) > 0) {
         if (sink_write(sink, buf, (size_t)n) < 0) {
             return -1;
         }
@@ -300,31 +299,38 @@ static int relay_counted(struct rio *origin, struct sink *sink,
     return 0;
 }
 
-/* relay_answer - the final answer's head (rewritten), then its body as
- * the origin framed it; what is left of the connection into *end. */
+/* send_head - the final answer's head, as the client receives it. */
+static int send_head(const struct http_response *resp, struct sink *sink,
+                     struct forward_result *res)
+{
+    char head[PERSIST_HEAD_MAX];
+    ssize_t len = http_format_response(resp, time(NULL), head, sizeof(head));
+
+    if (len < 0) {
+        return 502;
+    }
+    res->status = resp->status;
+    res->bytes = (uint64_t)len;
+    return sink_write(sink, head, (size_t)len) < 0 ? -1 : 0;
+}
+
+/* relay_answer - the final answer's head, then its body as the origin
+ * framed it; what is left of the connection into *end. */
 static int relay_answer(const struct http_request *req, struct rio *origin,
                         struct sink *sink, struct forward_result *res,
                         struct upstream_end *end)
 {
-    char head[PERSIST_HEAD_MAX];
     struct http_response resp;
     enum persist_body body;
     bool past = false;
-    ssize_t len;
     int rc = read_final_head(origin, &resp, end);
 
+    if (rc == 0) {
+        rc = send_head(&resp, sink, res);
+    }
     if (rc != 0) {
         return rc;
     }
-    len = http_format_response(&resp, time(NULL), head, sizeof(head));
-    if (len < 0) {
-        return 502;
-    }
-    res->status = resp.status;
-    if (sink_write(sink, head, (size_t)len) < 0) {
-        return -1;
-    }
-    res->bytes = (uint64_t)len;
     body = origin_framing(req, &resp);
     if (body == PERSIST_CHUNKED) {
         rc = relay_chunked(origin, sink, res, &past);

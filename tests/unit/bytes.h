@@ -18,7 +18,8 @@
 
 /* bytes_escape - n bytes of text as C would write them, in out (size bytes),
  * cut with "..." where they do not fit. */
-static inline void bytes_escape(char *out, size_t size, const char *text, size_t n)
+static inline void bytes_escape(char *out, size_t size, const char *text,
+                                size_t n)
 {
     size_t pos = 0;
 
@@ -47,7 +48,8 @@ static inline void bytes_escape(char *out, size_t size, const char *text, size_t
  * exactly; when not, the message gives both lengths, the first byte that
  * differs and both sides from a little before it. */
 static inline void bytes_expect(int line, const char *what, const char *got,
-                         size_t got_len, const char *wanted, size_t want_len)
+                                size_t got_len, const char *wanted,
+                                size_t want_len)
 {
     char g[BYTES_SHOWN_MAX];
     char w[BYTES_SHOWN_MAX];

@@ -28,8 +28,8 @@ static inline size_t heads_next_line(const char *text)
 /* heads_parse_lines - give parse each line of text up to the blank line, the
  * first with first set. Returns the first non-zero status, or 0. */
 static inline int heads_parse_lines(const char *text, void *msg,
-                       int (*parse)(void *msg, const char *line, size_t n,
-                                    bool first))
+                                    int (*parse)(void *msg, const char *line,
+                                                 size_t n, bool first))
 {
     const char *line = text;
     int rc = 0;
@@ -43,13 +43,15 @@ static inline int heads_parse_lines(const char *text, void *msg,
     return rc;
 }
 
-static inline int heads_request_line(void *msg, const char *line, size_t n, bool first)
+static inline int heads_request_line(void *msg, const char *line, size_t n,
+                                     bool first)
 {
     return first ? http_parse_request_line(msg, line, n)
                  : http_parse_header(msg, line, n);
 }
 
-static inline int heads_response_line(void *msg, const char *line, size_t n, bool first)
+static inline int heads_response_line(void *msg, const char *line, size_t n,
+                                      bool first)
 {
     return first ? http_parse_status_line(msg, line, n)
                  : http_parse_response_header(msg, line, n);

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "bytes.h"
+#include "capture.h"
 #include "chunked.h"
 #include "heads.h"
 #include "http.h"
@@ -54,16 +55,7 @@
 #define DATA   "hello world"
 #define AFTER  "HTTP/1.1 200 OK\r\n"
 
-#define CAPTURE_MAX (1 << 18) /* bytes a test's client can receive */
-#define BIG_BODY    100000    /* more than a framer's buffers hold */
-
-/* The client: what the framer sent it, and how much it takes before it
- * is gone (EPIPE). */
-struct capture {
-    char bytes[CAPTURE_MAX];
-    size_t len;
-    size_t limit; /* at most CAPTURE_MAX */
-};
+#define BIG_BODY 100000 /* more than a framer's buffers hold */
 
 /* The tests run one at a time and share these. */
 static struct capture sent;
@@ -72,23 +64,6 @@ static struct http_response resp;
 static struct persist_framer framer;
 static char big[CAPTURE_MAX];  /* a long input */
 static char want[CAPTURE_MAX]; /* what it should become */
-
-/* capture_write - the client's sink: keep up to sent.limit bytes, then
- * fail as a connection the client closed does. */
-static ssize_t capture_write(struct sink *sink, const void *buf, size_t n)
-{
-    struct capture *c = sink->arg;
-    size_t room = c->limit - c->len;
-    size_t take = n < room ? n : room;
-
-    memcpy(c->bytes + c->len, buf, take);
-    c->len += take;
-    if (take < n) {
-        errno = EPIPE;
-        return -1;
-    }
-    return (ssize_t)n;
-}
 
 static struct sink client = { .write = capture_write, .arg = &sent };
 

@@ -20,14 +20,14 @@
 #include "pool.h"
 #include "unit.h"
 
-#define HOST        "example.com"
-#define OTHER_HOST  "example.org"
-#define PORT        "80"
-#define OTHER_PORT  "8080"
-#define IDLE_MS     60000 /* longer than any test: nothing expires */
-#define SHORT_MS    40    /* the idle timeout of the expiry tests */
-#define THREADS     4
-#define TURNS       2000
+#define HOST       "example.com"
+#define OTHER_HOST "example.org"
+#define PORT       "80"
+#define OTHER_PORT "8080"
+#define IDLE_MS    60000 /* longer than any test: nothing expires */
+#define SHORT_MS   40    /* the idle timeout of the expiry tests */
+#define THREADS    4
+#define TURNS      2000
 
 /* A connection: the pool's end and the origin's. */
 struct conn {
@@ -64,21 +64,25 @@ static bool origin_sees_close(const struct conn *c)
 }
 
 /* expect_closed, expect_open - record whether the pool closed c. */
-#define expect_closed(c)                                                   \
-    UNIT_CHECK(origin_sees_close(c), "the connection %s is still open: "   \
-                                     "the pool should have closed it", #c)
-#define expect_open(c)                                                     \
-    UNIT_CHECK(!origin_sees_close(c), "the connection %s was closed: the " \
-                                      "pool should still hold it", #c)
+#define expect_closed(c)                           \
+    UNIT_CHECK(origin_sees_close(c),               \
+               "the connection %s is still open: " \
+               "the pool should have closed it",   \
+               #c)
+#define expect_open(c)                              \
+    UNIT_CHECK(!origin_sees_close(c),               \
+               "the connection %s was closed: the " \
+               "pool should still hold it",         \
+               #c)
 
 /* expect_take - record that taking from pool for host, port gives c's
  * connection (or none, when c is NULL). */
-#define expect_take(pool, host, port, c)                                    \
-    do {                                                                    \
-        int got_ = pool_take((pool), (host), (port));                       \
-        int want_ = (c) != NULL ? ((const struct conn *)(c))->fd : -1;      \
-        UNIT_CHECK(got_ == want_, "pool_take(%s, %s): got fd %d, want %d",  \
-                   (host), (port), got_, want_);                            \
+#define expect_take(pool, host, port, c)                                   \
+    do {                                                                   \
+        int got_ = pool_take((pool), (host), (port));                      \
+        int want_ = (c) != NULL ? ((const struct conn *)(c))->fd : -1;     \
+        UNIT_CHECK(got_ == want_, "pool_take(%s, %s): got fd %d, want %d", \
+                   (host), (port), got_, want_);                           \
     } while (0)
 
 static void close_conn(const struct conn *c)

@@ -9,7 +9,7 @@
  * client's body and the origin's whole answer (and may close the origin's
  * sending side); afterwards it reads what the origin received. Everything
  * is small enough to wait in the sockets' buffers, so one thread does it
- * all. The sink is a capture, as in test_persist.c.
+ * all. The sink is a capture (capture.h).
  */
 #include <errno.h>
 #include <signal.h>
@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "bytes.h"
+#include "capture.h"
 #include "forward.h"
 #include "heads.h"
 #include "http.h"
@@ -28,37 +29,33 @@
 #include "unit.h"
 #include "upstream.h"
 
-#define CAPTURE_MAX 65536 /* bytes the sink keeps */
-#define SILENT_MS   200   /* the origin's idle timeout in the tests */
+#define SILENT_MS 200 /* the origin's idle timeout in the tests */
 
 /* Requests as the client sends them, and as the origin must get them. */
-#define GET        "GET http://example.com/x HTTP/1.1\r\nAccept: */*\r\n\r\n"
-#define GET_SENT   "GET /x HTTP/1.1\r\nHost: example.com\r\nAccept: */*\r\n" \
-                   "Via: 1.1 proxylab\r\n\r\n"
-#define HEAD       "HEAD http://example.com/x HTTP/1.1\r\n\r\n"
-#define POST       "POST http://example.com/x HTTP/1.1\r\nContent-Length: 5\r\n\r\n"
-#define POST_SENT  "POST /x HTTP/1.1\r\nHost: example.com\r\n" \
-                   "Content-Length: 5\r\nVia: 1.1 proxylab\r\n\r\nhello"
+#define GET "GET http://example.com/x HTTP/1.1\r\nAccept: */*\r\n\r\n"
+#define GET_SENT                                              \
+    "GET /x HTTP/1.1\r\nHost: example.com\r\nAccept: */*\r\n" \
+    "Via: 1.1 proxylab\r\n\r\n"
+#define HEAD "HEAD http://example.com/x HTTP/1.1\r\n\r\n"
+#define POST "POST http://example.com/x HTTP/1.1\r\nContent-Length: 5\r\n\r\n"
+#define POST_SENT                               \
+    "POST /x HTTP/1.1\r\nHost: example.com\r\n" \
+    "Content-Length: 5\r\nVia: 1.1 proxylab\r\n\r\nhello"
 
 /* Answers, and what the sink receives of them. */
-#define DATE       "Date: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
-#define OK         "HTTP/1.1 200 OK\r\n" DATE
-#define RELAYED    OK "Via: 1.1 proxylab\r\nConnection: close\r\n\r\n"
-#define LEN5       OK "Content-Length: 5\r\n\r\nhello"
-#define LEN5_OUT   OK "Content-Length: 5\r\nVia: 1.1 proxylab\r\n" \
-                   "Connection: close\r\n\r\nhello"
-#define CHUNKS     "5;a=\"b c\"\r\nhello\r\n0\r\nX-Sum: 9\r\n\r\n"
-#define CHUNKED    OK "Transfer-Encoding: chunked\r\n\r\n" CHUNKS
-#define CHUNKED_OUT                                                 \
-    OK "Transfer-Encoding: chunked\r\nVia: 1.1 proxylab\r\n"        \
+#define DATE    "Date: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
+#define OK      "HTTP/1.1 200 OK\r\n" DATE
+#define RELAYED OK "Via: 1.1 proxylab\r\nConnection: close\r\n\r\n"
+#define LEN5    OK "Content-Length: 5\r\n\r\nhello"
+#define LEN5_OUT                                    \
+    OK "Content-Length: 5\r\nVia: 1.1 proxylab\r\n" \
+       "Connection: close\r\n\r\nhello"
+#define CHUNKS  "5;a=\"b c\"\r\nhello\r\n0\r\nX-Sum: 9\r\n\r\n"
+#define CHUNKED OK "Transfer-Encoding: chunked\r\n\r\n" CHUNKS
+#define CHUNKED_OUT                                          \
+    OK "Transfer-Encoding: chunked\r\nVia: 1.1 proxylab\r\n" \
        "Connection: close\r\n\r\n" CHUNKS
-#define NEXT       "HTTP/1.1 200 OK\r\n" /* bytes after an answer's end */
-
-struct capture {
-    char bytes[CAPTURE_MAX];
-    size_t len;
-    size_t limit;
-};
+#define NEXT "HTTP/1.1 200 OK\r\n" /* bytes after an answer's end */
 
 /* One exchange's world: the tests run one at a time and share it. */
 static struct capture got;
@@ -67,22 +64,8 @@ static struct forward_result res;
 static struct upstream_end end;
 static int client_end[2]; /* [0] the proxy's rio, [1] the test's */
 static int origin_end[2];
-static char received[CAPTURE_MAX]; /* what the origin received */
+static char received[65536]; /* what the origin received */
 static size_t received_len;
-
-static ssize_t capture_write(struct sink *sink, const void *buf, size_t n)
-{
-    struct capture *c = sink->arg;
-    size_t take = n < c->limit - c->len ? n : c->limit - c->len;
-
-    memcpy(c->bytes + c->len, buf, take);
-    c->len += take;
-    if (take < n) {
-        errno = EPIPE;
-        return -1;
-    }
-    return (ssize_t)n;
-}
 
 static struct sink sink = { .write = capture_write, .arg = &got };
 
@@ -107,8 +90,8 @@ enum after { STAYS, CLOSES, GONE };
  * body, the origin answering answer (n bytes) and then doing as after
  * says (GONE: closed before the request even went). Returns its status;
  * what the origin received is in received. */
-static int exchange(const char *request, const char *body,
-                    const char *answer, size_t n, enum after after)
+static int exchange(const char *request, const char *body, const char *answer,
+                    size_t n, enum after after)
 {
     struct rio client;
     struct rio origin;
@@ -165,9 +148,9 @@ static void expect_end(int line, bool complete, bool reusable, bool silent)
     expect_end(__LINE__, (complete), (reusable), (silent))
 #define EXPECT_GOT(s) \
     bytes_expect(__LINE__, "the sink", got.bytes, got.len, (s), sizeof(s) - 1)
-#define EXPECT_RECEIVED(s)                                            \
-    bytes_expect(__LINE__, "the origin received", received,           \
-                 received_len, (s), sizeof(s) - 1)
+#define EXPECT_RECEIVED(s)                                                     \
+    bytes_expect(__LINE__, "the origin received", received, received_len, (s), \
+                 sizeof(s) - 1)
 
 /* format - upstream_format_request for text, into buf. */
 static ssize_t format(const char *text, char *buf, size_t size)
@@ -205,8 +188,8 @@ static void test_upstream_format_http10_client(void)
     static const char want[] = "GET / HTTP/1.1\r\nHost: example.com\r\n"
                                "Via: 1.0 proxylab\r\n\r\n";
     char buf[1024];
-    ssize_t n = format("GET http://example.com/ HTTP/1.0\r\n\r\n", buf,
-                       sizeof(buf));
+    ssize_t n =
+        format("GET http://example.com/ HTTP/1.0\r\n\r\n", buf, sizeof(buf));
 
     ASSERT_EQ_INT(n, sizeof(want) - 1);
     ASSERT_EQ_STR(buf, want);
@@ -226,12 +209,12 @@ static void expect_reuse(int line, const char *text, bool want)
 
     parse(text);
     may = upstream_may_reuse(&req);
-    UNIT_CHECK_AT(line, may == want, "upstream_may_reuse: got %d, want %d",
-                  may, want);
+    UNIT_CHECK_AT(line, may == want, "upstream_may_reuse: got %d, want %d", may,
+                  want);
 }
 
-#define EXPECT_REUSE(method, headers, want)                               \
-    expect_reuse(__LINE__,                                                \
+#define EXPECT_REUSE(method, headers, want)                                 \
+    expect_reuse(__LINE__,                                                  \
                  method " http://example.com/ HTTP/1.1\r\n" headers "\r\n", \
                  (want))
 
@@ -328,9 +311,8 @@ static void test_upstream_until_close(void)
 
 static void test_upstream_other_coding_until_close(void)
 {
-    ASSERT_EQ_INT(EXCHANGE(GET, "", OK "Transfer-Encoding: gzip\r\n\r\nabc",
-                           CLOSES),
-                  0);
+    ASSERT_EQ_INT(
+        EXCHANGE(GET, "", OK "Transfer-Encoding: gzip\r\n\r\nabc", CLOSES), 0);
     EXPECT_END(true, false, false);
 }
 
@@ -379,9 +361,8 @@ static void test_upstream_head_no_body(void)
 
 static void test_upstream_204_304_no_body(void)
 {
-    ASSERT_EQ_INT(EXCHANGE(GET, "", "HTTP/1.1 204 No Content\r\n" DATE "\r\n",
-                           STAYS),
-                  0);
+    ASSERT_EQ_INT(
+        EXCHANGE(GET, "", "HTTP/1.1 204 No Content\r\n" DATE "\r\n", STAYS), 0);
     EXPECT_END(true, true, false);
     ASSERT_EQ_INT(EXCHANGE(GET, "",
                            "HTTP/1.1 304 Not Modified\r\n" DATE
@@ -418,11 +399,10 @@ static void test_upstream_too_many_interim(void)
 
 static void test_upstream_101_is_final(void)
 {
-    ASSERT_EQ_INT(EXCHANGE(GET, "",
-                           "HTTP/1.1 101 Switching Protocols\r\n" DATE
-                           "\r\nxyz",
-                           CLOSES),
-                  0);
+    ASSERT_EQ_INT(
+        EXCHANGE(GET, "", "HTTP/1.1 101 Switching Protocols\r\n" DATE "\r\nxyz",
+                 CLOSES),
+        0);
     ASSERT_EQ_INT(res.status, 101);
     EXPECT_END(true, false, false);
 }
