@@ -59,12 +59,15 @@ def measure_http(name: str, port: int, setup: targets.Setup,
             targets.warm(port, setup.origin_port, size)
         for keepalive in (False, True):
             for conns in opts.conns:
+                before = origin.counts(setup.origin_port)
                 result = load.run_wrk(port, setup.origin_port, path,
                                       target is not None, keepalive, conns,
                                       opts.seconds)
+                after = origin.counts(setup.origin_port)
                 rss = proc.peak_rss_kib() if target is not None else 0
                 rows.append(report.Row(name, size, keepalive, conns, result,
-                                       rss))
+                                       rss, after[0] - before[0] - 1,
+                                       after[1] - before[1] - 1))
                 print(f"  {size:>4} {report.mode_name(keepalive)[:10]:10} "
                       f"c={conns:<3} {result.rps:9,.0f} req/s "
                       f"p99 {result.p99_ms:7.2f} ms errors {result.errors}",
@@ -189,6 +192,10 @@ METHOD = f"""\
   `-l {targets.KIT_LOG_LEVEL}`, stage 05 with `-m {targets.CACHE_BYTES}
   -o {targets.CACHE_OBJECT}`; squid with the same memory cache size
   (`cache deny all` for the misses); tinyproxy with its defaults.
+- Origin connections: nginx's own counts (stub_status at `/status`,
+  asked directly before and after each run) of the connections it
+  accepted and the requests it served during the run: a proxy that
+  reuses its origin connections serves many requests on each.
 - Peak RSS: VmHWM from /proc, summed over the target's processes, after
   the run of the row (so it grows down a target's rows).
 - Tunnels: "open" is the median of {tunnel.OPENS} times from connect() to

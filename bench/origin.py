@@ -4,10 +4,14 @@ One nginx process (no master, so one pid to pin and stop) serves the same
 files three ways on 127.0.0.1: over HTTP, cacheable for an hour
 ("/1k"); over HTTP with "Cache-Control: no-store" ("/nocache/1k"), for
 misses that no cache may keep; and over TLS with a self-signed
-certificate, the far end of the CONNECT tunnels ("/big").
+certificate, the far end of the CONNECT tunnels ("/big"). Its counts of
+connections accepted and requests served (stub_status, "/status",
+asked directly) tell how often a proxy reuses its origin connections.
 """
 from __future__ import annotations
 import os
+import re
+import socket
 import subprocess
 
 from procs import Proc, free_port, wait_listening
@@ -37,6 +41,7 @@ http {{
         listen 127.0.0.1:{port} backlog=4096;
         root {prefix}/www;
         location / {{ expires 1h; }}
+        location = /status {{ stub_status; }}
         location /nocache/ {{
             alias {prefix}/www/;
             add_header Cache-Control no-store;
@@ -67,6 +72,20 @@ def make_files(prefix: str) -> None:
                     "-keyout", os.path.join(prefix, "key.pem"),
                     "-out", os.path.join(prefix, "cert.pem")],
                    check=True, capture_output=True)
+
+
+def counts(port: int) -> tuple[int, int]:
+    """(connections accepted, requests served) by nginx so far, not
+    counting the connection and request that ask."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+        s.sendall(b"GET /status HTTP/1.0\r\n\r\n")
+        data = b""
+        while chunk := s.recv(4096):
+            data += chunk
+    found = re.search(rb"\n\s*(\d+)\s+(\d+)\s+(\d+)\s*\n", data)
+    if found is None:
+        raise RuntimeError(f"nginx's status page is not as expected: {data!r}")
+    return int(found.group(1)) - 1, int(found.group(3)) - 1
 
 
 def start(prefix: str, cpu: int) -> tuple[Proc, int, int]:

@@ -22,6 +22,8 @@ class Row:
     conns: int
     result: Result
     rss_kib: int          # the target's peak RSS so far (0: direct)
+    origin_conns: int = 0    # connections the origin accepted in the run
+    origin_requests: int = 0  # requests it served in the run
 
 
 @dataclass
@@ -150,14 +152,24 @@ def keepalive_checks(rows: list[Row]) -> list[str]:
     for size, conns, mine, squid in pairs(rows, "07-persist", "squid",
                                           kept=True):
         x = mine.rps / squid.rps if squid.rps else 0
-        out.append(check(f"kept misses {size}, {conns} connections: 2x squid",
-                         x >= 2, f"{x:.2f}x"))
+        row = next(r for r in rows if r.result is mine)
+        out.append(check(f"kept misses {size}, {conns} connections: 2x squid,"
+                         " origin connections reused", x >= 2 and
+                         row.origin_requests > row.origin_conns,
+                         f"{x:.2f}x; {reuse(row)}"))
     for size, conns, mine, before in pairs(rows, "07-persist", "05-cache"):
         x = mine.rps / before.rps if before.rps else 0
         out.append(check(f"misses {size}, {conns} connections, a new "
                          "connection per request: no worse than 05-cache",
                          x >= 0.9, f"{x:.2f}x"))
     return out
+
+
+def reuse(row: Row) -> str:
+    """How the run used its origin connections, counted at the origin."""
+    per = row.origin_requests / row.origin_conns if row.origin_conns else 0
+    return (f"{row.origin_requests:,} origin requests on "
+            f"{row.origin_conns:,} origin connections, {per:,.0f} each")
 
 
 def idle_check(result, cache_bytes: int, pool: int) -> list[str]:
