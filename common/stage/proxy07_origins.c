@@ -87,7 +87,8 @@ int origins_forward(struct origins *origins, const struct http_request *req,
 {
     struct upstream_end end;
     uint64_t length;
-    int rc = http_body_length(req, &length);
+    bool chunked;
+    int rc = upstream_body_length(req, &length, &chunked);
     int fd = -1;
 
     if (rc != 0) {

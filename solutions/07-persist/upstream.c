@@ -2,11 +2,12 @@
  * upstream.c - lab 07: a request sent in HTTP/1.1 on a connection to its
  * origin that may then carry the next one.
  *
- * Write it in the order the glue uses it: the request head
- * (upstream_format_request), which requests may go on a reused connection
- * (upstream_may_reuse), then the exchange: send the request, read the
- * final answer's head past any interim ones, relay the body to its exact
- * end, and say what is left of the connection (upstream_exchange).
+ * Write it in the order the glue uses it: how the request's body comes
+ * (upstream_body_length), the request head (upstream_format_request),
+ * which requests may go on a reused connection (upstream_may_reuse), then
+ * the exchange: send the request and its body, read the final answer's
+ * head past any interim ones, relay the body to its exact end, and say
+ * what is left of the connection (upstream_exchange).
  * upstream.h says what each must do.
  *
  * One error convention, forward_request's (forward.h), in every function
@@ -40,12 +41,59 @@ static const char *const idempotent_methods[] = {
 };
 
 static const char close_line[] = "Connection: close\r\n\r\n";
+static const char chunked_line[] = "Transfer-Encoding: chunked\r\n\r\n";
+
+/* fields_named - how many fields of req are called name, in any case. */
+static size_t fields_named(const struct http_request *req, const char *name)
+{
+    size_t count = 0;
+
+    for (size_t i = 0; i < req->nheaders; i++) {
+        count += strcasecmp(req->headers[i].name, name) == 0;
+    }
+    return count;
+}
+
+int upstream_body_length(const struct http_request *req, uint64_t *length,
+                         bool *chunked)
+{
+    int rc = http_body_length(req, length);
+    const char *coding = http_header_get(req, "Transfer-Encoding");
+
+    *chunked = false;
+    if (rc != 501 || coding == NULL) {
+        return rc; /* 501: Transfer-Encoding, and no Content-Length */
+    }
+    if (req->minor_version == 0 || fields_named(req, "Transfer-Encoding") > 1 ||
+        http_is_connection_option(req, "Transfer-Encoding")) {
+        return 400;
+    }
+    if (strcasecmp(coding, "chunked") != 0) {
+        return 501;
+    }
+    *chunked = true;
+    return 0;
+}
+
+/* add_chunked - end the head in buf (n bytes, size in all) with the
+ * Transfer-Encoding line. Returns the new length, or -1 (EMSGSIZE). */
+static ssize_t add_chunked(char *buf, size_t n, size_t size)
+{
+    if (n - 2 + sizeof(chunked_line) > size) {
+        errno = EMSGSIZE;
+        return -1;
+    }
+    memcpy(buf + n - 2, chunked_line, sizeof(chunked_line));
+    return (ssize_t)(n - 2 + sizeof(chunked_line) - 1);
+}
 
 ssize_t upstream_format_request(const struct http_request *req, char *buf,
                                 size_t size)
 {
     ssize_t n = http_format_request(req, buf, size);
     size_t tail = sizeof(close_line) - 1;
+    uint64_t length;
+    bool chunked = false;
     char *version;
 
     if (n < 0) {
@@ -62,6 +110,9 @@ ssize_t upstream_format_request(const struct http_request *req, char *buf,
     version[7] = '1';
     n -= (ssize_t)tail - 2; /* keep the blank line's CRLF */
     strcpy(buf + n - 2, "\r\n");
+    if (upstream_body_length(req, &length, &chunked) == 0 && chunked) {
+        return add_chunked(buf, (size_t)n, size);
+    }
     return n;
 }
 
@@ -82,9 +133,11 @@ static bool is_idempotent(const char *method)
 bool upstream_may_reuse(const struct http_request *req)
 {
     uint64_t length;
+    bool chunked;
 
-    return is_idempotent(req->method) && http_body_length(req, &length) == 0 &&
-           length == 0;
+    return is_idempotent(req->method) &&
+           upstream_body_length(req, &length, &chunked) == 0 && length == 0 &&
+           !chunked;
 }
 
 /* is_gone - whether errno says the peer closed or reset the connection. */
@@ -119,6 +172,67 @@ static int send_body(struct rio *client, struct rio *origin, uint64_t length)
     return 0;
 }
 
+/* status_for_client_error - what to answer when reading the client's
+ * body failed (n == 0: end of file); -1: the client is gone. */
+static int status_for_client_error(ssize_t n)
+{
+    log_info("the client's chunked body stopped:");
+    if (n < 0 && errno == EMSGSIZE) {
+        return 400;
+    }
+    return n < 0 && errno == ETIMEDOUT ? 408 : -1;
+}
+
+/* take_all - feed the n bytes of buf to dec; 400 unless it takes them all
+ * (a line or a run of data never holds the end and more). */
+static int take_all(struct chunked *dec, const char *buf, size_t n)
+{
+    size_t at = 0;
+
+    while (at < n) {
+        struct chunked_piece piece;
+
+        if (chunked_done(dec) ||
+            chunked_decode(dec, buf + at, n - at, &piece) != 0) {
+            return 400;
+        }
+        at += piece.used;
+    }
+    return 0;
+}
+
+/* send_chunked - relay a chunked body from the client to the origin as it
+ * came, a line or a run of data at a time, so that nothing past its end is
+ * read from the client. Returns as send_body does, and 400 when the body
+ * breaks the coding. */
+static int send_chunked(struct rio *client, struct rio *origin)
+{
+    char buf[FORWARD_BUFSIZE];
+    struct chunked dec;
+
+    chunked_init(&dec);
+    while (!chunked_done(&dec)) {
+        ssize_t n =
+            dec.state == CHUNKED_DATA
+                ? rio_read(client, buf,
+                           dec.left < sizeof(buf) ? dec.left : sizeof(buf))
+                : rio_readline(client, buf, CHUNKED_MAXLINE + 1);
+
+        if (n <= 0) {
+            return status_for_client_error(n);
+        }
+        if (take_all(&dec, buf, (size_t)n) != 0) {
+            log_info("the client's chunked body breaks the coding");
+            return 400;
+        }
+        if (rio_writen(origin, buf, (size_t)n) < 0) {
+            log_info("origin stopped reading the body:");
+            return 502;
+        }
+    }
+    return 0;
+}
+
 /* send_request - the head, then the body. A connection the origin had
  * closed fails the head's write: end->silent. */
 static int send_request(const struct http_request *req, struct rio *client,
@@ -127,7 +241,8 @@ static int send_request(const struct http_request *req, struct rio *client,
     char head[REQUEST_HEAD_MAX];
     ssize_t n = upstream_format_request(req, head, sizeof(head));
     uint64_t length;
-    int rc = http_body_length(req, &length);
+    bool chunked;
+    int rc = upstream_body_length(req, &length, &chunked);
 
     if (rc != 0) {
         return rc;
@@ -140,7 +255,8 @@ static int send_request(const struct http_request *req, struct rio *client,
         end->silent = is_gone();
         return 502;
     }
-    return send_body(client, origin, length);
+    return chunked ? send_chunked(client, origin)
+                   : send_body(client, origin, length);
 }
 
 /* is_end_of_head - whether line (n bytes) is the blank line. */

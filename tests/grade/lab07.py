@@ -43,6 +43,7 @@ from harness import Context, TestTimeout, expect_stop, test
 from hints import Failure, Pending
 from netutil import abort
 from origin import (BROKEN_CHUNKED, CLOSE, DROP, HOLD, KEEP, RESET, Origin,
+                    chunked_end,
                     both_framings, chunk, chunked, chunked_as_is,
                     close_delimited, field_values, head, head_end, last_chunk,
                     response, truncated)
@@ -57,7 +58,6 @@ PATIENCE = 2.0           # seconds a test waits for the next byte of an
                          # answer, or for a connection to end, before it
                          # judges what came (times the run's factors)
 UNTIL_CLOSE = -1         # answer_end: the body runs to the end of file
-MAX_LINE = 4096          # a chunk size line the tests' reader takes
 POOL = 2                 # the -n of the idle-clients test
 IDLE_CLIENTS = 50        # kept clients idling at once
 SERVED_WITHIN = 1.0      # seconds a new client waits for its answer then
@@ -186,42 +186,6 @@ def receive_more(t: Context, conn: Conn, within: float = PATIENCE) -> bool:
         conn.sock.settimeout(t.limit)
     conn.buf += chunk
     return bool(chunk)
-
-
-def chunked_end(data: bytes, start: int) -> int | None:
-    """Where the chunked body that starts at data[start] ends (after its
-    trailer section), or None while it has not all come. Raises
-    ValueError, saying where, when it breaks the coding."""
-    at = start
-    while True:
-        eol = data.find(b"\r\n", at)
-        if eol < 0:
-            if len(data) - at > MAX_LINE:
-                raise ValueError(f"a chunk size line at byte {at} runs on "
-                                 f"for more than {MAX_LINE} bytes")
-            return None
-        size, semi, _ = data[at:eol].partition(b";")
-        size = size.rstrip(b" \t") if semi else size   # BWS before ';'
-        if not 1 <= len(size) <= 16 or size.strip(b"0123456789abcdefABCDEF"):
-            raise ValueError(f"the chunk size line at byte {at} is "
-                             f"'{quote(data[at:eol][:40])}'")
-        at = eol + 2
-        if int(size, 16) == 0:
-            break
-        at += int(size, 16)
-        if len(data) < at + 2:
-            return None
-        if data[at:at + 2] != b"\r\n":
-            raise ValueError(f"the chunk data ending at byte {at} is not "
-                             "followed by CRLF")
-        at += 2
-    while True:     # the trailer section, up to its empty line
-        eol = data.find(b"\r\n", at)
-        if eol < 0:
-            return None
-        if eol == at:
-            return at + 2
-        at = eol + 2
 
 
 def dechunk(body: bytes) -> bytes:
@@ -2025,6 +1989,89 @@ def origin_idle_expires(t: Context) -> None:
         t.fail(hints.DIFFERS, "the expired connection was not closed")
 
 
+CHUNKED_REQUEST_HINT = "upstream_body_length says a chunked body for an " \
+    "HTTP/1.1 request whose one Transfer-Encoding field is 'chunked'; " \
+    "upstream_format_request then ends the head with 'Transfer-Encoding: " \
+    "chunked', and upstream_exchange relays the body as it came, a line " \
+    "(rio_readline) or a run of data (rio_read, at most dec.left bytes) at " \
+    "a time through chunked_decode, so that no byte after the body's last " \
+    "CRLF is read: the next request starts there."
+
+
+@test(6, "a chunked request body (extensions, a trailer, every byte value) "
+         "goes to the origin as it came, with 'Transfer-Encoding: chunked'; "
+         "the request pipelined right behind it is answered next, on the "
+         "same client connection",
+      hints={hints.DIFFERS: CHUNKED_REQUEST_HINT,
+             hints.TIMEOUT: CHUNKED_REQUEST_HINT},
+      rules=("7.6.e",))
+def chunked_request_relayed(t: Context) -> None:
+    proxy, origin = setup(t)
+    upload, after = fresh_path(t, "upload"), fresh_path(t, "after")
+    origin.route(upload, lambda e: response(200, e.body, BINARY), KEEP)
+    origin.route(after, response(200, text(t, 300), TEXT), KEEP)
+    data = binary(t, 5000)
+    body = chunk(data[:1000], b";part=1") + chunk(data[1000:]) + \
+        last_chunk([("X-Checksum", token(t))])
+    post = request("POST", origin.url(upload), [
+        ("Host", origin.authority), ("Transfer-Encoding", "chunked")], body)
+    conn = Conn(t, proxy)
+    send(t, conn, post + get(origin, after), "a chunked POST and a GET "
+         "right behind it")
+    expect_answer(t, conn, kept(response(200, body, BINARY)), "the answer "
+                  "to the chunked POST (the origin echoes the body it got)")
+    expect_answer(t, conn, kept(origin.direct(after)), "the answer to the "
+                  "GET sent right behind the chunked body")
+    got = [e for e in origin.exchanges if path_only(e.target) == upload]
+    if len(got) != 1 or got[0].header("Transfer-Encoding") != ["chunked"]:
+        t.fail(hints.DIFFERS, "the origin should receive the POST once, with "
+               "'Transfer-Encoding: chunked'", requests_by_connection(origin))
+
+
+@test(5, "a chunked request body that breaks the coding (a size that is "
+         "not hexadecimal, data longer than its size, a bare LF), "
+         "Transfer-Encoding from an HTTP/1.0 client or in two fields (400), "
+         "or a coding other than chunked (501): an error page and the "
+         "close; the request hidden behind it never reaches the origin",
+      hints={hints.DIFFERS: CHUNKED_REQUEST_HINT,
+             hints.STAYS_OPEN: "After a request it rejects, the proxy reads "
+                               "nothing more from the connection."},
+      rules=("7.6.e",))
+def chunked_request_rejected(t: Context) -> None:
+    proxy, origin = setup(t)
+    path = fresh_path(t, "target")
+    origin.route(path, response(200, text(t, 200), TEXT), KEEP)
+    url, host = origin.url(path), f"Host: {origin.authority}\r\n"
+    hidden = f"GET {origin.url(SMUGGLED)} HTTP/1.1\r\n{host}\r\n".encode()
+    te = b"Transfer-Encoding: chunked\r\n"
+    post = f"POST {url} HTTP/1.1\r\n{host}".encode()
+    cases = [
+        ("a chunk size 'zz'", post + te + b"\r\nzz\r\nhello\r\n0\r\n\r\n",
+         (400,)),
+        ("data longer than its size", post + te + b"\r\n5\r\nhello" + hidden +
+         b"\r\n0\r\n\r\n", (400,)),
+        ("a bare LF after a size", post + te + b"\r\n5\nhello\r\n0\r\n\r\n",
+         (400,)),
+        ("Transfer-Encoding from HTTP/1.0", f"POST {url} HTTP/1.0\r\n"
+         f"{host}".encode() + te + b"\r\n0\r\n\r\n", (400,)),
+        ("Transfer-Encoding in two fields", post + te + te +
+         b"\r\n0\r\n\r\n", (400,)),
+        ("'Transfer-Encoding: gzip, chunked'", post + b"Transfer-Encoding: "
+         b"gzip, chunked\r\n\r\n0\r\n\r\n", (501,)),
+    ]
+    for what, data, statuses in cases:
+        conn = Conn(t, proxy, f"the client sending {what}")
+        ask(t, conn, get(origin, path), kept(origin.direct(path)),
+            "a good GET first")
+        send(t, conn, data + hidden, f"a request with {what}, and a GET "
+             "behind it")
+        expect_error_then_close(t, conn, statuses, f"the answer to a "
+                                f"request with {what}")
+    if any(path_only(e.target) == SMUGGLED for e in origin.exchanges):
+        t.fail(hints.DIFFERS, "a request hidden behind a rejected one "
+               "reached the origin", requests_by_connection(origin))
+
+
 unit_chunked = units.suite_test(
     __name__, 8, "chunked",
     "the strict chunked decoder of lab7.1: sizes, extensions, data, "
@@ -2049,4 +2096,4 @@ unit_upstream = units.suite_test(
     __name__, 10, "upstream",
     "the HTTP/1.1 exchange of lab7.6: the head, which requests may be "
     "reused, exact ends, what is left of the connection",
-    ("7.6.a", "7.6.b", "7.6.c", "7.6.d"))
+    ("7.6.a", "7.6.b", "7.6.c", "7.6.d", "7.6.e"))

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import Union
 
 import netutil
+from bytediff import quote
 from netutil import LIFETIME, READ_SIZE
 
 CLOSE = "close"            # after the reply: close the connection (FIN)
@@ -50,6 +51,7 @@ FINISHED = "finished"      # wait_for: the connection is over
 MAX_HEAD = 256 << 10       # request head bytes read at most
 MAX_BODY = 64 << 20        # request body bytes read at most
 MAX_EXTRA = 1 << 20        # bytes kept of what follows the request
+MAX_LINE = 4096            # a chunk size line chunked_end takes
 HEADER_END = (b"\r\n\r\n", b"\n\n")
 
 Reply = Union[bytes, Callable[["Exchange"], bytes]]
@@ -61,7 +63,8 @@ class Exchange:
 
     Until stage 07 a proxy sends one request per connection: its head
     (through the blank line), then as many body bytes as its Content-Length
-    says. Bytes that come after that are kept in extra. On a connection
+    says, or a chunked body through its last CRLF (as it came). Bytes that
+    come after that are kept in extra. On a connection
     the route keeps (KEEP), each next request is an Exchange of its own,
     with the same connection number.
     """
@@ -274,6 +277,49 @@ def head_end(data: bytes | bytearray) -> int:
     ends = [data.find(mark) + len(mark) for mark in HEADER_END
             if mark in data]
     return min(ends) if ends else 0
+
+
+def chunked_end(data: bytes, start: int) -> int | None:
+    """Where the chunked body that starts at data[start] ends (after its
+    trailer section), or None while it has not all come. Raises
+    ValueError, saying where, when it breaks the coding."""
+    at = start
+    while True:
+        eol = data.find(b"\r\n", at)
+        if eol < 0:
+            if len(data) - at > MAX_LINE:
+                raise ValueError(f"a chunk size line at byte {at} runs on "
+                                 f"for more than {MAX_LINE} bytes")
+            return None
+        size, semi, _ = data[at:eol].partition(b";")
+        size = size.rstrip(b" \t") if semi else size   # BWS before ';'
+        if not 1 <= len(size) <= 16 or size.strip(b"0123456789abcdefABCDEF"):
+            raise ValueError(f"the chunk size line at byte {at} is "
+                             f"'{quote(data[at:eol][:40])}'")
+        at = eol + 2
+        if int(size, 16) == 0:
+            break
+        at += int(size, 16)
+        if len(data) < at + 2:
+            return None
+        if data[at:at + 2] != b"\r\n":
+            raise ValueError(f"the chunk data ending at byte {at} is not "
+                             "followed by CRLF")
+        at += 2
+    while True:     # the trailer section, up to its empty line
+        eol = data.find(b"\r\n", at)
+        if eol < 0:
+            return None
+        if eol == at:
+            return at + 2
+        at = eol + 2
+
+
+def is_chunked(head_bytes: bytes) -> bool:
+    """Whether a request head says its body comes in chunks: a
+    Transfer-Encoding field whose last coding is chunked."""
+    return any(value.split(",")[-1].strip().lower() == "chunked"
+               for value in field_values(head_bytes, "Transfer-Encoding"))
 
 
 def content_length(head_bytes: bytes) -> int:
@@ -501,7 +547,10 @@ class Origin:
             while not (end := head_end(data)):
                 if len(data) > MAX_HEAD or not self._recv(conn, data):
                     raise EOFError("the request head ended early")
-            length = content_length(bytes(data[:end]))
+            if is_chunked(bytes(data[:end])):
+                length = self._read_chunked(conn, data, end)
+            else:
+                length = content_length(bytes(data[:end]))
             if length > MAX_BODY:
                 raise ValueError(f"a body of {length} bytes is too long")
             while len(data) < end + length:
@@ -520,6 +569,18 @@ class Origin:
                      f"'{exchange.request_line.decode('latin-1')}' "
                      f"({end} bytes of head, {length} of body)")
         return True
+
+    def _read_chunked(self, conn: socket.socket, data: bytearray,
+                      end: int) -> int:
+        """Read a chunked request body (the head ends at end) through its
+        last CRLF; returns its length on the wire. Raises ValueError when
+        it breaks the coding, EOFError when it ends early."""
+        while (body_end := chunked_end(bytes(data), end)) is None:
+            if len(data) - end > MAX_BODY:
+                raise ValueError("a chunked body too long")
+            if not self._recv(conn, data):
+                raise EOFError("the request's chunked body ended early")
+        return body_end - end
 
     @staticmethod
     def _recv(conn: socket.socket, data: bytearray,

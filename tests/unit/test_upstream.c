@@ -21,6 +21,7 @@
 
 #include "bytes.h"
 #include "capture.h"
+#include "chunked.h"
 #include "forward.h"
 #include "heads.h"
 #include "http.h"
@@ -66,6 +67,8 @@ static int client_end[2]; /* [0] the proxy's rio, [1] the test's */
 static int origin_end[2];
 static char received[65536]; /* what the origin received */
 static size_t received_len;
+static char unread[65536]; /* what the client sent that was not read */
+static size_t unread_len;
 
 static struct sink sink = { .write = capture_write, .arg = &got };
 
@@ -115,6 +118,12 @@ static int exchange(const char *request, const char *body, const char *answer,
     rio_set_idle_timeout(&client, SILENT_MS);
     rio_set_idle_timeout(&origin, SILENT_MS);
     rc = upstream_exchange(&req, &client, &origin, &sink, &res, &end);
+    unread_len = 0;
+    while ((r = recv(client_end[0], unread + unread_len,
+                     sizeof(unread) - unread_len, MSG_DONTWAIT)) > 0) {
+        unread_len += (size_t)r;
+    }
+    unread_len += rio_buffered(&client); /* counted, not shown */
     received_len = 0;
     while (after != GONE &&
            (r = recv(origin_end[1], received + received_len,
@@ -414,14 +423,92 @@ static void test_upstream_post_body_sent(void)
     EXPECT_END(true, true, false);
 }
 
-static void test_upstream_chunked_request_501(void)
+#define CHUNKED_POST                         \
+    "POST http://example.com/x HTTP/1.1\r\n" \
+    "Transfer-Encoding: chunked\r\n\r\n"
+#define CHUNKED_POST_SENT                       \
+    "POST /x HTTP/1.1\r\nHost: example.com\r\n" \
+    "Via: 1.1 proxylab\r\nTransfer-Encoding: chunked\r\n\r\n"
+#define NEXT_REQUEST "GET http://example.com/y HTTP/1.1\r\n\r\n"
+
+static void test_upstream_chunked_request_relayed(void)
 {
-    ASSERT_EQ_INT(EXCHANGE("POST http://example.com/x HTTP/1.1\r\n"
-                           "Transfer-Encoding: chunked\r\n\r\n",
-                           "0\r\n\r\n", LEN5, STAYS),
-                  501);
-    ASSERT_EQ_INT(received_len, 0);
+    ASSERT_EQ_INT(EXCHANGE(CHUNKED_POST, CHUNKS NEXT_REQUEST, LEN5, STAYS), 0);
+    EXPECT_RECEIVED(CHUNKED_POST_SENT CHUNKS);
+    EXPECT_GOT(LEN5_OUT);
+    ASSERT_EQ_INT(unread_len, sizeof(NEXT_REQUEST) - 1);
+    EXPECT_END(true, true, false);
+}
+
+static void test_upstream_chunked_request_broken(void)
+{
+    ASSERT_EQ_INT(EXCHANGE(CHUNKED_POST, "5\r\nhello\r\nzz\r\n", LEN5, STAYS),
+                  400);
+    EXPECT_RECEIVED(CHUNKED_POST_SENT "5\r\nhello\r\n");
     ASSERT_EQ_INT(got.len, 0);
+    UNIT_CHECK(!end.reusable, "end->reusable after a broken body");
+}
+
+static void test_upstream_chunked_request_long_line(void)
+{
+    static char body[CHUNKED_MAXLINE + 64];
+
+    memset(body, '0', sizeof(body) - 1);
+    body[sizeof(body) - 1] = '\0';
+    ASSERT_EQ_INT(exchange(CHUNKED_POST, body, LEN5, sizeof(LEN5) - 1, STAYS),
+                  400);
+    ASSERT_EQ_INT(got.len, 0);
+}
+
+/* expect_length - upstream_body_length for text, at the caller's line. */
+static void expect_length(int line, const char *text, int status, bool chunked)
+{
+    uint64_t length = 99;
+    bool is_chunked = !chunked;
+    int rc;
+
+    parse(text);
+    rc = upstream_body_length(&req, &length, &is_chunked);
+    UNIT_CHECK_AT(line, rc == status && (rc != 0 || is_chunked == chunked),
+                  "upstream_body_length: got %d (chunked %d), want %d "
+                  "(chunked %d)",
+                  rc, is_chunked, status, chunked);
+}
+
+#define EXPECT_LENGTH(version, headers, status, chunked)                  \
+    expect_length(__LINE__,                                               \
+                  "POST http://example.com/ HTTP/" version "\r\n" headers \
+                  "\r\n",                                                 \
+                  (status), (chunked))
+
+static void test_upstream_body_length(void)
+{
+    EXPECT_LENGTH("1.1", "Transfer-Encoding: chunked\r\n", 0, true);
+    EXPECT_LENGTH("1.1", "Transfer-Encoding: CHUNKED\r\n", 0, true);
+    EXPECT_LENGTH("1.1", "Content-Length: 5\r\n", 0, false);
+    EXPECT_LENGTH("1.1", "", 0, false);
+    EXPECT_LENGTH("1.1", "Transfer-Encoding: gzip\r\n", 501, false);
+    EXPECT_LENGTH("1.1", "Transfer-Encoding: gzip, chunked\r\n", 501, false);
+    EXPECT_LENGTH("1.0", "Transfer-Encoding: chunked\r\n", 400, false);
+    EXPECT_LENGTH("1.1",
+                  "Transfer-Encoding: chunked\r\nTransfer-Encoding: "
+                  "chunked\r\n",
+                  400, false);
+    EXPECT_LENGTH("1.1", "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n",
+                  400, false);
+    EXPECT_LENGTH("1.1",
+                  "Connection: Transfer-Encoding\r\n"
+                  "Transfer-Encoding: chunked\r\n",
+                  400, false);
+}
+
+static void test_upstream_format_chunked(void)
+{
+    char buf[1024];
+    ssize_t n = format(CHUNKED_POST, buf, sizeof(buf));
+
+    ASSERT_EQ_INT(n, sizeof(CHUNKED_POST_SENT) - 1);
+    ASSERT_EQ_STR(buf, CHUNKED_POST_SENT);
 }
 
 static void test_upstream_closed_before_answer(void)
@@ -537,8 +624,16 @@ static CU_TestInfo upstream_tests[] = {
     { "exchange: 101 is final, until the close", test_upstream_101_is_final },
     { "exchange: a POST body goes after the head",
       test_upstream_post_body_sent },
-    { "exchange: a chunked request is 501, nothing sent",
-      test_upstream_chunked_request_501 },
+    { "upstream_body_length: chunked alone in HTTP/1.1, else 400 or 501",
+      test_upstream_body_length },
+    { "upstream_format_request: a chunked body's Transfer-Encoding last",
+      test_upstream_format_chunked },
+    { "exchange: a chunked request body relayed, the next request unread",
+      test_upstream_chunked_request_relayed },
+    { "exchange: a chunked request body that breaks the coding: 400",
+      test_upstream_chunked_request_broken },
+    { "exchange: a chunk size line longer than CHUNKED_MAXLINE: 400",
+      test_upstream_chunked_request_long_line },
     { "exchange: closed before any answer: 502, silent",
       test_upstream_closed_before_answer },
     { "exchange: closed before the request: 502, silent",
