@@ -15,9 +15,9 @@ import threading
 
 import hostile
 import hostile_rows
-from origin import (BROKEN_CHUNKED, HOLD, Exchange, Origin, both_framings,
-                    chunk, chunked, chunked_as_is, close_delimited, head,
-                    last_chunk, response, truncated)
+from origin import (BROKEN_CHUNKED, HOLD, KEEP, Exchange, Origin,
+                    both_framings, chunk, chunked, chunked_as_is,
+                    close_delimited, head, last_chunk, response, truncated)
 
 TEXT = [("Content-Type", "text/plain; charset=utf-8")]
 BINARY = [("Content-Type", "application/octet-stream")]
@@ -70,6 +70,12 @@ PATHS = {
                      "chunked, closed in the middle of a chunk"),
     "/cut-long": (truncated(200, b"only 20 bytes came!\n", 1000, TEXT),
                   "close", "Content-Length 1000, then 20 bytes and the close"),
+    "/kept.txt": (response(200, b"kept\n", TEXT), KEEP,
+                  "Content-Length 5, then the connection is kept for the "
+                  "next request"),
+    "/kept-chunked": (chunked(200, [b"kept ", b"chunked\n"], TEXT), KEEP,
+                      "chunked, then the connection is kept for the next "
+                      "request"),
 }
 # each chunked body a strict decoder rejects (origin.BROKEN_CHUNKED)
 PATHS.update({f"/chunked-bad/{b.name}": (chunked_as_is(200, b.body, TEXT),
