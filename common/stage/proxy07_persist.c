@@ -87,12 +87,11 @@ static void *start(const struct proxy *proxy)
     p->opt = options;
     p->forward = &proxy->cfg.forward;
     p->origins = NULL;
-    if (options.idle_ms > 0 && options.pool.per_origin > 0) {
-        if (options.pool.per_origin > options.pool.total) {
-            die("-u PER_ORIGIN (%zu) is more than -U TOTAL (%zu)",
-                options.pool.per_origin, options.pool.total);
-        }
-        p->origins = origins_new(&options.pool, &proxy->cfg.forward);
+    if (p->opt.pool.per_origin > p->opt.pool.total) {
+        p->opt.pool.per_origin = p->opt.pool.total; /* -U 8 alone: 8 */
+    }
+    if (p->opt.idle_ms > 0 && p->opt.pool.per_origin > 0) {
+        p->origins = origins_new(&p->opt.pool, &proxy->cfg.forward);
         if (p->origins == NULL) {
             free(p);
             return NULL;
@@ -182,7 +181,7 @@ const struct stage_part proxy_persist_part = {
             "                (default 16; 0: a new one for every request,\n"
             "                in HTTP/1.0, as stage 06)\n"
             "  -U TOTAL      idle origin connections kept in all (default\n"
-            "                256)\n",
+            "                256; -u is at most this)\n",
     .option = option,
     .start = start,
     .stop = stop,

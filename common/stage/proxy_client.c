@@ -54,13 +54,15 @@
  * changes, the queue, and a thread switch at every step). */
 #define NEXT_WAIT_MS 2
 
-/* How many requests in a row a kept client may have served on one thread
- * that way; then its next one waits for its turn in the room like any
- * other client's. Without a bound, as many busy clients as there are
+/* How long a kept client may have requests served on one thread that
+ * way, in a row; then its next one waits for its turn in the room like
+ * any other client's. Without a bound, as many busy clients as there are
  * threads would hold them all, and every other client would wait for as
- * long as those keep sending (seconds, measured with 128 clients). The
- * trip through the room every 16 requests costs a few per cent. */
-#define TURN_MAX 16
+ * long as those keep sending (seconds, measured with 128 clients). A
+ * bound in time, not in requests, keeps a turn as short for 1 MiB
+ * answers as for 1 KiB ones, and small answers seldom make the trip
+ * through the room. */
+#define TURN_MS 5
 
 /* The methods forwarded to origins. CONNECT opens a tunnel instead; TRACE
  * and OPTIONS would need Max-Forwards handling (RFC 9110 section 7.6.2). */
@@ -392,11 +394,11 @@ static int serve_one(struct rio *client, const char *peer,
 
 /* next_is_ready - whether the kept client on client has its next head
  * in (and its body started, as the waiting room would ask: peek.h) within
- * NEXT_WAIT_MS, so that this thread may serve it without waiting on it;
- * turn counts the requests served so in a row, at most TURN_MAX. A
- * request read with the last one (pipelined) is always served here: its
- * bytes are in this thread's buffer, not in the socket. */
-static bool next_is_ready(struct rio *client, int *turn)
+ * NEXT_WAIT_MS, so that this thread may serve it without waiting on it,
+ * before turn_end (deadline.h). A request read with the last one
+ * (pipelined) is always served here: its bytes are in this thread's
+ * buffer, not in the socket. */
+static bool next_is_ready(struct rio *client, int64_t turn_end)
 {
     struct pollfd fds[2] = { { .fd = client->fd, .events = POLLIN },
                              { .fd = client->cancel_fd, .events = POLLIN } };
@@ -406,7 +408,7 @@ static bool next_is_ready(struct rio *client, int *turn)
     if (rio_buffered(client) > 0) {
         return true;
     }
-    if (++*turn >= TURN_MAX || poll(fds, 2, NEXT_WAIT_MS) <= 0 ||
+    if (deadline_now() >= turn_end || poll(fds, 2, NEXT_WAIT_MS) <= 0 ||
         fds[1].revents != 0) {
         return false;
     }
@@ -416,15 +418,15 @@ static bool next_is_ready(struct rio *client, int *turn)
 
 void proxy_serve_client(int connfd, const char *peer, const struct proxy *proxy)
 {
+    int64_t turn_end = deadline_after(TURN_MS);
     struct rio client;
-    int turn = 0;
     int keep_ms;
 
     rio_init(&client, connfd);
     rio_set_cancel(&client, proxy->cfg.forward.cancel_fd);
     do {
         keep_ms = serve_one(&client, peer, proxy);
-    } while (keep_ms > 0 && next_is_ready(&client, &turn));
+    } while (keep_ms > 0 && next_is_ready(&client, turn_end));
     if (keep_ms > 0) {
         waiting_room_keep(proxy->room, connfd, peer, keep_ms);
     } else {
