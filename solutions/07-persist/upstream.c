@@ -94,20 +94,20 @@ ssize_t upstream_format_request(const struct http_request *req, char *buf,
     size_t tail = sizeof(close_line) - 1;
     uint64_t length;
     bool chunked = false;
-    char *version;
+    char *eol;
 
     if (n < 0) {
         return -1;
     }
     /* The request line's version is its last 8 bytes; the close line and
      * the blank line end the head. Both have their place (http.h). */
-    version = strstr(buf, "\r\n") - 8;
-    if ((size_t)n < tail || strncmp(version, "HTTP/1.0", 8) != 0 ||
-        strcmp(buf + n - tail, close_line) != 0) {
+    eol = strstr(buf, "\r\n");
+    if (eol == NULL || eol - buf < 8 || strncmp(eol - 8, "HTTP/1.0", 8) != 0 ||
+        (size_t)n < tail || strcmp(buf + n - tail, close_line) != 0) {
         errno = EINVAL;
         return -1;
     }
-    version[7] = '1';
+    eol[-1] = '1';
     n -= (ssize_t)tail - 2; /* keep the blank line's CRLF */
     strcpy(buf + n - 2, "\r\n");
     if (upstream_body_length(req, &length, &chunked) == 0 && chunked) {
