@@ -188,9 +188,11 @@ static void make_room(struct pool *pool, const char *host, const char *port,
 void pool_give(struct pool *pool, const char *host, const char *port, int fd)
 {
     struct doomed doomed = { .count = 0 };
+    size_t host_len = strlen(host);
+    size_t port_len = strlen(port);
     struct idle *e;
 
-    if (strlen(host) >= HTTP_MAXHOST || strlen(port) >= HTTP_MAXPORT) {
+    if (host_len >= HTTP_MAXHOST || port_len >= HTTP_MAXPORT) {
         close(fd);
         return;
     }
@@ -198,8 +200,8 @@ void pool_give(struct pool *pool, const char *host, const char *port, int fd)
     remove_expired(pool, &doomed);
     make_room(pool, host, port, &doomed);
     e = &pool->idle[pool->count++];
-    strcpy(e->host, host);
-    strcpy(e->port, port);
+    memcpy(e->host, host, host_len + 1);
+    memcpy(e->port, port, port_len + 1);
     e->fd = fd;
     e->since = deadline_now();
     pthread_mutex_unlock(&pool->lock);

@@ -108,8 +108,8 @@ ssize_t upstream_format_request(const struct http_request *req, char *buf,
         return -1;
     }
     eol[-1] = '1';
-    n -= (ssize_t)tail - 2; /* keep the blank line's CRLF */
-    strcpy(buf + n - 2, "\r\n");
+    n -= (ssize_t)tail - 2;         /* keep the blank line's CRLF */
+    memcpy(buf + n - 2, "\r\n", 3); /* and the NUL */
     if (upstream_body_length(req, &length, &chunked) == 0 && chunked) {
         return add_chunked(buf, (size_t)n, size);
     }
