@@ -25,12 +25,7 @@
 #include "sink.h"
 #include "stage.h"
 
-/* An idle origin connection is closed after this long: less than the 5 s
- * Apache and the 4 s Node.js give it, so that an origin seldom closes one
- * just as it is reused (that costs a retry). */
-#define ORIGIN_IDLE_MS 3000
-
-/* The options of stage 07 (-k, -u, -U). */
+/* The options of stage 07 (-k, -u, -U, -K). */
 struct persist_options {
     int idle_ms;             /* a kept connection may wait this long for a
                                 request; 0: no connection is kept */
@@ -53,10 +48,13 @@ struct answer {
 
 static struct persist_options options = {
     .idle_ms = 15000, /* between Apache's 5 s and nginx's 75 s */
-    .pool = { .per_origin = 16, .total = 256, .idle_ms = ORIGIN_IDLE_MS },
+    /* An idle origin connection is closed after 3 s: less than the 5 s
+     * Apache and the 4 s Node.js give it, so that an origin seldom closes
+     * one just as it is reused (that costs a retry). */
+    .pool = { .per_origin = 16, .total = 256, .idle_ms = 3000 },
 };
 
-/* option - apply -k, -u or -U. */
+/* option - apply -k, -u, -U or -K. */
 static bool option(int letter, const char *arg)
 {
     switch (letter) {
@@ -70,6 +68,10 @@ static bool option(int letter, const char *arg)
     case 'U':
         options.pool.total =
             (size_t)int_arg(arg, 1, POOL_MAX_TOTAL, "-U TOTAL");
+        return true;
+    case 'K':
+        options.pool.idle_ms =
+            int_arg(arg, 1, PROXY_MAX_MS, "-K ORIGIN_IDLE_MS");
         return true;
     default:
         return false;
@@ -173,7 +175,7 @@ static int answered(void *state, struct sink *to_client, bool complete)
 
 const struct stage_part proxy_persist_part = {
     .name = "persist",
-    .optstring = "k:u:U:",
+    .optstring = "k:u:U:K:",
     .help = "  -k KEEP_MS    how long a kept client connection may wait for\n"
             "                its next request (default 15000; 0: close every\n"
             "                connection after one answer, as stage 06)\n"
@@ -181,7 +183,9 @@ const struct stage_part proxy_persist_part = {
             "                (default 16; 0: a new one for every request,\n"
             "                in HTTP/1.0, as stage 06)\n"
             "  -U TOTAL      idle origin connections kept in all (default\n"
-            "                256; -u is at most this)\n",
+            "                256; -u is at most this)\n"
+            "  -K ORIGIN_IDLE_MS  how long an idle origin connection is\n"
+            "                kept (default 3000)\n",
     .option = option,
     .start = start,
     .stop = stop,

@@ -12,7 +12,7 @@
  *   04     proxy04_tunnel.c     -p            tunnel: CONNECT
  *   05     proxy05_cache.c      -m -o -e      exchange: hits and misses
  *   06     proxy06_policy.c     -f -a -A -C   admit, account: the policy
- *   07     proxy07_persist.c    -k -u -U      respond, answered: kept
+ *   07     proxy07_persist.c    -k -u -U -K   respond, answered: kept
  *                                             client connections;
  *                                             forward: kept origin
  *                                             connections

@@ -1619,7 +1619,7 @@ UNSURE_HINT = "A connection goes back to the pool only when the answer " \
     "another request: not after a body that ran to the close, an answer " \
     "saying 'Connection: close' (any case, among other options), an " \
     "HTTP/1.0 answer, bytes past the end of the body, or a body cut short."
-ORIGIN_IDLE_S = 3.0       # the pool's idle timeout (ORIGIN_IDLE_MS)
+ORIGIN_IDLE_MS = 300      # the -K of the idle origin connection test
 SETTLE = 0.2              # seconds for a close, or a connection going back
                           # to the pool, to be done (stretched)
 
@@ -1967,22 +1967,22 @@ def origin_closed_idle(t: Context) -> None:
                "origin had closed", quote(closed.extra[:200]))
 
 
-@test(3, f"an origin connection idle longer than {ORIGIN_IDLE_S:g} s (the "
-         "pool's idle timeout) is closed, not reused",
+@test(3, f"an origin connection idle longer than -K ({ORIGIN_IDLE_MS} ms, "
+         "the pool's idle timeout) is closed, not reused",
       hints={hints.DIFFERS: "Every pool_take and pool_give first closes "
                             "the connections given back more than idle_ms "
                             "ago."},
       rules=("7.5.c",))
 def origin_idle_expires(t: Context) -> None:
-    proxy, origin = setup(t)
+    proxy, origin = setup(t, ["-K", str(ORIGIN_IDLE_MS)])
     first, second = fresh_path(t, "old"), fresh_path(t, "later")
     for path in (first, second):
         origin.route(path, response(200, text(t, 300), TEXT), KEEP)
     conn = Conn(t, proxy)
     ask(t, conn, get(origin, first), kept(origin.direct(first)), "a GET")
-    time.sleep(ORIGIN_IDLE_S + patience(t, 0.3))
+    time.sleep(ORIGIN_IDLE_MS / 1000 + patience(t, 0.3))
     ask(t, conn, get(origin, second), kept(origin.direct(second)),
-        f"a GET {ORIGIN_IDLE_S:g} s later")
+        f"a GET {ORIGIN_IDLE_MS} ms later")
     if connection_of(t, origin, second) == connection_of(t, origin, first):
         t.fail(hints.DIFFERS, "a connection idle longer than the pool's "
                "idle timeout was reused", requests_by_connection(origin))
