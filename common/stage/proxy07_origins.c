@@ -62,9 +62,12 @@ static int open_new(const struct origins *origins,
     if (*fd >= 0) {
         return 0;
     }
-    log_info("cannot connect to %s port %s%s", req->host, req->port,
-             *fd == NET_ERR_DNS ? ": no such host" : ":");
-    return *fd != NET_ERR_DNS && errno == ETIMEDOUT ? 504 : 502;
+    if (*fd == NET_ERR_DNS) {
+        log_info("origin %s does not resolve", req->host);
+        return 502;
+    }
+    log_info("cannot connect to %s port %s:", req->host, req->port);
+    return errno == ETIMEDOUT ? 504 : 502;
 }
 
 /* exchange_on - one exchange of req on the connection fd. */

@@ -146,6 +146,22 @@ static bool is_gone(void)
     return errno == EPIPE || errno == ECONNRESET;
 }
 
+/* status_for_client_error - what to answer when reading the client's
+ * body returned n <= 0 (0: end of file): 408 when it sent too slowly, 400
+ * for a chunk's line too long, -1 when the client is gone. */
+static int status_for_client_error(ssize_t n)
+{
+    if (n == 0) {
+        log_info("the client closed before the end of its body");
+        return -1;
+    }
+    log_info("the client's body stopped:");
+    if (errno == EMSGSIZE) {
+        return 400;
+    }
+    return errno == ETIMEDOUT ? 408 : -1;
+}
+
 /* send_body - copy length body bytes from the client to the origin.
  * Returns 0; -1 when the client left; 408 when it sent too slowly; 502
  * when the origin failed. */
@@ -159,9 +175,7 @@ static int send_body(struct rio *client, struct rio *origin, uint64_t length)
             rio_read(client, buf, left < sizeof(buf) ? left : sizeof(buf));
 
         if (n <= 0) {
-            log_info("the client's body stopped after %llu bytes:",
-                     (unsigned long long)sent);
-            return n < 0 && errno == ETIMEDOUT ? 408 : -1;
+            return status_for_client_error(n);
         }
         if (rio_writen(origin, buf, (size_t)n) < 0) {
             log_info("origin stopped reading the body:");
@@ -172,31 +186,20 @@ static int send_body(struct rio *client, struct rio *origin, uint64_t length)
     return 0;
 }
 
-/* status_for_client_error - what to answer when reading the client's
- * body failed (n == 0: end of file); -1: the client is gone. */
-static int status_for_client_error(ssize_t n)
+/* decode_run - feed dec the n bytes of buf until it has taken them all
+ * or the body has ended; *taken says how many it took (those before the
+ * error, after a 400). Returns 0, or 400 when they break the coding. */
+static int decode_run(struct chunked *dec, const char *buf, size_t n,
+                      size_t *taken)
 {
-    log_info("the client's chunked body stopped:");
-    if (n < 0 && errno == EMSGSIZE) {
-        return 400;
-    }
-    return n < 0 && errno == ETIMEDOUT ? 408 : -1;
-}
-
-/* take_all - feed the n bytes of buf to dec; 400 unless it takes them all
- * (a line or a run of data never holds the end and more). */
-static int take_all(struct chunked *dec, const char *buf, size_t n)
-{
-    size_t at = 0;
-
-    while (at < n) {
+    *taken = 0;
+    while (*taken < n && !chunked_done(dec)) {
         struct chunked_piece piece;
 
-        if (chunked_done(dec) ||
-            chunked_decode(dec, buf + at, n - at, &piece) != 0) {
+        if (chunked_decode(dec, buf + *taken, n - *taken, &piece) != 0) {
             return 400;
         }
-        at += piece.used;
+        *taken += piece.used;
     }
     return 0;
 }
@@ -209,6 +212,7 @@ static int send_chunked(struct rio *client, struct rio *origin)
 {
     char buf[FORWARD_BUFSIZE];
     struct chunked dec;
+    size_t taken;
 
     chunked_init(&dec);
     while (!chunked_done(&dec)) {
@@ -221,7 +225,9 @@ static int send_chunked(struct rio *client, struct rio *origin)
         if (n <= 0) {
             return status_for_client_error(n);
         }
-        if (take_all(&dec, buf, (size_t)n) != 0) {
+        /* A line or a run of data never holds the end and more. */
+        if (decode_run(&dec, buf, (size_t)n, &taken) != 0 ||
+            taken < (size_t)n) {
             log_info("the client's chunked body breaks the coding");
             return 400;
         }
@@ -239,14 +245,15 @@ static int send_request(const struct http_request *req, struct rio *client,
                         struct rio *origin, struct upstream_end *end)
 {
     char head[REQUEST_HEAD_MAX];
-    ssize_t n = upstream_format_request(req, head, sizeof(head));
     uint64_t length;
     bool chunked;
     int rc = upstream_body_length(req, &length, &chunked);
+    ssize_t n;
 
     if (rc != 0) {
         return rc;
     }
+    n = upstream_format_request(req, head, sizeof(head));
     if (n < 0) {
         return 431;
     }
@@ -365,15 +372,9 @@ static int relay_chunked(struct rio *origin, struct sink *sink,
     chunked_init(&dec);
     while (!chunked_done(&dec) &&
            (n = rio_read(origin, buf, sizeof(buf))) > 0) {
-        size_t at = 0;
-        int rc = 0;
+        size_t at;
+        int rc = decode_run(&dec, buf, (size_t)n, &at);
 
-        while (rc == 0 && at < (size_t)n && !chunked_done(&dec)) {
-            struct chunked_piece piece;
-
-            rc = chunked_decode(&dec, buf + at, (size_t)n - at, &piece);
-            at += rc == 0 ? piece.used : 0;
-        }
         if (sink_write(sink, buf, at) < 0) {
             return -1;
         }
@@ -398,10 +399,16 @@ static int relay_counted(struct rio *origin, struct sink *sink, int64_t length,
     int64_t left = length;
     ssize_t n = 0;
 
-    while (left != 0 && (n = rio_read(origin, buf,
-                                      left > 0 && left < (int64_t)sizeof(buf)
-                                          ? (size_t)left
-                                          : sizeof(buf))) > 0) {
+    while (left != 0) {
+        /* Never more than is due: a byte past the end is the next
+         * answer's, or a sign the connection cannot be kept. */
+        size_t want = left > 0 && left < (int64_t)sizeof(buf) ? (size_t)left
+                                                              : sizeof(buf);
+
+        n = rio_read(origin, buf, want);
+        if (n <= 0) {
+            break;
+        }
         if (sink_write(sink, buf, (size_t)n) < 0) {
             return -1;
         }

@@ -816,7 +816,8 @@ def pool_survives_errors(t: Context) -> None:
       rules=("3.3.c",))
 def thread_count(t: Context) -> None:
     proxy, origin = setup(t, ["-n", str(SMALL_POOL)])
-    watch = ThreadWatch(t, proxy, procs.threads_allowed(proxy, SMALL_POOL), SMALL_POOL)
+    watch = ThreadWatch(t, proxy, procs.threads_allowed(proxy, SMALL_POOL),
+                        SMALL_POOL)
     watch.sample()
     base = fd_count(proxy, "before the first client")
     gate = threading.Event()

@@ -1632,16 +1632,15 @@ def requests_by_connection(origin: Origin) -> str:
                      for e in origin.exchanges) or "(none)"
 
 
-def connection_of(t: Context, origin: Origin, path: str,
-                  nth: int = -1) -> int:
-    """The connection the nth request for path (the last by default) came
-    on; fails if the origin never received it."""
+def connection_of(t: Context, origin: Origin, path: str) -> int:
+    """The connection the last request for path came on; fails if the
+    origin never received it."""
     on = [e.connection for e in origin.exchanges
           if path_only(e.target) == path]
     if not on:
-        t.fail(hints.TRUNCATED, f"the origin never received the request "
+        t.fail(hints.DIFFERS, f"the origin never received the request "
                f"for {path}", requests_by_connection(origin))
-    return on[nth]
+    return on[-1]
 
 
 def expect_connections(t: Context, origin: Origin, want: int,
